@@ -1,0 +1,138 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Raft.Runtime.Messaging;
+using Raft.Runtime.Metadata;
+using Raft.Runtime.Scheduling;
+using Raft.Runtime.Storage;
+
+namespace Raft.Runtime.Hosting;
+
+/// <summary>
+/// A silo: hosts activations, routes messages, listens for other silos and clients. Runs as a hosted
+/// service of a .NET generic host (see <see cref="SiloBuilderExtensions.UseSilo"/>).
+/// </summary>
+public sealed class Silo : IHostedService, IAsyncDisposable
+{
+    private readonly ILogger logger;
+    private readonly IServiceProvider services;
+    private readonly ClusterMembershipOptions membership;
+    private bool started;
+
+    public Silo(
+        IServiceProvider services,
+        IOptions<SiloOptions> options,
+        IOptions<ClusterMembershipOptions> membership,
+        IOptions<MessagingOptions> messaging,
+        GrainRegistry registry,
+        IEnumerable<GrainAssembly> assemblies,
+        IEnumerable<GrainClassRegistration> classes,
+        IPlacementDirector placement,
+        TimeProvider time,
+        IWorkExecutor executor,
+        ILoggerFactory loggerFactory,
+        IEnumerable<IIncomingGrainCallFilter> incomingFilters,
+        IEnumerable<IOutgoingGrainCallFilter> outgoingFilters)
+    {
+        this.services = services;
+        this.membership = membership.Value;
+        logger = loggerFactory.CreateLogger<Silo>();
+        foreach (var assembly in assemblies)
+        {
+            registry.AddGrainsFrom(assembly.Assembly);
+        }
+        foreach (var grainClass in classes)
+        {
+            registry.AddGrain(grainClass.GrainClass);
+        }
+        Options = options.Value;
+        Runtime = new SiloRuntime(Options, services, registry, time, executor, loggerFactory, incomingFilters);
+        var siloNames = this.membership.Silos.Count == 0
+            ? new[] { Options.SiloName }
+            : this.membership.Silos.Select(s => s.Name).ToArray();
+        if (!siloNames.Contains(Options.SiloName))
+        {
+            throw new InvalidOperationException($"Silo '{Options.SiloName}' is not in the configured cluster members ({string.Join(", ", siloNames)}).");
+        }
+        Runtime.MessageCenter = new SiloMessageCenter(Runtime, placement, siloNames, messaging.Value, outgoingFilters);
+        Runtime.References.Initialize(Runtime.MessageCenter, Runtime.Serializer);
+    }
+
+    public SiloOptions Options { get; }
+
+    public string Name => Options.SiloName;
+
+    public IGrainFactory GrainFactory => Runtime.References;
+
+    /// <summary>The silo-to-silo and gateway ports actually bound (useful when configured as 0).</summary>
+    public int SiloPort { get; private set; }
+
+    public int GatewayPort { get; private set; }
+
+    internal SiloRuntime Runtime { get; }
+
+    /// <summary>Replaces the TCP transport with another one (the in-process test cluster's).</summary>
+    internal Func<Silo, IMessageTransport>? TransportFactory { get; set; }
+
+    internal IMessageTransport? Transport => Runtime.MessageCenter.Transport;
+
+    /// <summary>The number of live activations.</summary>
+    public int ActivationCount => Runtime.Catalog.Count;
+
+    /// <summary>Activates a grain so that its timers run, without calling it.</summary>
+    public void EnsureActivated(GrainId grainId) => Runtime.Catalog.EnsureActivated(grainId);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await InitializeStorageAsync(cancellationToken);
+        if (TransportFactory is not null)
+        {
+            Runtime.MessageCenter.Transport = TransportFactory(this);
+        }
+        else
+        {
+            var tcp = new Transport.TcpTransport(Runtime.MessageCenter, Options, membership, Runtime.MessageCenter.Options, Runtime.LoggerFactory);
+            await tcp.StartAsync(cancellationToken);
+            SiloPort = tcp.SiloPort;
+            GatewayPort = tcp.GatewayPort;
+            Runtime.MessageCenter.Transport = tcp;
+        }
+        Runtime.Catalog.StartCollector();
+        started = true;
+        logger.LogInformation("Silo {Silo} started (silo port {SiloPort}, gateway port {GatewayPort}, {GrainTypes} grain classes)",
+            Name, SiloPort, GatewayPort, Runtime.Registry.GrainClasses.Count());
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (!started)
+        {
+            return;
+        }
+        started = false;
+        Runtime.IsStopping = true;
+        await Runtime.Catalog.DeactivateAllAsync(Options.DeactivationTimeout);
+        if (Runtime.MessageCenter.Transport is { } transport)
+        {
+            await transport.DisposeAsync();
+            Runtime.MessageCenter.Transport = null;
+        }
+        logger.LogInformation("Silo {Silo} stopped", Name);
+    }
+
+    /// <summary>Storage providers that need set-up (a database file, a container) do it before the silo serves.</summary>
+    private async Task InitializeStorageAsync(CancellationToken cancellationToken)
+    {
+        foreach (var initializer in services.GetServices<IGrainStorageInitializer>())
+        {
+            await initializer.InitializeAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None);
+        Runtime.Catalog.Dispose();
+    }
+}
