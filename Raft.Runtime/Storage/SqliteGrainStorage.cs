@@ -1,0 +1,330 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Raft.Runtime.Storage;
+
+/// <summary>
+/// Durable grain storage in one SQLite database file (schema and pragmas: <see cref="SqliteSchema"/>):
+/// WAL journal, fsync on every commit, one row per record holding a <see cref="StoredRecord"/> envelope.
+/// The ETag is the row's version number; writes and clears are single conditional statements
+/// (<c>UPDATE ... WHERE version = @etag</c>, or an insert that only succeeds when no live record exists).
+///
+/// Concurrency: one connection, used by one operation at a time behind an async gate. Serialization and
+/// checksums run outside the gate. Every write is its own transaction and its own fsync; grouping writes
+/// that arrive together into one commit (group commit) is a later optimization.
+///
+/// Errors: an ETag mismatch is <see cref="InconsistentStateException"/>, a bad record is
+/// <see cref="CorruptRecordException"/>, anything SQLite or the file system reports is
+/// <see cref="GrainStorageException"/> naming the database file and the record. After a SQLite error the
+/// connection is closed and the next operation reopens it.
+/// </summary>
+public sealed class SqliteGrainStorage : IGrainStorage, IAsyncDisposable, IDisposable
+{
+    private const string KeyFilter = "grain_type = $type AND grain_key = $key AND state_name = $name";
+
+    private readonly IGrainStorageSerializer _serializer;
+    private readonly string _connectionString;
+    private readonly bool _synchronousFull;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private SqliteConnection? _connection;
+    private bool _disposed;
+
+    public SqliteGrainStorage(SqliteGrainStorageOptions options, IGrainStorageSerializer serializer)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(serializer);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Path, nameof(options.Path));
+        _serializer = serializer;
+        DatabasePath = System.IO.Path.GetFullPath(options.Path);
+        _synchronousFull = options.SynchronousFull;
+        _connectionString = SqliteSchema.ConnectionString(DatabasePath, options.BusyTimeout);
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string DatabasePath { get; }
+
+    /// <summary>
+    /// Creates the directory, database and table, so that a bad path fails at startup rather than at the first
+    /// write. Optional: every operation opens the database on first use.
+    /// </summary>
+    /// <exception cref="GrainStorageException">The database cannot be created or opened; the message holds the full path.</exception>
+    public async Task InitializeAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            await EnsureOpenAsync();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        ArgumentNullException.ThrowIfNull(stateName);
+        ArgumentNullException.ThrowIfNull(grainState);
+        var recordName = GrainStateCodec.RecordName(stateName, grainId);
+        var (version, payload) = await RunAsync("read", recordName, async connection =>
+        {
+            await using var command = CreateCommand(connection, $"SELECT version, payload FROM grain_state WHERE {KeyFilter};", stateName, grainId);
+            await using var reader = await command.ExecuteReaderAsync();
+            if (!await reader.ReadAsync() || await reader.IsDBNullAsync(1))
+            {
+                return (0L, (byte[]?)null);
+            }
+            return (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1));
+        });
+
+        if (payload is null)
+        {
+            grainState.State = FreshState.Create<T>();
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+            return;
+        }
+        try
+        {
+            grainState.State = GrainStateCodec.Decode<T>(_serializer, payload, recordName);
+        }
+        catch (CorruptRecordException ex)
+        {
+            throw new CorruptRecordException($"{ex.Message} (SQLite database '{DatabasePath}')", ex);
+        }
+        grainState.ETag = FormatEtag(version);
+        grainState.RecordExists = true;
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        ArgumentNullException.ThrowIfNull(stateName);
+        ArgumentNullException.ThrowIfNull(grainState);
+        var recordName = GrainStateCodec.RecordName(stateName, grainId);
+        var payload = GrainStateCodec.Encode(_serializer, grainState.State, recordName);
+        var presented = grainState.ETag;
+
+        var newVersion = await RunAsync("write", recordName, async connection =>
+        {
+            long? written;
+            if (presented is null)
+            {
+                // Insert, or revive a tombstone; a live row makes the upsert a no-op that returns nothing.
+                await using var insert = CreateCommand(connection, """
+                    INSERT INTO grain_state (grain_type, grain_key, state_name, version, payload)
+                    VALUES ($type, $key, $name, 1, $payload)
+                    ON CONFLICT (grain_type, grain_key, state_name) DO UPDATE
+                        SET version = grain_state.version + 1, payload = excluded.payload
+                        WHERE grain_state.payload IS NULL
+                    RETURNING version;
+                    """, stateName, grainId);
+                insert.Parameters.AddWithValue("$payload", payload);
+                written = (long?)await insert.ExecuteScalarAsync();
+            }
+            else if (TryParseEtag(presented, out var expected))
+            {
+                await using var update = CreateCommand(connection, $"""
+                    UPDATE grain_state SET version = version + 1, payload = $payload
+                    WHERE {KeyFilter} AND version = $version AND payload IS NOT NULL
+                    RETURNING version;
+                    """, stateName, grainId);
+                update.Parameters.AddWithValue("$payload", payload);
+                update.Parameters.AddWithValue("$version", expected);
+                written = (long?)await update.ExecuteScalarAsync();
+            }
+            else
+            {
+                written = null;
+            }
+
+            if (written is null)
+            {
+                throw ETagConflict.Create("write", recordName, await ReadStoredEtagAsync(connection, stateName, grainId), presented);
+            }
+            return written.Value;
+        });
+
+        grainState.ETag = FormatEtag(newVersion);
+        grainState.RecordExists = true;
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        ArgumentNullException.ThrowIfNull(stateName);
+        ArgumentNullException.ThrowIfNull(grainState);
+        var recordName = GrainStateCodec.RecordName(stateName, grainId);
+        var presented = grainState.ETag;
+
+        await RunAsync("clear", recordName, async connection =>
+        {
+            if (presented is null)
+            {
+                // Clearing "nothing" succeeds only if there is indeed nothing; no write needed.
+                var stored = await ReadStoredEtagAsync(connection, stateName, grainId);
+                if (stored is not null)
+                {
+                    throw ETagConflict.Create("clear", recordName, stored, presented);
+                }
+                return 0L;
+            }
+
+            long? cleared = null;
+            if (TryParseEtag(presented, out var expected))
+            {
+                // Keep a tombstone so the version keeps growing (see SqliteSchema).
+                await using var clear = CreateCommand(connection, $"""
+                    UPDATE grain_state SET version = version + 1, payload = NULL
+                    WHERE {KeyFilter} AND version = $version AND payload IS NOT NULL
+                    RETURNING version;
+                    """, stateName, grainId);
+                clear.Parameters.AddWithValue("$version", expected);
+                cleared = (long?)await clear.ExecuteScalarAsync();
+            }
+            if (cleared is null)
+            {
+                throw ETagConflict.Create("clear", recordName, await ReadStoredEtagAsync(connection, stateName, grainId), presented);
+            }
+            return cleared.Value;
+        });
+
+        grainState.State = FreshState.Create<T>();
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            _disposed = true;
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+                _connection = null;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _gate.Wait();
+        try
+        {
+            _disposed = true;
+            _connection?.Dispose();
+            _connection = null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Runs one operation on the connection, alone, and turns SQLite errors into <see cref="GrainStorageException"/>.</summary>
+    private async Task<TResult> RunAsync<TResult>(string operation, string recordName, Func<SqliteConnection, Task<TResult>> body)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            var connection = await EnsureOpenAsync();
+            try
+            {
+                return await body(connection);
+            }
+            catch (SqliteException ex)
+            {
+                // Disk full, I/O error, locked by another process, ...: drop the connection, the next call reopens.
+                await CloseAfterErrorAsync();
+                throw new GrainStorageException(
+                    $"SQLite grain storage at '{DatabasePath}' failed to {operation} '{recordName}': {ex.Message}", ex);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    // Caller holds _gate.
+    private async Task<SqliteConnection> EnsureOpenAsync()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_connection is not null)
+        {
+            return _connection;
+        }
+
+        SqliteConnection? connection = null;
+        try
+        {
+            var directory = System.IO.Path.GetDirectoryName(DatabasePath);
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+            connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync();
+            await SqliteSchema.ApplyAsync(connection, DatabasePath, _synchronousFull);
+            _connection = connection;
+            return connection;
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or NotSupportedException or GrainStorageException)
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+            if (ex is GrainStorageException)
+            {
+                throw;
+            }
+            throw new GrainStorageException($"Cannot open SQLite grain storage at '{DatabasePath}': {ex.Message}", ex);
+        }
+    }
+
+    // Caller holds _gate.
+    private async Task CloseAfterErrorAsync()
+    {
+        if (_connection is null)
+        {
+            return;
+        }
+        try
+        {
+            await _connection.DisposeAsync();
+        }
+        catch (SqliteException)
+        {
+            // The connection is already broken; the original error is the one to report.
+        }
+        _connection = null;
+    }
+
+    private static async Task<string?> ReadStoredEtagAsync(SqliteConnection connection, string stateName, GrainId grainId)
+    {
+        await using var command = CreateCommand(connection, $"SELECT version FROM grain_state WHERE {KeyFilter} AND payload IS NOT NULL;", stateName, grainId);
+        return await command.ExecuteScalarAsync() is long version ? FormatEtag(version) : null;
+    }
+
+    private static SqliteCommand CreateCommand(SqliteConnection connection, string sql, string stateName, GrainId grainId)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$type", grainId.Type);
+        command.Parameters.AddWithValue("$key", grainId.Key);
+        command.Parameters.AddWithValue("$name", stateName);
+        return command;
+    }
+
+    private static string FormatEtag(long version) => version.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Only the exact strings this provider hands out parse ("7", not "07" or "+7").</summary>
+    private static bool TryParseEtag(string etag, out long version) =>
+        long.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out version)
+        && string.Equals(FormatEtag(version), etag, StringComparison.Ordinal);
+}
