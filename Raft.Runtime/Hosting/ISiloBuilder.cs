@@ -82,12 +82,32 @@ public static class SiloBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Registers a SQLite grain storage provider (the embedded durable default). Options bind from
+    /// "Storage:{name}" and then <paramref name="configure"/>; the database is created at silo start, so an
+    /// unwritable path fails the start with the path in the message.
+    /// </summary>
+    public static ISiloBuilder AddSqliteGrainStorage(this ISiloBuilder builder, string name = "Default", Action<SqliteGrainStorageOptions>? configure = null)
+    {
+        var options = new SqliteGrainStorageOptions();
+        builder.Configuration.GetSection($"Storage:{name}").Bind(options);
+        configure?.Invoke(options);
+        builder.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) => new SqliteGrainStorage(options, sp.GetRequiredService<IGrainStorageSerializer>()));
+        builder.Services.AddSingleton<IGrainStorageInitializer>(sp => new StorageInitializer(() => ((SqliteGrainStorage)sp.GetRequiredKeyedService<IGrainStorage>(name)).InitializeAsync()));
+        return builder;
+    }
+
     /// <summary>Registers an in-memory grain storage provider (not durable; for tests and development).</summary>
     public static ISiloBuilder AddMemoryGrainStorage(this ISiloBuilder builder, string name = "Default", MemoryGrainStorage? instance = null)
     {
         builder.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) => instance ?? new MemoryGrainStorage(sp.GetRequiredService<IGrainStorageSerializer>()));
         return builder;
     }
+}
+
+internal sealed class StorageInitializer(Func<Task> initialize) : IGrainStorageInitializer
+{
+    public Task InitializeAsync(CancellationToken cancellationToken) => initialize();
 }
 
 internal sealed record GrainAssembly(Assembly Assembly);

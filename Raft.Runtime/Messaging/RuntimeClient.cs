@@ -42,14 +42,24 @@ internal abstract class RuntimeClient : IGrainCallInvoker
         var source = (ActivationTaskScheduler.Running?.Owner as Activation.ActivationData)?.GrainId;
         var body = SerializeArguments(method, arguments);
         var context = new OutgoingCallContext(this, OutgoingFilters, source, target, method, arguments, body);
-        await context.Invoke();
+        var pipeline = context.Invoke();
+        if (!pipeline.IsCompleted && OutgoingFilters.Count > 0 && !method.IsOneWay)
+        {
+            // The response timeout covers the filters too: a filter that delays (a simulated network)
+            // must not hold a caller past its deadline.
+            await pipeline.WaitAsync(EffectiveTimeout(method), Time, CancellationOf(method, arguments));
+        }
+        else
+        {
+            await pipeline;
+        }
         return context.Result;
     }
 
     internal async Task SendAndReceiveAsync(OutgoingCallContext context)
     {
         var method = context.Method;
-        var timeout = GrainCallOptions.Timeout ?? method.ResponseTimeout ?? Options.ResponseTimeout;
+        var timeout = EffectiveTimeout(method);
         var request = new Message
         {
             Id = Callbacks.NextMessageId(),
@@ -67,9 +77,7 @@ internal abstract class RuntimeClient : IGrainCallInvoker
             Send(request);
             return;
         }
-        var cancellation = method.CancellationTokenIndex >= 0 && context.Arguments[method.CancellationTokenIndex] is CancellationToken token
-            ? token
-            : CancellationToken.None;
+        var cancellation = CancellationOf(method, context.Arguments);
         cancellation.ThrowIfCancellationRequested();
         var responseTask = Callbacks.Register(request, cancellation, SendCancel);
         try
@@ -84,6 +92,11 @@ internal abstract class RuntimeClient : IGrainCallInvoker
         context.ResponseSize = response.Body.Length;
         context.Result = ReadResponse(method, response);
     }
+
+    private TimeSpan EffectiveTimeout(GrainMethodInfo method) => GrainCallOptions.Timeout ?? method.ResponseTimeout ?? Options.ResponseTimeout;
+
+    private static CancellationToken CancellationOf(GrainMethodInfo method, object?[] arguments) =>
+        method.CancellationTokenIndex >= 0 && arguments[method.CancellationTokenIndex] is CancellationToken token ? token : CancellationToken.None;
 
     private void SendCancel(Message request)
     {

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Raft.Runtime.Hosting;
+
+namespace Raft.Silo;
+
+/// <summary>Turns configuration into a silo: grains, storage provider, endpoints.</summary>
+public static class SiloConfiguration
+{
+    public static void Configure(IHostApplicationBuilder builder)
+    {
+        var provider = builder.Configuration["Storage:Provider"] ?? "Sqlite";
+        builder.UseSilo(silo =>
+        {
+            silo.AddGrains(typeof(Raft.Grains.GrainsAssembly).Assembly);
+            switch (provider.ToLowerInvariant())
+            {
+                case "sqlite":
+                    silo.AddSqliteGrainStorage("Default", options =>
+                    {
+                        if (!Path.IsPathRooted(options.Path))
+                        {
+                            options.Path = Path.GetFullPath(options.Path, Environment.CurrentDirectory);
+                        }
+                    });
+                    break;
+                case "memory":
+                    silo.AddMemoryGrainStorage("Default");
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown storage provider '{provider}' (Storage:Provider): use Sqlite, Memory or AzureBlob.");
+            }
+        });
+    }
+}

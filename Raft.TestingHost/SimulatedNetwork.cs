@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using Raft.Runtime;
+
+namespace Raft.TestingHost;
+
+/// <summary>
+/// A network between grains modelled on the 6.5840 course's labrpc, applied as an outgoing call filter to
+/// every call from one grain to another (calls from outside any grain, such as a test's, pass untouched).
+/// - Disconnected caller or callee: the call fails with <see cref="MessageLostException"/> after a random
+///   wait (up to 7 s with long delays, 100 ms without), unless the caller's timeout fires first.
+/// - Unreliable: every request waits 0–26 ms; 10% of requests are dropped before the handler runs and 10% of
+///   replies after it ran.
+/// - Long reordering: two thirds of replies arrive 200–2200 ms late (skewed short).
+/// - A callee that crashed, was restarted or was disconnected while handling: its reply never arrives.
+/// Counters follow labrpc: per-grain RPCs that reached the grain, and total calls and bytes.
+/// </summary>
+public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
+{
+    private readonly object gate = new();
+    private readonly Random random;
+    private readonly TimeProvider time;
+    private readonly HashSet<GrainId> disconnected = new();
+    private readonly HashSet<(GrainId, GrainId)> blockedPairs = new();
+    private readonly ConcurrentDictionary<GrainId, int> incarnations = new();
+    private readonly ConcurrentDictionary<GrainId, long> receivedCounts = new();
+    private long totalCount;
+    private long totalBytes;
+
+    public SimulatedNetwork(SimulatedNetworkOptions? options = null, TimeProvider? time = null)
+    {
+        Options = options ?? new SimulatedNetworkOptions();
+        random = new Random(Options.Seed);
+        this.time = time ?? TimeProvider.System;
+    }
+
+    public SimulatedNetworkOptions Options { get; }
+
+    public bool Reliable { get; set; } = true;
+
+    public bool LongDelays { get; set; }
+
+    public bool LongReordering { get; set; }
+
+    /// <summary>Every call between grains, including dropped ones.</summary>
+    public long TotalCount => Interlocked.Read(ref totalCount);
+
+    /// <summary>Request bytes of every call plus reply bytes of every delivered reply.</summary>
+    public long TotalBytes => Interlocked.Read(ref totalBytes);
+
+    /// <summary>RPCs that reached <paramref name="grain"/>'s handler.</summary>
+    public long ReceivedCount(GrainId grain) => receivedCounts.TryGetValue(grain, out var count) ? count : 0;
+
+    public void Connect(GrainId grain)
+    {
+        lock (gate)
+        {
+            disconnected.Remove(grain);
+        }
+    }
+
+    public void Disconnect(GrainId grain)
+    {
+        lock (gate)
+        {
+            disconnected.Add(grain);
+        }
+    }
+
+    public bool IsConnected(GrainId grain)
+    {
+        lock (gate)
+        {
+            return !disconnected.Contains(grain);
+        }
+    }
+
+    /// <summary>Splits the given grains into groups that can talk only within themselves.</summary>
+    public void Partition(params IReadOnlyCollection<GrainId>[] groups)
+    {
+        lock (gate)
+        {
+            blockedPairs.Clear();
+            foreach (var a in groups)
+            {
+                foreach (var b in groups)
+                {
+                    if (ReferenceEquals(a, b))
+                    {
+                        continue;
+                    }
+                    foreach (var x in a)
+                    {
+                        foreach (var y in b)
+                        {
+                            blockedPairs.Add((x, y));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Removes every partition (disconnected grains stay disconnected).</summary>
+    public void Heal()
+    {
+        lock (gate)
+        {
+            blockedPairs.Clear();
+        }
+    }
+
+    /// <summary>Called by the cluster when a grain crashes or restarts: replies from earlier incarnations are lost.</summary>
+    internal void NewIncarnation(GrainId grain) => incarnations.AddOrUpdate(grain, 1, static (_, n) => n + 1);
+
+    public bool CanDeliver(GrainId from, GrainId to)
+    {
+        lock (gate)
+        {
+            return !disconnected.Contains(from) && !disconnected.Contains(to) && !blockedPairs.Contains((from, to));
+        }
+    }
+
+    public async Task Invoke(IOutgoingGrainCallContext context)
+    {
+        if (context.SourceId is not { } source)
+        {
+            await context.Invoke();
+            return;
+        }
+        var target = context.TargetId;
+        Interlocked.Increment(ref totalCount);
+        Interlocked.Add(ref totalBytes, context.RequestSize);
+        if (!CanDeliver(source, target))
+        {
+            var max = LongDelays ? Options.LongDelayMax : Options.ShortDelayMax;
+            await Task.Delay(NextDelay(max), time);
+            throw new MessageLostException($"{source} -> {target}: not connected.");
+        }
+        if (!Reliable)
+        {
+            await Task.Delay(NextDelay(Options.UnreliableMaxDelay), time);
+            if (NextDouble() < Options.RequestDropRate)
+            {
+                throw new MessageLostException($"{source} -> {target}: request dropped.");
+            }
+        }
+        var incarnation = incarnations.GetValueOrDefault(target);
+        receivedCounts.AddOrUpdate(target, 1, static (_, n) => n + 1);
+        await context.Invoke();
+        if (!CanDeliver(source, target) || incarnations.GetValueOrDefault(target) != incarnation)
+        {
+            throw new MessageLostException($"{target} -> {source}: reply lost (the callee crashed or was disconnected).");
+        }
+        if (!Reliable && NextDouble() < Options.ReplyDropRate)
+        {
+            throw new MessageLostException($"{target} -> {source}: reply dropped.");
+        }
+        if (LongReordering && NextDouble() < Options.ReorderRate)
+        {
+            // labrpc: 200 ms + rand(0, rand(0, 2000)) ms, skewed towards short extra delays.
+            var extra = NextDelay(NextDelay(Options.ReorderMaxExtra));
+            await Task.Delay(TimeSpan.FromMilliseconds(200) + extra, time);
+        }
+        Interlocked.Add(ref totalBytes, context.ResponseSize);
+    }
+
+    private TimeSpan NextDelay(TimeSpan max)
+    {
+        if (max <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+        lock (gate)
+        {
+            return TimeSpan.FromMilliseconds(random.Next((int)max.TotalMilliseconds + 1));
+        }
+    }
+
+    private double NextDouble()
+    {
+        lock (gate)
+        {
+            return random.NextDouble();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace Raft.TestingHost;
+
+/// <summary>The knobs of the simulated network, with the 6.5840 labrpc values as defaults.</summary>
+public sealed class SimulatedNetworkOptions
+{
+    /// <summary>Seed for every random choice the network makes (delays, drops, reordering).</summary>
+    public int Seed { get; set; } = 1;
+
+    /// <summary>Unreliable mode: the largest extra delay on every request.</summary>
+    public TimeSpan UnreliableMaxDelay { get; set; } = TimeSpan.FromMilliseconds(26);
+
+    /// <summary>Unreliable mode: chance that a request is dropped before the handler runs.</summary>
+    public double RequestDropRate { get; set; } = 0.1;
+
+    /// <summary>Unreliable mode: chance that a reply is dropped after the handler ran.</summary>
+    public double ReplyDropRate { get; set; } = 0.1;
+
+    /// <summary>A call to a disconnected grain fails after a random wait up to this (long delays).</summary>
+    public TimeSpan LongDelayMax { get; set; } = TimeSpan.FromMilliseconds(7000);
+
+    /// <summary>A call to a disconnected grain fails after a random wait up to this (short delays).</summary>
+    public TimeSpan ShortDelayMax { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Long reordering: chance that a reply is held back.</summary>
+    public double ReorderRate { get; set; } = 2.0 / 3.0;
+
+    /// <summary>Long reordering: a held reply arrives after 200 ms plus a skewed random extra up to this.</summary>
+    public TimeSpan ReorderMaxExtra { get; set; } = TimeSpan.FromMilliseconds(2000);
+}

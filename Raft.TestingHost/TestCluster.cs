@@ -1,0 +1,179 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Raft.Runtime;
+using Raft.Runtime.Hosting;
+using Raft.Runtime.Storage;
+
+namespace Raft.TestingHost;
+
+/// <summary>
+/// An in-process cluster of silos for tests, in the spirit of Orleans' TestCluster: real silos with their
+/// schedulers, timers and storage, joined by an in-process transport, with an optional simulated network
+/// between grains and the crash / restart operations the 6.5840 tests need.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly InProcessFabric fabric = new();
+    private readonly Dictionary<string, IHost> hosts = new();
+    private readonly Dictionary<string, MemoryGrainStorage> memoryStorage = new();
+
+    private TestCluster(TestClusterOptions options)
+    {
+        Options = options;
+        Network = new SimulatedNetwork(options.Network, options.Time);
+        SiloNames = Enumerable.Range(0, options.SiloCount).Select(i => $"silo{i}").ToArray();
+        var serializer = new WireGrainStorageSerializer();
+        foreach (var name in options.MemoryStorageNames)
+        {
+            memoryStorage[name] = new MemoryGrainStorage(serializer);
+        }
+    }
+
+    public TestClusterOptions Options { get; }
+
+    public SimulatedNetwork Network { get; }
+
+    public IReadOnlyList<string> SiloNames { get; }
+
+    /// <summary>A grain factory for calls from outside any grain (they bypass the simulated network).</summary>
+    public IGrainFactory GrainFactory => PrimarySilo.GrainFactory;
+
+    public Silo PrimarySilo => GetSilo(SiloNames[0]);
+
+    /// <summary>The shared memory storage provider of that name, e.g. to measure persisted sizes.</summary>
+    public MemoryGrainStorage GetMemoryStorage(string name = "Default") => memoryStorage[name];
+
+    public static async Task<TestCluster> DeployAsync(TestClusterOptions options)
+    {
+        var cluster = new TestCluster(options);
+        try
+        {
+            foreach (var name in cluster.SiloNames)
+            {
+                await cluster.StartSiloAsync(name);
+            }
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+        return cluster;
+    }
+
+    public Silo GetSilo(string name) => hosts.TryGetValue(name, out var host)
+        ? host.Services.GetRequiredService<Silo>()
+        : throw new InvalidOperationException($"Silo {name} is not running.");
+
+    /// <summary>The silo a grain is placed on.</summary>
+    public string SiloOf(GrainId grain) => PrimaryOrAny().Runtime.MessageCenter.PlaceGrain(grain);
+
+    private Silo PrimaryOrAny() => hosts.Values.First().Services.GetRequiredService<Silo>();
+
+    private async Task StartSiloAsync(string name)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.Services.AddSingleton(Options.Time);
+        builder.UseSilo(silo =>
+        {
+            silo.Configure<SiloOptions>(o =>
+            {
+                o.SiloName = name;
+                o.GatewayPort = -1;
+            });
+            silo.Configure<ClusterMembershipOptions>(o => o.Silos = SiloNames.Select(n => new SiloEndpoint { Name = n }).ToList());
+            silo.Configure<MessagingOptions>(o => o.ResponseTimeout = Options.ResponseTimeout);
+            if (Options.Placement is not null)
+            {
+                silo.UsePlacement(Options.Placement);
+            }
+            foreach (var (storageName, storage) in memoryStorage)
+            {
+                silo.AddMemoryGrainStorage(storageName, storage);
+            }
+            if (Options.UseSimulatedNetwork)
+            {
+                silo.AddOutgoingGrainCallFilter(Network);
+            }
+            Options.ConfigureSilo?.Invoke(silo);
+        });
+        var host = builder.Build();
+        var siloInstance = host.Services.GetRequiredService<Silo>();
+        siloInstance.TransportFactory = s =>
+        {
+            fabric.Register(s.Name, s.Runtime.MessageCenter);
+            return fabric.TransportFor(s.Name);
+        };
+        await host.StartAsync();
+        hosts[name] = host;
+    }
+
+    /// <summary>Stops a silo gracefully: its activations deactivate.</summary>
+    public async Task StopSiloAsync(string name)
+    {
+        if (hosts.Remove(name, out var host))
+        {
+            await host.StopAsync();
+            host.Dispose();
+        }
+    }
+
+    /// <summary>Kills a silo: every activation on it crashes at once and the silo leaves the network.</summary>
+    public async Task KillSiloAsync(string name)
+    {
+        if (!hosts.Remove(name, out var host))
+        {
+            return;
+        }
+        var silo = host.Services.GetRequiredService<Silo>();
+        fabric.Unregister(name);
+        foreach (var activation in silo.Runtime.Catalog.Activations.ToArray())
+        {
+            Network.NewIncarnation(activation.GrainId);
+            activation.Kill();
+        }
+        await host.StopAsync();
+        host.Dispose();
+    }
+
+    public async Task RestartSiloAsync(string name)
+    {
+        await KillSiloAsync(name);
+        await StartSiloAsync(name);
+    }
+
+    /// <summary>
+    /// Crashes one grain: its activation stops running at its next await, its timers stop, writes it tries
+    /// later never reach storage, callers waiting on it fail, and replies it was about to send are lost.
+    /// What it had persisted before stays. The next call (or <see cref="RestartGrain"/>) activates it anew.
+    /// </summary>
+    public void CrashGrain(GrainId grain)
+    {
+        Network.NewIncarnation(grain);
+        var silo = GetSilo(SiloOf(grain));
+        if (silo.Runtime.Catalog.TryGet(grain, out var activation))
+        {
+            activation.Kill();
+        }
+    }
+
+    /// <summary>Crashes the grain if it is running, then activates it again from its persisted state.</summary>
+    public void RestartGrain(GrainId grain)
+    {
+        CrashGrain(grain);
+        GetSilo(SiloOf(grain)).EnsureActivated(grain);
+    }
+
+    /// <summary>True when the grain currently has an activation.</summary>
+    public bool IsActive(GrainId grain) => GetSilo(SiloOf(grain)).Runtime.Catalog.TryGet(grain, out _);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var name in hosts.Keys.ToArray())
+        {
+            await KillSiloAsync(name);
+        }
+    }
+}
