@@ -1,0 +1,113 @@
+using Microsoft.Extensions.Logging;
+using Raft.Persistence.AzureStorage;
+
+namespace Raft.Tests.AzureBlob;
+
+/// <summary>The state the Azure tests store.</summary>
+public sealed class AzureTestState
+{
+    public string Name { get; set; } = "";
+
+    public int Counter { get; set; }
+
+    public List<string> Items { get; set; } = [];
+}
+
+/// <summary>Keeps every log entry with its structured fields.</summary>
+internal sealed class ListLogger<T> : ILogger<T>
+{
+    private readonly Lock _gate = new();
+    private readonly List<LogEntry> _entries = [];
+
+    public IReadOnlyList<LogEntry> Entries
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _entries];
+            }
+        }
+    }
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        var fields = state as IReadOnlyList<KeyValuePair<string, object?>> ?? [];
+        lock (_gate)
+        {
+            _entries.Add(new LogEntry(logLevel, eventId, fields.ToDictionary(f => f.Key, f => f.Value), formatter(state, exception)));
+        }
+    }
+}
+
+internal sealed record LogEntry(LogLevel Level, EventId EventId, IReadOnlyDictionary<string, object?> Fields, string Message);
+
+/// <summary>The system clock, remembering the due time of every timer created through it (Task.Delay, timeouts).</summary>
+internal sealed class RecordingTimeProvider : TimeProvider
+{
+    private readonly Lock _gate = new();
+    private readonly List<TimeSpan> _dueTimes = [];
+
+    public IReadOnlyList<TimeSpan> DueTimes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _dueTimes];
+            }
+        }
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        lock (_gate)
+        {
+            _dueTimes.Add(dueTime);
+        }
+        return base.CreateTimer(callback, state, dueTime, period);
+    }
+}
+
+internal static class AzureTestStorage
+{
+    public static AzureBlobStorageOptions Options(AzuriteFixture azurite, string container = "grainstate") => new()
+    {
+        ConnectionString = azurite.ConnectionString,
+        ContainerName = container,
+        RequestTimeout = TimeSpan.FromSeconds(5),
+        MaxRetries = 2,
+        RetryBaseDelay = TimeSpan.FromMilliseconds(50),
+        RetryMaxDelay = TimeSpan.FromMilliseconds(400),
+        RetryJitterSeed = 7,
+    };
+
+    public static AzureBlobGrainStorage Create(AzureBlobStorageOptions options, ILogger<AzureBlobGrainStorage>? logger = null, TimeProvider? timeProvider = null) =>
+        new(options, new AzureTestJsonSerializer(), logger, timeProvider);
+
+    public static string UniqueContainer(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(63, prefix.Length + 33)];
+
+    /// <summary>A signed request straight to the emulator, bypassing the provider (to plant garbage or inspect blobs).</summary>
+    public static async Task<HttpResponseMessage> SendRawAsync(AzuriteFixture azurite, HttpMethod method, string pathBelowAccount, byte[]? body = null)
+    {
+        var request = new HttpRequestMessage(method, new Uri(azurite.BlobEndpoint + pathBelowAccount, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }));
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Headers.TryAddWithoutValidation("x-ms-blob-type", "BlockBlob");
+        }
+        request.Headers.TryAddWithoutValidation("x-ms-date", DateTimeOffset.UtcNow.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation("x-ms-version", AzureBlobGrainStorage.ApiVersion);
+        new SharedKeySigner(AzureStorageConnectionString.DevelopmentAccountName, AzureStorageConnectionString.DevelopmentAccountKey).Sign(request);
+        using var client = new HttpClient();
+        using (request)
+        {
+            return await client.SendAsync(request);
+        }
+    }
+}
