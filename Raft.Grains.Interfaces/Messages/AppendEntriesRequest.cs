@@ -1,0 +1,16 @@
+using Raft.Runtime;
+
+namespace Raft.Grains.Interfaces;
+
+/// <summary>
+/// AppendEntries RPC arguments (Raft paper, Figure 2). An empty <paramref name="Entries"/> is a heartbeat.
+/// Entries are consecutive: Entries[i].Index == PrevLogIndex + 1 + i.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record AppendEntriesRequest(
+    long Term,
+    string LeaderId,
+    long PrevLogIndex,
+    long PrevLogTerm,
+    LogEntry[] Entries,
+    long LeaderCommit);

@@ -1,0 +1,7 @@
+using Raft.Runtime;
+
+namespace Raft.Grains.Interfaces;
+
+/// <summary>RequestVote RPC result: the voter's term after handling the request, and whether it voted for the candidate.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RequestVoteResponse(long Term, bool VoteGranted);

@@ -1,0 +1,8 @@
+namespace Raft.Grains.Protocol;
+
+public enum RaftRole
+{
+    Follower,
+    Candidate,
+    Leader,
+}
