@@ -1,3 +1,4 @@
+using Raft.Runtime.Hosting;
 using Microsoft.Extensions.Logging;
 using Raft.Runtime.Metadata;
 using Raft.Runtime.Storage;

@@ -1,3 +1,4 @@
+using Raft.Runtime.Hosting;
 namespace Raft.Runtime.Activation;
 
 internal sealed partial class ActivationData

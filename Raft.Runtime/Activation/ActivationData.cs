@@ -1,3 +1,4 @@
+using Raft.Runtime.Hosting;
 using Microsoft.Extensions.Logging;
 using Raft.Runtime.Metadata;
 using Raft.Runtime.Scheduling;
@@ -18,7 +19,7 @@ internal enum ActivationState
 /// when the grain is [Reentrant], when the request is [AlwaysInterleave] or everything running is, or when
 /// both it and everything running are [ReadOnly]; later interleavable requests may overtake blocked ones.
 /// </summary>
-internal sealed partial class ActivationData
+internal sealed partial class ActivationData : IGrainContext
 {
     [ThreadStatic]
     private static ActivationData? constructing;

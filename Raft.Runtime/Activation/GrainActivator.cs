@@ -1,3 +1,4 @@
+using Raft.Runtime.Hosting;
 using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Raft.Runtime.Storage;

@@ -1,3 +1,4 @@
+using Raft.Runtime.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Raft.Runtime.Activation;

@@ -1,3 +1,4 @@
+using Raft.Runtime.Hosting;
 using System.Reflection;
 using Raft.Runtime.Metadata;
 

@@ -1,3 +1,4 @@
+using Raft.Runtime.Hosting;
 using System.Buffers;
 using Raft.Runtime.Messaging;
 using Raft.Runtime.Metadata;

@@ -1,3 +1,4 @@
+using Raft.Runtime.Hosting;
 using Raft.Runtime.Storage;
 
 namespace Raft.Runtime.Activation;

@@ -1,3 +1,4 @@
+using Raft.Runtime.Hosting;
 namespace Raft.Runtime.Activation;
 
 /// <summary>Something that needs a turn on an activation: a request or a timer tick.</summary>

@@ -27,6 +27,9 @@ public abstract class Grain : IGrainBase
     /// <summary>The identity of this grain.</summary>
     public GrainId GrainId => activation.GrainId;
 
+    /// <summary>The runtime's handle on this activation (for <see cref="IPersistentStateFactory"/>).</summary>
+    public IGrainContext GrainContext => activation;
+
     /// <summary>Creates references to other grains.</summary>
     protected IGrainFactory GrainFactory => activation.Runtime.GrainFactory;
 

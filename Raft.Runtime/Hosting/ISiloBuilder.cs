@@ -36,6 +36,7 @@ public static class SiloBuilderExtensions
         builder.Services.TryAddSingleton<GrainRegistry>();
         builder.Services.TryAddSingleton<IPlacementDirector>(new PlacementDirector());
         builder.Services.TryAddSingleton<IGrainStorageSerializer, WireGrainStorageSerializer>();
+        builder.Services.TryAddSingleton<IPersistentStateFactory, PersistentStateFactory>();
         builder.Services.AddSingleton<Silo>();
         builder.Services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<Silo>().GrainFactory);
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Silo>());
@@ -110,6 +111,6 @@ internal sealed class StorageInitializer(Func<Task> initialize) : IGrainStorageI
     public Task InitializeAsync(CancellationToken cancellationToken) => initialize();
 }
 
-internal sealed record GrainAssembly(Assembly Assembly);
+public sealed record GrainAssembly(Assembly Assembly);
 
-internal sealed record GrainClassRegistration(Type GrainClass);
+public sealed record GrainClassRegistration(Type GrainClass);

@@ -35,7 +35,7 @@ internal static class FrameCodec
     public static (string PeerName, bool IsClient) ReadHello(ReadOnlySequence<byte> frame)
     {
         var reader = new FrameReader(frame);
-        Span<byte> magic = stackalloc byte[4];
+        var magic = new byte[4];
         reader.ReadBytes(magic);
         if (!magic.SequenceEqual(HelloMagic))
         {
@@ -202,7 +202,7 @@ internal static class FrameCodec
 
         public long ReadInt64() => reader.TryReadLittleEndian(out long value) ? value : throw Truncated();
 
-        public void ReadBytes(Span<byte> destination)
+        public void ReadBytes(scoped Span<byte> destination)
         {
             if (!reader.TryCopyTo(destination))
             {

@@ -1,0 +1,35 @@
+namespace Raft.Grains;
+
+/// <summary>
+/// Settings of the Raft peers of a silo, bound from the configuration section "Raft". The defaults suit the
+/// 6.5840 tests: at most 10 heartbeats per second and a new leader well within 5 s of losing one.
+/// </summary>
+public sealed class RaftOptions
+{
+    /// <summary>Group name → member peer ids. A peer "kv/1" is member "1" of group "kv".</summary>
+    public Dictionary<string, List<string>> Groups { get; set; } = new() { ["kv"] = ["0", "1", "2"] };
+
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Election timeouts are drawn uniformly from [min, max) each time the timer is reset.</summary>
+    public TimeSpan ElectionTimeoutMin { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    public TimeSpan ElectionTimeoutMax { get; set; } = TimeSpan.FromMilliseconds(600);
+
+    /// <summary>Timeout of one RPC between peers; a call that times out is a lost message.</summary>
+    public TimeSpan RpcTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The most entries and bytes one AppendEntries carries.</summary>
+    public int MaxEntriesPerAppend { get; set; } = 512;
+
+    public int MaxBytesPerAppend { get; set; } = 1 << 20;
+
+    /// <summary>Entries per persisted log segment record; an append rewrites only the tail segment.</summary>
+    public int EntriesPerSegment { get; set; } = 64;
+
+    /// <summary>Seed for election timeouts; each peer mixes in its id so peers do not draw the same values.</summary>
+    public int Seed { get; set; } = 42;
+
+    /// <summary>Grain storage provider holding the peers' state.</summary>
+    public string StorageName { get; set; } = "Default";
+}
