@@ -80,10 +80,7 @@ public sealed class CrashAndNetworkTests
         var gate = "crash-" + Guid.NewGuid();
         var call = relay.RelayIncrementWhenReleased("victim", gate);
         var victim = new GrainId("persistentcounter", "victim");
-        while (!cluster.IsActive(victim))
-        {
-            await Task.Yield();
-        }
+        await TestGates.Arrived(gate).WaitAsync(TimeSpan.FromSeconds(10));
         cluster.CrashGrain(victim);
         TestGates.Release(gate);
         await Assert.ThrowsAnyAsync<Exception>(() => call);

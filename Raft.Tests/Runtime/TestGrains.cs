@@ -61,6 +61,7 @@ public interface IPingPongGrain : IGrainWithStringKey
     Task<string> Name();
 }
 
+[GrainType("pingpong")]
 public sealed class NonReentrantPingPongGrain : Grain, IPingPongGrain
 {
     public Task<string> Ping(IPingPongGrain other) => other.Pong(this.AsReference<IPingPongGrain>());
@@ -216,7 +217,16 @@ public static class TestGates
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> Gates = new();
     private static readonly ConcurrentDictionary<string, int> PassedCounts = new();
 
-    public static Task Wait(string gate) => Gates.GetOrAdd(gate, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> Arrivals = new();
+
+    /// <summary>Completes once some grain has reached <paramref name="gate"/>.</summary>
+    public static Task Arrived(string gate) => Arrivals.GetOrAdd(gate, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    public static Task Wait(string gate)
+    {
+        Arrivals.GetOrAdd(gate, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        return Gates.GetOrAdd(gate, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+    }
 
     public static void Release(string gate) => Gates.GetOrAdd(gate, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 

@@ -94,6 +94,11 @@ internal sealed class ExceptionCodec<T> : WireCodec<T?>
         "System.OperationCanceledException" => new OperationCanceledException(message, inner),
         "System.Collections.Generic.KeyNotFoundException" => new KeyNotFoundException(message, inner),
         "System.NotSupportedException" => new NotSupportedException(message, inner),
+        // The runtime's own call failures, so that a failure relayed through a grain keeps its meaning.
+        "Raft.Runtime.GrainCallException" => new GrainCallException(message ?? "", inner),
+        "Raft.Runtime.SiloUnavailableException" => new SiloUnavailableException(message ?? "", inner),
+        "Raft.Runtime.MessageLostException" => new MessageLostException(message ?? ""),
+        "Raft.Runtime.ActivationKilledException" => new ActivationKilledException(message ?? ""),
         _ => new RemoteException(typeName, message, stackTrace, inner),
     };
 }
