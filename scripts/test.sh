@@ -14,9 +14,10 @@ log=$(mktemp)
 dotnet test RaftOrleans.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-# dotnet test prints one summary line per test assembly: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, ..."
-passed=$(grep -Eo 'Passed: +[0-9]+,' "$log" | awk '{ n += $2 } END { print n + 0 }')
-failed=$(grep -Eo 'Failed: +[0-9]+,' "$log" | awk '{ n += $2 } END { print n + 0 }')
+# With normal verbosity dotnet test ends each test assembly's run with "Total tests: N", "Passed: N" and,
+# when any failed, "Failed: N" lines.
+passed=$(grep -E '^ +Passed: +[0-9]+ *$' "$log" | awk '{ n += $2 } END { print n + 0 }')
+failed=$(grep -E '^ +Failed: +[0-9]+ *$' "$log" | awk '{ n += $2 } END { print n + 0 }')
 passed=${passed:-0}
 failed=${failed:-0}
 rm -f "$log"
