@@ -1,0 +1,18 @@
+using Raft.Grains.Interfaces;
+using Raft.Runtime;
+
+namespace Raft.Grains.KeyValue;
+
+/// <summary>What the log holds for one client request.</summary>
+[GenerateSerializer, Immutable]
+public sealed record KvCommand(long ClientId, long Sequence, KvOperation Operation);
+
+/// <summary>The key-value state as a snapshot stores it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record KvSnapshot(KvSnapshotEntry[] Entries, KvSnapshotSession[] Sessions, long LastIncludedIndex);
+
+[GenerateSerializer, Immutable]
+public sealed record KvSnapshotEntry(string Key, string Value, long Version);
+
+[GenerateSerializer, Immutable]
+public sealed record KvSnapshotSession(long ClientId, long LastSequence, KvResponse LastResponse, long LastUsedIndex);

@@ -1,0 +1,191 @@
+using Microsoft.Extensions.Logging;
+using Raft.Grains.Interfaces;
+using Raft.Runtime.Serialization;
+
+namespace Raft.Grains.KeyValue;
+
+/// <summary>
+/// The key-value service's side of the apply channel for one peer activation: applies committed commands to
+/// the <see cref="KvStore"/>, wakes the request waiting for each index, and snapshots when the persisted Raft
+/// state grows past the configured size.
+/// </summary>
+public sealed class KvStateMachine : IRaftStateMachine
+{
+    private readonly object gate = new();
+    // A request may be applied before its proposer starts waiting for it; the recent outcomes cover that gap.
+    private const int RecentCapacity = 4096;
+    private readonly Dictionary<long, TaskCompletionSource<AppliedCommand>> waiters = new();
+    private readonly Dictionary<long, AppliedCommand> recent = new();
+    private readonly Queue<long> recentOrder = new();
+    private readonly KvStore store;
+    private readonly KeyValueOptions options;
+    private readonly WireSerializer serializer;
+    private readonly ILogger logger;
+    private long lastApplied;
+    private bool closed;
+
+    public KvStateMachine(string peerId, KeyValueOptions options, WireSerializer serializer, ILogger logger)
+    {
+        PeerId = peerId;
+        this.options = options;
+        this.serializer = serializer;
+        this.logger = logger;
+        store = new KvStore(options.MaxSessions);
+    }
+
+    public string PeerId { get; }
+
+    public long LastApplied
+    {
+        get
+        {
+            lock (gate)
+            {
+                return lastApplied;
+            }
+        }
+    }
+
+    public async Task ApplyAsync(ApplyMsg message, IRaftPeerControl peer)
+    {
+        if (message.SnapshotValid)
+        {
+            RestoreSnapshot(message);
+            return;
+        }
+        if (!message.CommandValid || message.Command is null)
+        {
+            return;
+        }
+        KvCommand command;
+        KvResponse response;
+        try
+        {
+            command = serializer.Deserialize<KvCommand>(message.Command);
+        }
+        catch (WireSerializationException exception)
+        {
+            // Not a key-value command (written by another service or corrupted): skip it on every replica alike.
+            logger.LogError(exception, "Peer {Peer} skipped undecodable command at index {Index}", PeerId, message.CommandIndex);
+            Complete(message.CommandIndex, null);
+            return;
+        }
+        lock (gate)
+        {
+            response = store.Apply(command, message.CommandIndex);
+            lastApplied = message.CommandIndex;
+        }
+        Complete(message.CommandIndex, new AppliedCommand(command, response));
+        if (options.MaxRaftStateBytes > 0 && peer.PersistedSize > options.MaxRaftStateBytes)
+        {
+            byte[] snapshot;
+            lock (gate)
+            {
+                snapshot = serializer.SerializeToArray(store.ToSnapshot(message.CommandIndex));
+            }
+            await peer.SnapshotAsync(message.CommandIndex, snapshot);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the entry at <paramref name="index"/> is applied and returns what was applied there, or
+    /// null when something else (a snapshot past it, a closed peer) means this replica cannot tell.
+    /// </summary>
+    public Task<AppliedCommand?> WaitForIndex(long index)
+    {
+        lock (gate)
+        {
+            if (recent.TryGetValue(index, out var done))
+            {
+                return Task.FromResult<AppliedCommand?>(done);
+            }
+            if (closed || index <= lastApplied)
+            {
+                return Task.FromResult<AppliedCommand?>(null);
+            }
+            if (!waiters.TryGetValue(index, out var waiter))
+            {
+                waiter = new TaskCompletionSource<AppliedCommand>(TaskCreationOptions.RunContinuationsAsynchronously);
+                waiters[index] = waiter;
+            }
+            return waiter.Task.ContinueWith(
+                static t => t.IsCompletedSuccessfully ? t.Result : null,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                System.Threading.Tasks.TaskScheduler.Default)!;
+        }
+    }
+
+    /// <summary>A read of the local replica, for status and tests (not linearizable).</summary>
+    public (string Value, long Version)? ReadLocal(string key)
+    {
+        lock (gate)
+        {
+            return store.Read(key);
+        }
+    }
+
+    /// <summary>The peer activation went away: nobody will apply more here.</summary>
+    public void Close()
+    {
+        List<TaskCompletionSource<AppliedCommand>> pending;
+        lock (gate)
+        {
+            closed = true;
+            pending = waiters.Values.ToList();
+            waiters.Clear();
+        }
+        foreach (var waiter in pending)
+        {
+            waiter.TrySetCanceled();
+        }
+    }
+
+    private void RestoreSnapshot(ApplyMsg message)
+    {
+        var snapshot = message.Snapshot is { Length: > 0 } bytes ? serializer.Deserialize<KvSnapshot>(bytes) : new KvSnapshot([], [], 0);
+        List<TaskCompletionSource<AppliedCommand>> skipped;
+        lock (gate)
+        {
+            store.Restore(snapshot);
+            lastApplied = message.SnapshotIndex;
+            skipped = waiters.Where(w => w.Key <= message.SnapshotIndex).Select(w => w.Value).ToList();
+            foreach (var index in waiters.Keys.Where(i => i <= message.SnapshotIndex).ToList())
+            {
+                waiters.Remove(index);
+            }
+        }
+        foreach (var waiter in skipped)
+        {
+            waiter.TrySetCanceled();
+        }
+    }
+
+    private void Complete(long index, AppliedCommand? applied)
+    {
+        TaskCompletionSource<AppliedCommand>? waiter;
+        lock (gate)
+        {
+            waiters.Remove(index, out waiter);
+            if (applied is not null)
+            {
+                recent[index] = applied;
+                recentOrder.Enqueue(index);
+                if (recentOrder.Count > RecentCapacity)
+                {
+                    recent.Remove(recentOrder.Dequeue());
+                }
+            }
+        }
+        if (applied is null)
+        {
+            waiter?.TrySetCanceled();
+        }
+        else
+        {
+            waiter?.TrySetResult(applied);
+        }
+    }
+}
+
+public sealed record AppliedCommand(KvCommand Command, KvResponse Response);
