@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Raft.Grains;
 using Raft.Runtime.Hosting;
 
 namespace Raft.Silo;
@@ -10,9 +11,12 @@ public static class SiloConfiguration
     public static void Configure(IHostApplicationBuilder builder)
     {
         var provider = builder.Configuration["Storage:Provider"] ?? "Sqlite";
+        var raft = new RaftOptions();
+        builder.Configuration.GetSection("Raft").Bind(raft);
         builder.UseSilo(silo =>
         {
-            silo.AddGrains(typeof(Raft.Grains.GrainsAssembly).Assembly);
+            silo.AddRaftKeyValueService();
+            silo.UsePlacement(RaftSiloBuilderExtensions.PeerPlacement(raft));
             switch (provider.ToLowerInvariant())
             {
                 case "sqlite":

@@ -7,7 +7,13 @@ namespace Raft.Grains;
 public sealed class RaftOptions
 {
     /// <summary>Group name → member peer ids. A peer "kv/1" is member "1" of group "kv".</summary>
-    public Dictionary<string, List<string>> Groups { get; set; } = new() { ["kv"] = ["0", "1", "2"] };
+    /// <remarks>Empty means the default single group "kv" of peers 0, 1 and 2 (see <see cref="EffectiveGroups"/>);
+    /// a default is not put in the dictionary itself because configuration binding appends to lists.</remarks>
+    public Dictionary<string, List<string>> Groups { get; set; } = new();
+
+    /// <summary>The configured groups, or the default "kv" group of three peers when none is configured.</summary>
+    public IReadOnlyDictionary<string, List<string>> EffectiveGroups =>
+        Groups.Count > 0 ? Groups : new Dictionary<string, List<string>> { ["kv"] = ["0", "1", "2"] };
 
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
@@ -29,6 +35,9 @@ public sealed class RaftOptions
 
     /// <summary>Seed for election timeouts; each peer mixes in its id so peers do not draw the same values.</summary>
     public int Seed { get; set; } = 42;
+
+    /// <summary>Peer id ("kv/1") → the silo that hosts it, for one process per peer. Unlisted peers are placed by hash.</summary>
+    public Dictionary<string, string> PeerSilos { get; set; } = new();
 
     /// <summary>Grain storage provider holding the peers' state.</summary>
     public string StorageName { get; set; } = "Default";

@@ -80,6 +80,9 @@ public sealed class Silo : IHostedService, IAsyncDisposable
     /// <summary>The number of live activations.</summary>
     public int ActivationCount => Runtime.Catalog.Count;
 
+    /// <summary>The silo a grain is placed on.</summary>
+    public string PlaceGrain(GrainId grainId) => Runtime.MessageCenter.PlaceGrain(grainId);
+
     /// <summary>Activates a grain so that its timers run, without calling it.</summary>
     public void EnsureActivated(GrainId grainId) => Runtime.Catalog.EnsureActivated(grainId);
 
