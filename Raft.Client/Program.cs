@@ -1,1 +1,6 @@
-public static class P { public static void Main(){} }
+namespace Raft.Client;
+
+public static class Program
+{
+    public static Task<int> Main(string[] args) => Cli.ClientCommandLine.RunAsync(args);
+}

@@ -1,0 +1,160 @@
+using Raft.Grains.Interfaces;
+using Raft.Runtime;
+
+namespace Raft.Client;
+
+/// <summary>
+/// A linearizable key-value client with a session: it finds the leader, retries on a wrong leader, a lost
+/// message or a timeout until the operation's deadline, and numbers its requests so that a retried request
+/// applies at most once. One operation at a time per client (a session is sequential); use several clients
+/// for concurrency.
+/// </summary>
+public sealed class KeyValueClient
+{
+    private readonly IGrainFactory grains;
+    private readonly KeyValueClientOptions options;
+    private readonly TimeProvider time;
+    private readonly SemaphoreSlim oneAtATime = new(1, 1);
+    private long clientId;
+    private long sequence;
+    private int leader;
+
+    public KeyValueClient(IGrainFactory grains, KeyValueClientOptions? options = null, TimeProvider? time = null)
+    {
+        this.grains = grains;
+        this.options = options ?? new KeyValueClientOptions();
+        if (this.options.Peers.Count == 0)
+        {
+            throw new ArgumentException("At least one peer id is required.", nameof(options));
+        }
+        this.time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The session's client id (0 until the first operation opened the session).</summary>
+    public long ClientId => clientId;
+
+    /// <summary>The peer id this client currently believes leads the group.</summary>
+    public string LeaderPeer => options.Peers[leader];
+
+    public async Task<(string? Value, long Version)> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var response = await ExecuteAsync(new KvGet(key), cancellationToken);
+        return response.Status == KvStatus.NoKey ? (null, 0) : (response.Value, response.Version);
+    }
+
+    /// <returns>The key's new version.</returns>
+    public async Task<long> PutAsync(string key, string value, CancellationToken cancellationToken = default) =>
+        (await ExecuteAsync(new KvPut(key, value), cancellationToken)).Version;
+
+    /// <returns>The key's new value and version.</returns>
+    public async Task<(string Value, long Version)> AppendAsync(string key, string value, CancellationToken cancellationToken = default)
+    {
+        var response = await ExecuteAsync(new KvAppend(key, value), cancellationToken);
+        return (response.Value ?? "", response.Version);
+    }
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => ExecuteAsync(new KvDelete(key), cancellationToken);
+
+    /// <summary>Sets the key only if its version is <paramref name="expectedVersion"/> (0: must not exist).</summary>
+    public Task<KvResponse> PutIfVersionAsync(string key, string value, long expectedVersion, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(new KvPutIfVersion(key, value, expectedVersion), cancellationToken);
+
+    /// <summary>
+    /// Runs one operation to completion. Returns Ok, NoKey or VersionMismatch responses; throws
+    /// <see cref="KeyValueTimeoutException"/> when the deadline passes (outcome unknown),
+    /// <see cref="KeyValueSessionExpiredException"/> or <see cref="KeyValueRejectedException"/>.
+    /// </summary>
+    public async Task<KvResponse> ExecuteAsync(KvOperation operation, CancellationToken cancellationToken = default)
+    {
+        await oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            var deadline = time.GetTimestamp() + (long)(options.OperationDeadline.TotalSeconds * time.TimestampFrequency);
+            if (clientId == 0)
+            {
+                var registered = await SendUntilAnswered(new KvRequest(0, 0, new KvRegisterSession()), deadline, cancellationToken);
+                clientId = registered.Version;
+                sequence = 0;
+            }
+            var request = new KvRequest(clientId, ++sequence, operation);
+            var response = await SendUntilAnswered(request, deadline, cancellationToken);
+            return response.Status switch
+            {
+                KvStatus.SessionExpired => throw new KeyValueSessionExpiredException($"Session {clientId} expired on the servers; nothing was applied."),
+                KvStatus.TooLarge => throw new KeyValueRejectedException("The key or value exceeds the size the servers accept; nothing was applied."),
+                KvStatus.StaleRequest => throw new InvalidOperationException($"Request {request.Sequence} of session {clientId} was answered as stale."),
+                _ => response,
+            };
+        }
+        finally
+        {
+            oneAtATime.Release();
+        }
+    }
+
+    private async Task<KvResponse> SendUntilAnswered(KvRequest request, long deadline, CancellationToken cancellationToken)
+    {
+        var sawLeader = false;
+        Exception? lastError = null;
+        var triedThisRound = 0;
+        while (true)
+        {
+            var remaining = Remaining(deadline);
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new KeyValueTimeoutException(
+                    sawLeader
+                        ? $"Operation not committed within {options.OperationDeadline}; it may or may not have been applied."
+                        : $"No leader of group '{options.Group}' answered within {options.OperationDeadline}.",
+                    noLeader: !sawLeader,
+                    lastError);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            var peer = options.Peers[leader];
+            KvResponse? response = null;
+            try
+            {
+                using (GrainCallOptions.WithTimeout(Min(options.AttemptTimeout, remaining)))
+                {
+                    response = await grains.GetGrain<IKeyValueGrain>($"{options.Group}/{peer}").Execute(request);
+                }
+            }
+            catch (Exception exception) when (exception is TimeoutException or GrainCallException)
+            {
+                lastError = exception;
+            }
+            if (response is not null && response.Status is not (KvStatus.WrongLeader or KvStatus.Timeout))
+            {
+                return response;
+            }
+            if (response?.Status == KvStatus.Timeout)
+            {
+                sawLeader = true;
+                continue; // same leader, same sequence: the session makes the retry safe
+            }
+            if (response?.LeaderHint is { } hint && TryPeerIndex(hint) is { } hinted && hinted != leader)
+            {
+                leader = hinted;
+                continue;
+            }
+            leader = (leader + 1) % options.Peers.Count;
+            if (++triedThisRound >= options.Peers.Count)
+            {
+                triedThisRound = 0;
+                await Task.Delay(Min(options.NoLeaderBackoff, Remaining(deadline)), time, cancellationToken);
+            }
+        }
+    }
+
+    private int? TryPeerIndex(string hint)
+    {
+        // Hints name the peer as the core knows it: "{group}/{id}" or just "{id}".
+        var id = hint.StartsWith(options.Group + "/", StringComparison.Ordinal) ? hint[(options.Group.Length + 1)..] : hint;
+        var index = options.Peers.IndexOf(id);
+        return index >= 0 ? index : null;
+    }
+
+    private TimeSpan Remaining(long deadline) => time.GetElapsedTime(time.GetTimestamp(), deadline);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => TimeSpan.FromTicks(Math.Max(0, Math.Min(a.Ticks, b.Ticks)));
+}
