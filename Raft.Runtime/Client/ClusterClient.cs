@@ -30,6 +30,8 @@ public sealed class ClusterClient : IClusterClient, IHostedService
     private readonly object gate = new();
     private Connection? connection;
     private int nextGateway;
+    private bool reconnecting;
+    private bool stopped;
 
     public ClusterClient(ClusterClientOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
     {
@@ -72,6 +74,10 @@ public sealed class ClusterClient : IClusterClient, IHostedService
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        lock (gate)
+        {
+            stopped = false;
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
         var errors = new List<string>();
@@ -150,8 +156,40 @@ public sealed class ClusterClient : IClusterClient, IHostedService
         }
         if (current is null || !current.Send(message))
         {
-            throw new SiloUnavailableException("The client is not connected to a gateway; reconnect with StartAsync.");
+            BeginReconnect();
+            throw new SiloUnavailableException("The client is not connected to a gateway (reconnecting).");
         }
+    }
+
+    /// <summary>Starts one background attempt to connect to the next gateway, unless one is already running or the client was stopped.</summary>
+    private void BeginReconnect()
+    {
+        lock (gate)
+        {
+            if (reconnecting || stopped || connection is not null)
+            {
+                return;
+            }
+            reconnecting = true;
+        }
+        _ = Detached.Run(async () =>
+        {
+            try
+            {
+                await StartAsync(CancellationToken.None);
+            }
+            catch (SiloUnavailableException exception)
+            {
+                logger.LogWarning("Reconnecting failed: {Reason}", exception.Message);
+            }
+            finally
+            {
+                lock (gate)
+                {
+                    reconnecting = false;
+                }
+            }
+        });
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -159,6 +197,7 @@ public sealed class ClusterClient : IClusterClient, IHostedService
         Connection? current;
         lock (gate)
         {
+            stopped = true;
             current = connection;
             connection = null;
             ConnectedGateway = null;

@@ -47,7 +47,15 @@ internal abstract class RuntimeClient : IGrainCallInvoker
         {
             // The response timeout covers the filters too: a filter that delays (a simulated network)
             // must not hold a caller past its deadline.
-            await pipeline.WaitAsync(EffectiveTimeout(method), Time, CancellationOf(method, arguments));
+            var timeout = EffectiveTimeout(method);
+            try
+            {
+                await pipeline.WaitAsync(timeout, Time, CancellationOf(method, arguments));
+            }
+            catch (TimeoutException) when (!pipeline.IsCompleted)
+            {
+                throw new TimeoutException($"Response did not arrive on time in {timeout} for {method.Name} on {target}.");
+            }
         }
         else
         {

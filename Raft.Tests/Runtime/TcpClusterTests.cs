@@ -43,9 +43,40 @@ public sealed class TcpClusterTests : IAsyncLifetime
             hosts.Add(host);
         }
         GatewayA = ports[1];
+        GatewayB = ports[3];
     }
 
     private int GatewayA { get; set; }
+
+    private int GatewayB { get; set; }
+
+    [Fact]
+    public async Task ClientFailsOverToAnotherGatewayWhenItsSiloStops()
+    {
+        await using var client = await ClusterClient.ConnectAsync(new ClusterClientOptions { Gateways = [$"127.0.0.1:{GatewayA}", $"127.0.0.1:{GatewayB}"] });
+        Assert.Equal($"127.0.0.1:{GatewayA}", client.ConnectedGateway);
+        var counter = client.GetGrain<IPersistentCounterGrain>("failover");
+        Assert.Equal(1, await counter.Increment());
+
+        await hosts[0].StopAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var failures = 0;
+        while (true)
+        {
+            try
+            {
+                Assert.Equal(1, await counter.Get());
+                break;
+            }
+            catch (SiloUnavailableException) when (DateTime.UtcNow < deadline)
+            {
+                failures++;
+                await Task.Delay(20);
+            }
+        }
+        Assert.True(failures >= 1, "the stopped gateway should have failed at least one call");
+        Assert.Equal($"127.0.0.1:{GatewayB}", client.ConnectedGateway);
+    }
 
     public async Task DisposeAsync()
     {
