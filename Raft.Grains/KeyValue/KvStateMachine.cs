@@ -91,28 +91,32 @@ public sealed class KvStateMachine : IRaftStateMachine
     /// Waits until the entry at <paramref name="index"/> is applied and returns what was applied there, or
     /// null when something else (a snapshot past it, a closed peer) means this replica cannot tell.
     /// </summary>
-    public Task<AppliedCommand?> WaitForIndex(long index)
+    public async Task<AppliedCommand?> WaitForIndex(long index)
     {
+        TaskCompletionSource<AppliedCommand>? waiter;
         lock (gate)
         {
             if (recent.TryGetValue(index, out var done))
             {
-                return Task.FromResult<AppliedCommand?>(done);
+                return done;
             }
             if (closed || index <= lastApplied)
             {
-                return Task.FromResult<AppliedCommand?>(null);
+                return null;
             }
-            if (!waiters.TryGetValue(index, out var waiter))
+            if (!waiters.TryGetValue(index, out waiter))
             {
                 waiter = new TaskCompletionSource<AppliedCommand>(TaskCreationOptions.RunContinuationsAsynchronously);
                 waiters[index] = waiter;
             }
-            return waiter.Task.ContinueWith(
-                static t => t.IsCompletedSuccessfully ? t.Result : null,
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                System.Threading.Tasks.TaskScheduler.Default)!;
+        }
+        try
+        {
+            return await waiter.Task;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
         }
     }
 

@@ -200,16 +200,24 @@ internal sealed partial class ActivationData : IGrainContext
         {
             lastActivityTimestamp = now;
         }
-        Scheduler.Run(() => item.RunAsync(this)).ContinueWith(
-            static (task, state) =>
-            {
-                var (activation, work) = ((ActivationData, WorkItem))state!;
-                activation.OnWorkCompleted(work, task);
-            },
-            (this, item),
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        Scheduler.Run(() => RunWorkAsync(item));
+    }
+
+    // The completion bookkeeping runs inside the activation's own turn, so that it needs no thread of its
+    // own and, in a deterministic simulation, happens at a reproducible point.
+    private async Task RunWorkAsync(WorkItem item)
+    {
+        Task work;
+        try
+        {
+            work = item.RunAsync(this);
+            await work;
+        }
+        catch (Exception exception)
+        {
+            work = Task.FromException(exception);
+        }
+        OnWorkCompleted(item, work);
     }
 
     private void OnWorkCompleted(WorkItem item, Task task)
