@@ -18,7 +18,7 @@ namespace Raft.Persistence.AzureStorage;
 /// <item>The blob holds <see cref="StoredRecord"/>.Encode(serialized state); reads decode it under the blob's name, so an
 /// edited or torn blob raises <see cref="CorruptRecordException"/> naming the blob.</item>
 /// <item>The grain's ETag is the blob's ETag. A write sends <c>If-None-Match: *</c> when the grain holds no ETag and
-/// <c>If-Match</c> otherwise; 409 or 412 becomes <see cref="InconsistentStateException"/>.</item>
+/// <c>If-Match</c> otherwise; 409 or 412 becomes <see cref="InconsistentStateException"/>, carrying the blob's current ETag (one HEAD).</item>
 /// <item>Reading a missing blob gives a fresh state, a null ETag and RecordExists = false.</item>
 /// <item>Clear deletes the blob with If-Match (a grain without an ETag only checks that no blob exists), or
 /// (DeleteStateOnClear = false) overwrites it with an empty blob marked as cleared, which reads back as a missing
@@ -158,7 +158,7 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, IDisposable
         switch (response.Status)
         {
             case 200 when response.IsClearedMarker && response.Body.Length == 0:
-                grainState.State = CreateFreshState<T>();
+                grainState.State = FreshState.Create<T>();
                 grainState.ETag = response.ETag;
                 grainState.RecordExists = false;
                 return;
@@ -179,7 +179,7 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, IDisposable
                 grainState.RecordExists = true;
                 return;
             case 404:
-                grainState.State = CreateFreshState<T>();
+                grainState.State = FreshState.Create<T>();
                 grainState.ETag = null;
                 grainState.RecordExists = false;
                 return;
@@ -236,7 +236,7 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, IDisposable
                         break;
                     case 409:
                     case 412:
-                        throw Inconsistent("clear", blobName, currentETag, response);
+                        throw await ConflictAsync("clear", blobName, currentETag, response);
                     default:
                         throw Failure("clear", blobName, response);
                 }
@@ -247,7 +247,7 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, IDisposable
         {
             grainState.ETag = await PutBlobAsync("clear", blobName, [], grainState.ETag, cleared: true);
         }
-        grainState.State = CreateFreshState<T>();
+        grainState.State = FreshState.Create<T>();
         grainState.RecordExists = false;
     }
 
@@ -279,10 +279,32 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, IDisposable
         return response.Status switch
         {
             201 => response.ETag,
-            409 or 412 => throw Inconsistent(operation, blobName, currentETag, response),
-            404 when response.ErrorCode == "BlobNotFound" => throw Inconsistent(operation, blobName, currentETag, response),
+            409 or 412 => throw await ConflictAsync(operation, blobName, currentETag, response),
+            404 when response.ErrorCode == "BlobNotFound" => throw await ConflictAsync(operation, blobName, currentETag, response),
             _ => throw Failure(operation, blobName, response),
         };
+    }
+
+    /// <summary>
+    /// The exception for a refused conditional write or delete. The refusal does not say which ETag the blob has, so
+    /// it is looked up (one HEAD) for <see cref="InconsistentStateException.StoredEtag"/>: null when the blob is gone,
+    /// and also when the lookup itself fails, which must not hide the conflict.
+    /// </summary>
+    private async Task<InconsistentStateException> ConflictAsync(string operation, string blobName, string? currentETag, BlobResponse response)
+    {
+        string? storedETag = null;
+        try
+        {
+            var head = await SendAsync(operation, blobName, () => new HttpRequestMessage(HttpMethod.Head, GetRequestUri(GetBlobPath(blobName))), null, CancellationToken.None);
+            if (head.Status == 200)
+            {
+                storedETag = head.ETag;
+            }
+        }
+        catch (GrainStorageException)
+        {
+        }
+        return Inconsistent(operation, blobName, currentETag, response, storedETag);
     }
 
     private async Task EnsureContainerAsync(string blobName)
@@ -437,16 +459,6 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, IDisposable
             $"{currentETag ?? "(none: the blob must not exist)"} ({(response.Status == 200 ? "it exists" : response.Describe())}); another writer got there first.",
             storedEtag: storedETag,
             currentEtag: currentETag);
-
-    private static T CreateFreshState<T>()
-    {
-        var type = typeof(T);
-        if (type.IsValueType || type.IsAbstract || type.IsInterface || type.GetConstructor(Type.EmptyTypes) is null)
-        {
-            return default!;
-        }
-        return Activator.CreateInstance<T>();
-    }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning,
         Message = "Azure Blob {Operation} of {BlobName} (account {Account}, container {Container}, endpoint {Endpoint}) failed: {Failure}; retry {Retry} of {MaxRetries} in {DelayMs} ms")]

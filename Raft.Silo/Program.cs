@@ -6,7 +6,8 @@ namespace Raft.Silo;
 
 /// <summary>
 /// The RaftOrleans silo. Configuration comes from appsettings.json, RAFT_-prefixed environment variables and
-/// the command line (--Silo:SiloName=silo1, --Storage:Default:Path=./data/raft.db, ...).
+/// the command line (--Silo:SiloName=silo1, --Storage:Default:Path=./data/raft.db,
+/// --Storage:Provider=AzureBlob --Storage:Default:ConnectionString=UseDevelopmentStorage=true, ...).
 /// </summary>
 public static class Program
 {

@@ -5,7 +5,11 @@ using Raft.Runtime.Hosting;
 
 namespace Raft.Silo;
 
-/// <summary>Turns configuration into a silo: grains, storage provider, endpoints.</summary>
+/// <summary>
+/// Turns configuration into a silo: grains, storage provider, endpoints. Storage:Provider picks the "Default" grain
+/// storage: Sqlite (the default; Storage:Default:Path), Memory, or AzureBlob (Storage:Default:ConnectionString,
+/// optionally Storage:Default:ContainerName). An unknown provider or an unusable setting throws ArgumentException.
+/// </summary>
 public static class SiloConfiguration
 {
     public static void Configure(IHostApplicationBuilder builder)
@@ -30,6 +34,10 @@ public static class SiloConfiguration
                     break;
                 case "memory":
                     silo.AddMemoryGrainStorage("Default");
+                    break;
+                case "azureblob":
+                    // Storage:Default:ConnectionString (UseDevelopmentStorage=true for Azurite), Storage:Default:ContainerName, ...
+                    silo.AddAzureBlobGrainStorage("Default");
                     break;
                 default:
                     throw new ArgumentException($"Unknown storage provider '{provider}' (Storage:Provider): use Sqlite, Memory or AzureBlob.");

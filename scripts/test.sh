@@ -14,10 +14,17 @@ log=$(mktemp)
 dotnet test RaftOrleans.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-# With normal verbosity dotnet test ends each test assembly's run with "Total tests: N", "Passed: N" and,
-# when any failed, "Failed: N" lines.
-passed=$(grep -E '^ +Passed: +[0-9]+ *$' "$log" | awk '{ n += $2 } END { print n + 0 }')
-failed=$(grep -E '^ +Failed: +[0-9]+ *$' "$log" | awk '{ n += $2 } END { print n + 0 }')
+# dotnet test sums up each test assembly. At minimal verbosity that is one line,
+#   "Passed!  - Failed:     0, Passed:    12, Skipped: 0, Total: 12, Duration: ..." (or "Failed!  - ...");
+# at normal verbosity (the logger above) a block: "Total tests: 12", "     Passed: 12", "     Failed: 0" (when any).
+summaries=$(grep -E '^(Passed|Failed)! +- ' "$log")
+if [ -n "$summaries" ]; then
+  passed=$(printf '%s\n' "$summaries" | grep -Eo 'Passed: +[0-9]+,' | awk '{ n += $2 } END { print n + 0 }')
+  failed=$(printf '%s\n' "$summaries" | grep -Eo 'Failed: +[0-9]+,' | awk '{ n += $2 } END { print n + 0 }')
+else
+  passed=$(grep -E '^[[:space:]]+Passed: +[0-9]+[[:space:]]*$' "$log" | awk '{ n += $2 } END { print n + 0 }')
+  failed=$(grep -E '^[[:space:]]+Failed: +[0-9]+[[:space:]]*$' "$log" | awk '{ n += $2 } END { print n + 0 }')
+fi
 passed=${passed:-0}
 failed=${failed:-0}
 rm -f "$log"

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Raft.Persistence.AzureStorage;
+using Raft.Runtime.Storage;
 
 namespace Raft.Tests.AzureBlob;
 
@@ -88,9 +89,19 @@ internal static class AzureTestStorage
     };
 
     public static AzureBlobGrainStorage Create(AzureBlobStorageOptions options, ILogger<AzureBlobGrainStorage>? logger = null, TimeProvider? timeProvider = null) =>
-        new(options, new AzureTestJsonSerializer(), logger, timeProvider);
+        new(options, new JsonGrainStorageSerializer(), logger, timeProvider);
 
     public static string UniqueContainer(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(63, prefix.Length + 33)];
+
+    /// <summary>Deletes a container and everything in it (a missing container is fine).</summary>
+    public static async Task DeleteContainerAsync(AzuriteFixture azurite, string container)
+    {
+        using var response = await SendRawAsync(azurite, HttpMethod.Delete, $"/{container}?restype=container");
+        if (response.StatusCode is not (System.Net.HttpStatusCode.Accepted or System.Net.HttpStatusCode.NotFound))
+        {
+            throw new InvalidOperationException($"Deleting container {container} on Azurite answered {(int)response.StatusCode}.");
+        }
+    }
 
     /// <summary>A signed request straight to the emulator, bypassing the provider (to plant garbage or inspect blobs).</summary>
     public static async Task<HttpResponseMessage> SendRawAsync(AzuriteFixture azurite, HttpMethod method, string pathBelowAccount, byte[]? body = null)

@@ -1,5 +1,6 @@
 using Raft.Persistence.AzureStorage;
 using Raft.Runtime;
+using Raft.Runtime.Storage;
 using Xunit;
 
 namespace Raft.Tests.AzureBlob;
@@ -143,7 +144,7 @@ public sealed class AzureBlobUnitTests
         var name = AzureBlobGrainStorage.GetBlobName("state", new GrainId("raftpeer", "a b?c#d%e+é"));
         Assert.Equal("state-raftpeer/a b?c#d%e+é", name);
         using var storage = new AzureBlobGrainStorage(
-            new AzureBlobStorageOptions { ConnectionString = "UseDevelopmentStorage=true" }, new AzureTestJsonSerializer());
+            new AzureBlobStorageOptions { ConnectionString = "UseDevelopmentStorage=true" }, new JsonGrainStorageSerializer());
         Assert.Equal("/grainstate/state-raftpeer/a%20b%3Fc%23d%25e%2B%C3%A9", storage.GetBlobPath(name));
         Assert.Equal("/devstoreaccount1/grainstate/state-raftpeer/a%20b%3Fc%23d%25e%2B%C3%A9", storage.GetRequestUri(storage.GetBlobPath(name)).AbsolutePath);
 
@@ -155,7 +156,7 @@ public sealed class AzureBlobUnitTests
     [Fact]
     public void Options_AreValidated()
     {
-        var serializer = new AzureTestJsonSerializer();
+        var serializer = new JsonGrainStorageSerializer();
         Assert.Throws<ArgumentException>(() => new AzureBlobGrainStorage(new AzureBlobStorageOptions(), serializer));
         Assert.Throws<ArgumentException>(() => new AzureBlobGrainStorage(
             new AzureBlobStorageOptions { ConnectionString = "UseDevelopmentStorage=true", ContainerName = "Grain_State" }, serializer));
