@@ -13,14 +13,18 @@ namespace Raft.TestingHost;
 /// - Long reordering: two thirds of replies arrive 200–2200 ms late (skewed short).
 /// - A callee that crashed, was restarted or was disconnected while handling: its reply never arrives.
 /// Counters follow labrpc: per-grain RPCs that reached the grain, and total calls and bytes.
+/// Grains can share a host (<see cref="HostOf"/>): calls within a host never cross the network, and
+/// connecting or disconnecting a grain does it to its host. Calls from outside any grain can take part as a
+/// named client (<see cref="AsClient"/>), so that tests can partition clients too.
 /// </summary>
 public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
 {
     private readonly object gate = new();
     private readonly Random random;
     private readonly TimeProvider time;
-    private readonly HashSet<GrainId> disconnected = new();
-    private readonly HashSet<(GrainId, GrainId)> blockedPairs = new();
+    private static readonly AsyncLocal<GrainId?> CurrentClient = new();
+    private readonly HashSet<string> disconnected = new();
+    private readonly HashSet<(string, string)> blockedPairs = new();
     private readonly ConcurrentDictionary<GrainId, int> incarnations = new();
     private readonly ConcurrentDictionary<GrainId, long> receivedCounts = new();
     private long totalCount;
@@ -41,6 +45,25 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
 
     public bool LongReordering { get; set; }
 
+    /// <summary>Which host a grain runs on; by default every grain is a host of its own.</summary>
+    public Func<GrainId, string> HostOf { get; set; } = static grain => grain.ToString();
+
+    /// <summary>
+    /// Calls made from outside any grain inside this scope come from the client <paramref name="name"/>
+    /// (grain id "client/{name}") and obey the network like grain calls.
+    /// </summary>
+    public static IDisposable AsClient(string name)
+    {
+        var previous = CurrentClient.Value;
+        CurrentClient.Value = new GrainId("client", name);
+        return new ClientScope(previous);
+    }
+
+    private sealed class ClientScope(GrainId? previous) : IDisposable
+    {
+        public void Dispose() => CurrentClient.Value = previous;
+    }
+
     /// <summary>Every call between grains, including dropped ones.</summary>
     public long TotalCount => Interlocked.Read(ref totalCount);
 
@@ -54,7 +77,7 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
     {
         lock (gate)
         {
-            disconnected.Remove(grain);
+            disconnected.Remove(HostOf(grain));
         }
     }
 
@@ -62,7 +85,7 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
     {
         lock (gate)
         {
-            disconnected.Add(grain);
+            disconnected.Add(HostOf(grain));
         }
     }
 
@@ -70,7 +93,7 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
     {
         lock (gate)
         {
-            return !disconnected.Contains(grain);
+            return !disconnected.Contains(HostOf(grain));
         }
     }
 
@@ -92,7 +115,7 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
                     {
                         foreach (var y in b)
                         {
-                            blockedPairs.Add((x, y));
+                            blockedPairs.Add((HostOf(x), HostOf(y)));
                         }
                     }
                 }
@@ -114,15 +137,21 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
 
     public bool CanDeliver(GrainId from, GrainId to)
     {
+        var fromHost = HostOf(from);
+        var toHost = HostOf(to);
+        if (fromHost == toHost)
+        {
+            return true;
+        }
         lock (gate)
         {
-            return !disconnected.Contains(from) && !disconnected.Contains(to) && !blockedPairs.Contains((from, to));
+            return !disconnected.Contains(fromHost) && !disconnected.Contains(toHost) && !blockedPairs.Contains((fromHost, toHost));
         }
     }
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
-        if (context.SourceId is not { } source)
+        if ((context.SourceId ?? CurrentClient.Value) is not { } source || HostOf(source) == HostOf(context.TargetId))
         {
             await context.Invoke();
             return;

@@ -118,6 +118,32 @@ public sealed class CrashAndNetworkTests
     }
 
     [Fact]
+    public async Task NamedClientsObeyPartitionsAndGrainsOnOneHostAlwaysReachEachOther()
+    {
+        await using var cluster = await Clusters.DeployAsync();
+        // relay/x and persistentcounter/x share host "x".
+        cluster.Network.HostOf = grain => grain.Key;
+        var relay = cluster.GrainFactory.GetGrain<IRelayGrain>("x");
+        cluster.Network.Partition([new GrainId("client", "c1")], [relay.GetGrainId()]);
+
+        using (SimulatedNetwork.AsClient("c1"))
+        {
+            await Assert.ThrowsAsync<MessageLostException>(() => relay.Echo(1));
+        }
+        using (SimulatedNetwork.AsClient("c2"))
+        {
+            Assert.Equal(2, await relay.Echo(2));
+        }
+        cluster.Network.Disconnect(relay.GetGrainId());
+        // The relay still reaches the counter on its own host.
+        Assert.Equal(1, await relay.RelayIncrement("x"));
+        using (SimulatedNetwork.AsClient("c2"))
+        {
+            await Assert.ThrowsAsync<MessageLostException>(() => relay.Echo(3));
+        }
+    }
+
+    [Fact]
     public async Task UnreliableNetworkDropsRequestsAndRepliesAtTheConfiguredRates()
     {
         await using var cluster = await Clusters.DeployAsync(configure: o => o.Network.Seed = 7);
