@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using Raft.Client;
+using Raft.Runtime;
+using Raft.TestingHost.Linearizability;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Raft.Tests.KeyValue;
+
+/// <summary>
+/// The course's kvraft test shapes (lab 4, raft-test-suite.md §11) on the Raft key-value service: clients
+/// run concurrently against 5 servers while the network is unreliable, partitioned, or every server crashes,
+/// and every recorded history must be linearizable.
+/// </summary>
+[Collection("KeyValue")]
+public sealed class KvServiceTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public Task Basic4B() => GenericTest(clients: 1, servers: 5, reliable: true, crash: false, partitions: false, maxRaftState: -1);
+
+    [Fact]
+    public Task Concurrent4B() => GenericTest(clients: 5, servers: 5, reliable: true, crash: false, partitions: false, maxRaftState: -1);
+
+    [Fact]
+    public Task Unreliable4B() => GenericTest(clients: 5, servers: 5, reliable: false, crash: false, partitions: false, maxRaftState: -1);
+
+    [Fact]
+    public Task ManyPartitionsManyClients4B() => GenericTest(clients: 5, servers: 5, reliable: true, crash: false, partitions: true, maxRaftState: -1);
+
+    [Fact]
+    public Task PersistConcurrent4B() => GenericTest(clients: 5, servers: 5, reliable: true, crash: true, partitions: false, maxRaftState: -1);
+
+    [Fact]
+    public Task PersistPartitionUnreliable4B() => GenericTest(clients: 5, servers: 5, reliable: false, crash: true, partitions: true, maxRaftState: -1);
+
+    [Fact]
+    public Task SnapshotRecover4C() => GenericTest(clients: 1, servers: 3, reliable: true, crash: true, partitions: false, maxRaftState: 1000);
+
+    [Fact]
+    public Task SnapshotUnreliableRecoverConcurrentPartition4C() => GenericTest(clients: 5, servers: 5, reliable: false, crash: true, partitions: true, maxRaftState: 1000);
+
+    [Fact]
+    public async Task OnePartition4B()
+    {
+        await using var kv = await KvTestCluster.StartAsync(servers: 5);
+        var setup = kv.NewClient("setup", 0);
+        await setup.PutAsync("1", "13");
+
+        var leader = await FindLeaderAsync(kv);
+        var majority = kv.Servers.Where(s => s != leader).Take(3).ToArray();
+        var minority = kv.Servers.Except(majority).ToArray();
+        kv.Cluster.Network.Partition(
+            majority.Select(kv.PeerId).Append(KvTestCluster.ClientId("majority")).ToArray(),
+            minority.Select(kv.PeerId).Append(KvTestCluster.ClientId("minority")).ToArray());
+
+        // The majority side makes progress.
+        var majorityClient = kv.NewClient("majority", 1);
+        await majorityClient.PutAsync("1", "14");
+        Assert.Equal("14", await majorityClient.GetAsync("1"));
+
+        // The minority side must not complete anything while partitioned.
+        var minorityClient = kv.NewClient("minority", 2);
+        var put = minorityClient.PutAsync("1", "15");
+        var get = minorityClient.GetAsync("1");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False(put.IsCompleted, "a put in the minority completed");
+        Assert.False(get.IsCompleted, "a get in the minority completed");
+
+        // Healed, both complete within 3 seconds.
+        kv.Cluster.Network.Heal();
+        await put.WaitAsync(TimeSpan.FromSeconds(3));
+        Assert.Equal("15", await get.WaitAsync(TimeSpan.FromSeconds(3)));
+        CheckLinearizable(kv);
+    }
+
+    [Fact]
+    public async Task SpeedOfSequentialOperations4B()
+    {
+        await using var kv = await KvTestCluster.StartAsync(servers: 3);
+        var client = kv.NewClient("speed", 0);
+        await client.PutAsync("x", "");
+        var watch = Stopwatch.StartNew();
+        const int operations = 1000;
+        for (var i = 0; i < operations; i++)
+        {
+            await client.AppendAsync("x", "x");
+        }
+        var perOperation = watch.Elapsed / operations;
+        output.WriteLine($"1000 sequential appends: {watch.Elapsed.TotalMilliseconds:F0} ms, {perOperation.TotalMilliseconds:F2} ms/op");
+        Assert.Equal(new string('x', operations), await client.GetAsync("x"));
+        // The course's bound: a server must commit as soon as it can, not on the next heartbeat.
+        Assert.True(perOperation < TimeSpan.FromMilliseconds(33), $"{perOperation.TotalMilliseconds:F1} ms per operation");
+    }
+
+    /// <summary>
+    /// The course's GenericTest: three iterations of clients running for a while, with optional partitions
+    /// and a crash of every server between iterations; each client appends to its own key and checks it,
+    /// and the whole history must be linearizable.
+    /// </summary>
+    private async Task GenericTest(int clients, int servers, bool reliable, bool crash, bool partitions, long maxRaftState)
+    {
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        var started = Stopwatch.StartNew();
+        await using var kv = await KvTestCluster.StartAsync(servers, maxRaftState, reliable, seed);
+        var expected = new Dictionary<int, string>();
+        var totalOperations = 0;
+        for (var iteration = 0; iteration < 3; iteration++)
+        {
+            using var stop = new CancellationTokenSource();
+            var partitioner = partitions ? Partitioner(kv, new Random(random.Next()), stop.Token) : Task.CompletedTask;
+            var workers = Enumerable.Range(0, clients).Select(c => ClientLoop(kv, c, iteration, expected, new Random(random.Next()), stop.Token)).ToArray();
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            stop.Cancel();
+            await partitioner;
+            kv.Cluster.Network.Heal();
+            totalOperations += (await Task.WhenAll(workers)).Sum();
+            if (crash)
+            {
+                foreach (var server in kv.Servers)
+                {
+                    kv.CrashServer(server);
+                }
+                foreach (var server in kv.Servers)
+                {
+                    await kv.RestartServerAsync(server);
+                }
+            }
+            // Every client's own key holds exactly what it appended, in order.
+            var checker = kv.NewClient("checker" + iteration, 1000 + iteration);
+            for (var c = 0; c < clients; c++)
+            {
+                Assert.Equal(expected.GetValueOrDefault(c, ""), await checker.GetAsync("own-" + c));
+            }
+            if (maxRaftState > 0)
+            {
+                var size = await kv.MaxPersistedSizeAsync();
+                Assert.True(size <= 8 * maxRaftState, $"persisted Raft state {size} bytes exceeds 8 × {maxRaftState}");
+            }
+        }
+        CheckLinearizable(kv);
+        output.WriteLine($"seed {seed}: {started.Elapsed.TotalSeconds:F1} s, {servers} servers, {clients} clients, {totalOperations} operations, {kv.Cluster.Network.TotalCount} RPCs");
+    }
+
+    private static async Task<int> ClientLoop(KvTestCluster kv, int clientNumber, int iteration, Dictionary<int, string> expected, Random random, CancellationToken stop)
+    {
+        var client = kv.NewClient($"c{clientNumber}-{iteration}", clientNumber);
+        var own = "own-" + clientNumber;
+        var operations = 0;
+        var mine = expected.GetValueOrDefault(clientNumber, "");
+        while (!stop.IsCancellationRequested)
+        {
+            var shared = "shared-" + random.Next(3);
+            var value = $"x {clientNumber} {operations} y";
+            switch (random.Next(4))
+            {
+                case 0:
+                    await client.AppendAsync(own, value);
+                    mine += value;
+                    break;
+                case 1:
+                    Assert.Equal(mine, await client.GetAsync(own));
+                    break;
+                case 2:
+                    await client.PutAsync(shared, value);
+                    break;
+                default:
+                    await client.GetAsync(shared);
+                    break;
+            }
+            operations++;
+        }
+        lock (expected)
+        {
+            expected[clientNumber] = mine;
+        }
+        return operations;
+    }
+
+    private static async Task Partitioner(KvTestCluster kv, Random random, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var servers = kv.Servers.OrderBy(_ => random.Next()).ToArray();
+            var cut = random.Next(servers.Length + 1);
+            kv.Cluster.Network.Partition(
+                servers[..cut].Select(kv.PeerId).ToArray(),
+                servers[cut..].Select(kv.PeerId).ToArray());
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(1000 + random.Next(200)), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static async Task<string> FindLeaderAsync(KvTestCluster kv)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var server in kv.Servers)
+            {
+                var state = await kv.Cluster.GrainFactory.GetGrain<Raft.Grains.Interfaces.IRaftPeerGrain>($"{KvTestCluster.Group}/{server}").GetState();
+                if (state.IsLeader)
+                {
+                    return server;
+                }
+            }
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("no leader within 10 s");
+    }
+
+    private static void CheckLinearizable(KvTestCluster kv)
+    {
+        var result = LinearizabilityChecker.Check(KvModel.Instance, kv.History.GetHistory(), CheckTimeout);
+        Assert.False(result.IsIllegal, result.Description);
+    }
+}

@@ -1,0 +1,131 @@
+using Microsoft.Extensions.DependencyInjection;
+using Raft.Client;
+using Raft.Grains;
+using Raft.Grains.Interfaces;
+using Raft.Runtime;
+using Raft.TestingHost;
+using Raft.TestingHost.Linearizability;
+
+namespace Raft.Tests.KeyValue;
+
+/// <summary>
+/// The key-value service on an in-process cluster, shaped like the course's kvraft tester: N servers (a Raft
+/// peer and its key-value grain share a host on the simulated network), clients that talk to them through
+/// the network as named clients, crash / restart of servers, partitions, and a recorded history.
+/// </summary>
+internal sealed class KvTestCluster : IAsyncDisposable
+{
+    public const string Group = "kv";
+
+    private KvTestCluster(TestCluster cluster, string[] servers)
+    {
+        Cluster = cluster;
+        Servers = servers;
+    }
+
+    public TestCluster Cluster { get; }
+
+    /// <summary>Server (peer) ids: "0", "1", ….</summary>
+    public IReadOnlyList<string> Servers { get; }
+
+    public HistoryRecorder<KvInput, KvOutput> History { get; } = new(KvOutput.Unknown);
+
+    public static async Task<KvTestCluster> StartAsync(int servers, long maxRaftStateBytes = -1, bool reliable = true, int seed = 1)
+    {
+        var members = Enumerable.Range(0, servers).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var options = new TestClusterOptions
+        {
+            SiloCount = 1,
+            UseSimulatedNetwork = true,
+            Network = new SimulatedNetworkOptions { Seed = seed },
+            ConfigureSilo = silo =>
+            {
+                silo.AddRaftKeyValueService();
+                silo.Services.Configure<RaftOptions>(o => o.Groups = new Dictionary<string, List<string>> { [Group] = members });
+                silo.Services.Configure<KeyValueOptions>(o =>
+                {
+                    o.MaxRaftStateBytes = maxRaftStateBytes;
+                    o.CommitTimeout = TimeSpan.FromSeconds(1);
+                });
+            },
+        };
+        var cluster = await TestCluster.DeployAsync(options);
+        // A server is its Raft peer plus its key-value grain: one host on the simulated network.
+        cluster.Network.HostOf = grain => grain.Type is "raftpeer" or "keyvalue" ? "server/" + grain.Key : grain.ToString();
+        cluster.Network.Reliable = reliable;
+        return new KvTestCluster(cluster, members.ToArray());
+    }
+
+    public GrainId PeerId(string server) => new("raftpeer", $"{Group}/{server}");
+
+    public static GrainId ClientId(string client) => new("client", client);
+
+    /// <summary>A client whose calls go through the simulated network as <paramref name="name"/>.</summary>
+    public TestKvClient NewClient(string name, int clientNumber) => new(this, name, clientNumber);
+
+    public void CrashServer(string server) => Cluster.CrashGrain(PeerId(server));
+
+    public async Task RestartServerAsync(string server)
+    {
+        Cluster.RestartGrain(PeerId(server));
+        await Cluster.GrainFactory.GetGrain<IRaftPeerGrain>($"{Group}/{server}").Wake();
+    }
+
+    public async Task<long> MaxPersistedSizeAsync()
+    {
+        var sizes = await Task.WhenAll(Servers.Select(s => Cluster.GrainFactory.GetGrain<IRaftPeerGrain>($"{Group}/{s}").GetPersistedSize()));
+        return sizes.Max();
+    }
+
+    public ValueTask DisposeAsync() => Cluster.DisposeAsync();
+}
+
+/// <summary>A key-value client that records every operation into the cluster's history.</summary>
+internal sealed class TestKvClient
+{
+    private readonly KvTestCluster cluster;
+    private readonly KeyValueClient client;
+    private readonly int number;
+
+    public TestKvClient(KvTestCluster cluster, string name, int number)
+    {
+        this.cluster = cluster;
+        this.number = number;
+        Name = name;
+        client = new KeyValueClient(cluster.Cluster.GrainFactory, new KeyValueClientOptions
+        {
+            Group = KvTestCluster.Group,
+            Peers = cluster.Servers.ToList(),
+            OperationDeadline = TimeSpan.FromSeconds(30),
+            AttemptTimeout = TimeSpan.FromSeconds(1),
+        });
+    }
+
+    public string Name { get; }
+
+    public Task<string> GetAsync(string key) => Record(KvInput.Get(key), async () => (await client.GetAsync(key)).Value ?? "", value => KvOutput.Of(value));
+
+    public Task<long> PutAsync(string key, string value) => Record(KvInput.Put(key, value), () => client.PutAsync(key, value), _ => KvOutput.Ack);
+
+    public Task<(string Value, long Version)> AppendAsync(string key, string value) => Record(KvInput.Append(key, value), () => client.AppendAsync(key, value), _ => KvOutput.Ack);
+
+    private async Task<T> Record<T>(KvInput input, Func<Task<T>> operation, Func<T, KvOutput> output)
+    {
+        var op = cluster.History.Begin(number, input);
+        try
+        {
+            T result;
+            using (SimulatedNetwork.AsClient(Name))
+            {
+                result = await operation();
+            }
+            cluster.History.End(op, output(result));
+            return result;
+        }
+        catch
+        {
+            cluster.History.EndUnknown(op);
+            throw;
+        }
+    }
+}
