@@ -12,11 +12,13 @@ internal static class CliRunner
         public override string ToString() => $"exit {Code}\n--- stdout\n{Out}--- stderr\n{Err}";
     }
 
-    public static async Task<Result> RunAsync(params string[] args)
+    public static Task<Result> RunAsync(params string[] args) => RunAsync(args, CancellationToken.None);
+
+    public static async Task<Result> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await ClientCommandLine.RunAsync(args, output, error);
+        var code = await ClientCommandLine.RunAsync(args, output, error, cancellationToken);
         return new Result(code, output.ToString(), error.ToString());
     }
 }
