@@ -218,9 +218,9 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
         }
         var group = peerId[..slash];
         var member = peerId[(slash + 1)..];
-        if (!options.Groups.TryGetValue(group, out var members))
+        if (!options.EffectiveGroups.TryGetValue(group, out var members))
         {
-            var known = options.Groups.Count == 0 ? "none" : string.Join(", ", options.Groups.Keys.Select(g => $"'{g}'"));
+            var known = string.Join(", ", options.EffectiveGroups.Keys.Select(g => $"'{g}'"));
             throw new InvalidOperationException(
                 $"Raft peer '{peerId}' cannot start: group '{group}' is not configured in RaftOptions.Groups (configured groups: {known}).");
         }
