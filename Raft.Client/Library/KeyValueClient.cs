@@ -72,7 +72,7 @@ public sealed class KeyValueClient
             var deadline = time.GetTimestamp() + (long)(options.OperationDeadline.TotalSeconds * time.TimestampFrequency);
             if (clientId == 0)
             {
-                var registered = await SendUntilAnswered(new KvRequest(0, 0, new KvRegisterSession()), deadline, cancellationToken);
+                var registered = await SendUntilAnswered(new KvRequest(0, 0, new KvRegisterSession(Guid.NewGuid().ToString("N"))), deadline, cancellationToken);
                 clientId = registered.Version;
                 sequence = 0;
             }

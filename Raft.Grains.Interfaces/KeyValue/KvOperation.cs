@@ -29,6 +29,10 @@ public sealed record KvDelete(string Key) : KvOperation;
 [GenerateSerializer, Immutable, Alias("kv.cas")]
 public sealed record KvPutIfVersion(string Key, string Value, long ExpectedVersion) : KvOperation;
 
-/// <summary>Opens a client session; the response's Version carries the new client id.</summary>
+/// <summary>
+/// Opens a client session; the response's Version carries the new client id. The nonce makes each
+/// registration a distinct command, so that a proposer can tell its own entry from another client's
+/// registration that took the same log index after a leader change.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("kv.register")]
-public sealed record KvRegisterSession : KvOperation;
+public sealed record KvRegisterSession(string Nonce) : KvOperation;

@@ -12,7 +12,7 @@ public sealed class KvStoreTests
     private KvResponse Apply(KvStore store, long client, long sequence, KvOperation operation) =>
         store.Apply(new KvCommand(client, sequence, operation), ++index);
 
-    private long Register(KvStore store) => Apply(store, 0, 0, new KvRegisterSession()).Version;
+    private long Register(KvStore store) => Apply(store, 0, 0, new KvRegisterSession(Guid.NewGuid().ToString("N"))).Version;
 
     [Fact]
     public void PutGetAppendDeleteWithVersions()
