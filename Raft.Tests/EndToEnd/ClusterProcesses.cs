@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Raft.Tests.EndToEnd;
+
+/// <summary>A Raft key-value cluster of real silo processes on loopback, each with its own SQLite file.</summary>
+internal sealed class ClusterProcesses : IAsyncDisposable
+{
+    private ClusterProcesses(DirectoryInfo dataDirectory, List<SiloProcess> silos, List<int> gatewayPorts)
+    {
+        DataDirectory = dataDirectory;
+        Silos = silos;
+        GatewayPorts = gatewayPorts;
+    }
+
+    public DirectoryInfo DataDirectory { get; }
+
+    public List<SiloProcess> Silos { get; }
+
+    public List<int> GatewayPorts { get; }
+
+    public IEnumerable<string> Gateways => GatewayPorts.Select(p => $"127.0.0.1:{p}");
+
+    /// <summary>One silo process per peer: peer kv/i is pinned to silo si.</summary>
+    public static async Task<ClusterProcesses> StartOnePerPeerAsync(int peers)
+    {
+        var data = Directory.CreateTempSubdirectory("raft-e2e-");
+        var ports = FreePorts(peers * 2);
+        var common = new List<string>();
+        for (var i = 0; i < peers; i++)
+        {
+            common.Add($"--Cluster:Silos:{i}:Name=s{i}");
+            common.Add($"--Cluster:Silos:{i}:Host=127.0.0.1");
+            common.Add($"--Cluster:Silos:{i}:SiloPort={ports[2 * i]}");
+            common.Add($"--Cluster:Silos:{i}:GatewayPort={ports[2 * i + 1]}");
+            common.Add($"--Raft:Groups:kv:{i}={i}");
+            common.Add($"--Raft:PeerSilos:kv/{i}=s{i}");
+        }
+        var silos = new List<SiloProcess>();
+        for (var i = 0; i < peers; i++)
+        {
+            silos.Add(new SiloProcess($"s{i}", common.Concat(
+            [
+                $"--Silo:SiloName=s{i}",
+                $"--Silo:SiloPort={ports[2 * i]}",
+                $"--Silo:GatewayPort={ports[2 * i + 1]}",
+                $"--Storage:Default:Path={Path.Combine(data.FullName, $"s{i}.db")}",
+            ]).ToList()));
+        }
+        var cluster = new ClusterProcesses(data, silos, Enumerable.Range(0, peers).Select(i => ports[2 * i + 1]).ToList());
+        try
+        {
+            await Task.WhenAll(silos.Select(s => s.StartAsync(TimeSpan.FromSeconds(60))));
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+        return cluster;
+    }
+
+    /// <summary>The embedded default: one silo process hosting all three peers.</summary>
+    public static async Task<ClusterProcesses> StartSingleAsync()
+    {
+        var data = Directory.CreateTempSubdirectory("raft-e2e-");
+        var ports = FreePorts(2);
+        var silo = new SiloProcess("silo0",
+        [
+            $"--Silo:SiloPort={ports[0]}",
+            $"--Silo:GatewayPort={ports[1]}",
+            $"--Storage:Default:Path={Path.Combine(data.FullName, "raft.db")}",
+        ]);
+        var cluster = new ClusterProcesses(data, [silo], [ports[1]]);
+        try
+        {
+            await silo.StartAsync(TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+        return cluster;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var silo in Silos)
+        {
+            await silo.DisposeAsync();
+        }
+        try
+        {
+            DataDirectory.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+}
