@@ -1,0 +1,215 @@
+using Microsoft.Extensions.Logging;
+using Raft.Grains.Interfaces;
+using Raft.Grains.Protocol;
+using Raft.Runtime;
+
+namespace Raft.Grains;
+
+/// <summary>Election timer, vote requests, heartbeat timer, and what happens when the role changes.</summary>
+public sealed partial class RaftPeerGrain
+{
+    private IGrainTimer? _electionTimer;
+    private IGrainTimer? _heartbeatTimer;
+    private Random _random = null!;
+
+    // The role, term and leader last acted on; ObserveRoleChange compares the core against them.
+    private RaftRole _seenRole;
+    private long _seenTerm;
+    private string? _seenLeader;
+
+    private TimeSpan NextElectionTimeout()
+    {
+        var min = _options.ElectionTimeoutMin;
+        var spread = _options.ElectionTimeoutMax - min;
+        return min + spread * _random.NextDouble();
+    }
+
+    /// <summary>Re-arms the election timer with a fresh random timeout; a leader's timer stays off.</summary>
+    private void ResetElectionTimer()
+    {
+        if (_stopped || _electionTimer is null)
+        {
+            return;
+        }
+        if (_node.IsLeader)
+        {
+            _electionTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+        var timeout = NextElectionTimeout();
+        _electionTimer.Change(timeout, timeout);
+    }
+
+    /// <summary>The election timer fired: stand for election in a new term (§5.2).</summary>
+    private async Task OnElectionTimerAsync(CancellationToken cancellationToken)
+    {
+        if (_stopped || _failure is not null)
+        {
+            return;
+        }
+        ResetElectionTimer(); // the next round, should this one fail, gets its own random timeout
+        if (_node.IsLeader)
+        {
+            return;
+        }
+        var previousRole = _node.Role;
+        var previousTerm = _node.CurrentTerm;
+        var campaign = _node.ElectionTimeout();
+        if (!campaign.Started || campaign.VoteRequest is not { } request)
+        {
+            return;
+        }
+        if (previousRole == RaftRole.Candidate)
+        {
+            _logger.LogInformation("Raft peer {Peer}: the election for term {PreviousTerm} found no winner; standing again in term {Term}",
+                _id, previousTerm, request.Term);
+        }
+        else
+        {
+            _logger.LogInformation("Raft peer {Peer} heard no leader in term {PreviousTerm}; standing for election in term {Term} (last log index {Index}, term {LastLogTerm})",
+                _id, previousTerm, request.Term, request.LastLogIndex, request.LastLogTerm);
+        }
+        ObserveRoleChange();
+        // The new term and the vote for itself are durable before anyone is asked.
+        await PersistAsync();
+        if (_stopped || _node.CurrentTerm != request.Term || _node.Role != RaftRole.Candidate)
+        {
+            return;
+        }
+        foreach (var peer in _node.Peers)
+        {
+            _ = RequestVoteAsync(peer, request);
+        }
+    }
+
+    /// <summary>One vote request; replies are handled one by one as they arrive, so a dead peer delays nobody.</summary>
+    private async Task RequestVoteAsync(string peer, RequestVoteRequest request)
+    {
+        try
+        {
+            RequestVoteResponse response;
+            try
+            {
+                using (GrainCallOptions.WithTimeout(_options.RpcTimeout))
+                {
+                    response = await PeerGrain(peer).RequestVote(request);
+                }
+            }
+            catch (Exception exception)
+            {
+                LogLostRpc(nameof(RequestVote), peer, request.Term, exception);
+                return;
+            }
+            if (_stopped)
+            {
+                return;
+            }
+            // The core re-checks role and term: a reply to an old election is Stale.
+            var outcome = _node.HandleVoteResponse(peer, request.Term, response);
+            _logger.LogDebug("Raft peer {Peer} in term {Term}: vote from {Voter} for term {RequestTerm}: {Outcome}",
+                _id, _node.CurrentTerm, peer, request.Term, outcome);
+            ObserveRoleChange();
+            if (_node.HasUnpersistedChanges)
+            {
+                await PersistAsync(); // a higher term seen in the reply
+            }
+        }
+        catch (Exception exception)
+        {
+            _logger.LogWarning(exception, "Raft peer {Peer}: handling the vote of {Voter} for term {Term} failed", _id, peer, request.Term);
+        }
+    }
+
+    private Task OnHeartbeatTimerAsync(CancellationToken cancellationToken)
+    {
+        if (!_stopped && _node.IsLeader)
+        {
+            BroadcastHeartbeat();
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Acts on role, term and leader changes the last core call made: start leading (heartbeat timer, immediate
+    /// heartbeat and initial replication), stop leading (heartbeat timer off, election timer on), and log them.
+    /// Called after every core call that may change them.
+    /// </summary>
+    private void ObserveRoleChange()
+    {
+        var role = _node.Role;
+        var term = _node.CurrentTerm;
+        var leader = _node.LeaderId;
+        if (role == _seenRole && term == _seenTerm && leader == _seenLeader)
+        {
+            return;
+        }
+        var previousRole = _seenRole;
+        var previousTerm = _seenTerm;
+        var previousLeader = _seenLeader;
+        _seenRole = role;
+        _seenTerm = term;
+        _seenLeader = leader;
+
+        if (previousRole == RaftRole.Leader && (role != RaftRole.Leader || term != previousTerm))
+        {
+            _logger.LogInformation("Raft peer {Peer} stepped down as leader of term {PreviousTerm}: {Role} in term {Term}",
+                _id, previousTerm, role, term);
+            StopLeading();
+        }
+        if (previousRole == RaftRole.Candidate && role == RaftRole.Follower)
+        {
+            if (term == previousTerm)
+            {
+                _logger.LogInformation("Raft peer {Peer} lost the election for term {Term} to {Leader}", _id, term, leader);
+            }
+            else
+            {
+                _logger.LogInformation("Raft peer {Peer} abandoned the election for term {PreviousTerm}: saw term {Term}", _id, previousTerm, term);
+            }
+        }
+        if (role == RaftRole.Leader && (previousRole != RaftRole.Leader || term != previousTerm))
+        {
+            StartLeading();
+        }
+        else if (role == RaftRole.Follower && leader is not null && leader != previousLeader)
+        {
+            _logger.LogInformation("Raft peer {Peer} follows leader {Leader} in term {Term}", _id, leader, term);
+        }
+    }
+
+    private void StartLeading()
+    {
+        var term = _node.CurrentTerm;
+        _logger.LogInformation("Raft peer {Peer} won the election for term {Term} (last log index {Index}, commit index {CommitIndex})",
+            _id, term, _node.Log.LastIndex, _node.CommitIndex);
+        _replicators = _node.Peers.ToDictionary(peer => peer, peer => new PeerReplicator(peer, term), StringComparer.Ordinal);
+        _electionTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _heartbeatTimer?.Dispose();
+        _heartbeatTimer = RegisterGrainTimer(OnHeartbeatTimerAsync,
+            new GrainTimerCreationOptions(_options.HeartbeatInterval, _options.HeartbeatInterval) { Interleave = true, KeepAlive = true });
+        // Event-driven: assert leadership at once and start bringing followers up to date, not at the first tick.
+        BroadcastHeartbeat();
+        BroadcastAppend();
+    }
+
+    private void StopLeading()
+    {
+        _heartbeatTimer?.Dispose();
+        _heartbeatTimer = null;
+        _replicators = null;
+        ResetElectionTimer();
+    }
+
+    /// <summary>A call that failed or timed out is a lost message: logged, never fatal; the next heartbeat or election retries.</summary>
+    private void LogLostRpc(string rpc, string peer, long term, Exception exception)
+    {
+        if (exception is TimeoutException or GrainCallException or OperationCanceledException)
+        {
+            _logger.LogDebug("Raft peer {Peer} in term {Term}: {Rpc} to {Target} lost: {Reason}", _id, term, rpc, peer, exception.Message);
+        }
+        else
+        {
+            _logger.LogWarning(exception, "Raft peer {Peer} in term {Term}: {Rpc} to {Target} failed", _id, term, rpc, peer);
+        }
+    }
+}

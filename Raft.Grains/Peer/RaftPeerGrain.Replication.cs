@@ -1,0 +1,188 @@
+using Microsoft.Extensions.Logging;
+using Raft.Grains.Protocol;
+using Raft.Runtime;
+
+namespace Raft.Grains;
+
+/// <summary>
+/// Leader replication, after the seeds: broadcastHeartbeat / broadcastAppend decide who and when, replicateToPeer
+/// executes, one loop per follower with at most one RPC in flight, so a slow, partitioned or snapshotting follower
+/// never holds back the others. A trigger while a follower's loop runs only marks "more to send".
+/// </summary>
+public sealed partial class RaftPeerGrain
+{
+    /// <summary>The loops of the current leadership term (null when not leader); a new term gets new ones.</summary>
+    private Dictionary<string, PeerReplicator>? _replicators;
+
+    /// <summary>Heartbeat timer: an empty AppendEntries to every follower (a lagging one escalates to entries).</summary>
+    private void BroadcastHeartbeat()
+    {
+        if (_replicators is null)
+        {
+            return;
+        }
+        foreach (var replicator in _replicators.Values)
+        {
+            TriggerReplication(replicator, withEntries: false);
+        }
+    }
+
+    /// <summary>Start and election win: send new entries now rather than at the next heartbeat.</summary>
+    private void BroadcastAppend()
+    {
+        if (_replicators is null)
+        {
+            return;
+        }
+        foreach (var replicator in _replicators.Values)
+        {
+            TriggerReplication(replicator, withEntries: true);
+        }
+    }
+
+    private void TriggerReplication(PeerReplicator replicator, bool withEntries)
+    {
+        if (replicator.Running)
+        {
+            replicator.Pending = true;
+            replicator.PendingWithEntries |= withEntries;
+            return;
+        }
+        replicator.Running = true;
+        _ = ReplicateToPeerAsync(replicator, withEntries);
+    }
+
+    private bool IsLeaderOf(long term) => !_stopped && _failure is null && _node.IsLeader && _node.CurrentTerm == term;
+
+    /// <summary>
+    /// The seeds' replicateToPeer (loop in Protocol/README.md): build the next request from the follower's progress,
+    /// call, hand the reply to the core, and go on while the follower is behind or the core backed off.
+    /// </summary>
+    private async Task ReplicateToPeerAsync(PeerReplicator replicator, bool withEntries)
+    {
+        var peer = replicator.Peer;
+        try
+        {
+            while (IsLeaderOf(replicator.Term))
+            {
+                withEntries |= replicator.PendingWithEntries;
+                replicator.Pending = false;
+                replicator.PendingWithEntries = false;
+                var outbound = _node.BuildOutbound(peer, withEntries, _options.MaxEntriesPerAppend, _options.MaxBytesPerAppend);
+                if (outbound is null)
+                {
+                    return;
+                }
+                var outcome = await SendAsync(peer, replicator.Term, outbound);
+                if (outcome is null)
+                {
+                    return; // lost: the next heartbeat tries again
+                }
+                ObserveRoleChange();
+                if (_node.HasUnpersistedChanges)
+                {
+                    await PersistAsync(); // stepped down to a higher term
+                }
+                switch (outcome)
+                {
+                    case ReplicationOutcome.Accepted:
+                        WakeApplier();
+                        if (IsLeaderOf(replicator.Term) && _node.Log.LastIndex > _node.ProgressOf(peer).MatchIndex)
+                        {
+                            withEntries = true;
+                            continue;
+                        }
+                        return;
+                    case ReplicationOutcome.BackedOff:
+                    case ReplicationOutcome.NeedsSnapshot:
+                        // A heartbeat that hit a conflict escalates to a full append at once.
+                        withEntries = true;
+                        continue;
+                    default:
+                        // SteppedDown (ObserveRoleChange stopped leading; the loop condition ends it) or Stale.
+                        if (replicator.Pending)
+                        {
+                            continue;
+                        }
+                        return;
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            _logger.LogWarning(exception, "Raft peer {Peer} in term {Term}: replication to {Follower} failed", _id, replicator.Term, peer);
+        }
+        finally
+        {
+            replicator.Running = false;
+        }
+    }
+
+    /// <summary>One AppendEntries or InstallSnapshot round trip; null when the message or its reply was lost.</summary>
+    private async Task<ReplicationOutcome?> SendAsync(string peer, long term, OutboundRequest outbound)
+    {
+        if (outbound.InstallSnapshot is { } snapshot)
+        {
+            Interfaces.InstallSnapshotResponse reply;
+            try
+            {
+                using (GrainCallOptions.WithTimeout(_options.RpcTimeout))
+                {
+                    reply = await PeerGrain(peer).InstallSnapshot(snapshot);
+                }
+            }
+            catch (Exception exception)
+            {
+                LogLostRpc(nameof(InstallSnapshot), peer, term, exception);
+                return null;
+            }
+            if (_stopped)
+            {
+                return null;
+            }
+            var outcome = _node.HandleInstallSnapshotReply(peer, snapshot, reply);
+            _logger.LogDebug("Raft peer {Peer} in term {Term}: InstallSnapshot through {Index} to {Follower}: {Outcome}",
+                _id, term, snapshot.LastIncludedIndex, peer, outcome);
+            return outcome;
+        }
+
+        var request = outbound.AppendEntries!;
+        Interfaces.AppendEntriesResponse response;
+        try
+        {
+            using (GrainCallOptions.WithTimeout(_options.RpcTimeout))
+            {
+                response = await PeerGrain(peer).AppendEntries(request);
+            }
+        }
+        catch (Exception exception)
+        {
+            LogLostRpc(nameof(AppendEntries), peer, term, exception);
+            return null;
+        }
+        if (_stopped)
+        {
+            return null;
+        }
+        var result = _node.HandleAppendReply(peer, request, response);
+        _logger.LogTrace("Raft peer {Peer} in term {Term}: AppendEntries {PrevIndex}+{Count} to {Follower}: {Outcome}",
+            _id, term, request.PrevLogIndex, request.Entries.Length, peer, result);
+        return result;
+    }
+
+    /// <summary>The replication loop state of one follower in one leadership term.</summary>
+    private sealed class PeerReplicator(string peer, long term)
+    {
+        public string Peer { get; } = peer;
+
+        public long Term { get; } = term;
+
+        /// <summary>A loop is running (at most one RPC in flight to this follower).</summary>
+        public bool Running { get; set; }
+
+        /// <summary>Triggered while running: the loop takes another round if it has nothing else to send.</summary>
+        public bool Pending { get; set; }
+
+        public bool PendingWithEntries { get; set; }
+    }
+}
