@@ -74,6 +74,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
     private long bytes0;
     private volatile bool finished;
     private bool passed;
+    private readonly Queue<string> trace = new();
 
     private RaftTestHarness(ITestOutputHelper output, string name, string description, int servers, bool snapshot, int seed)
     {
@@ -192,6 +193,19 @@ public sealed class RaftTestHarness : IAsyncDisposable
         sinceBegin.Restart();
     }
 
+    /// <summary>Records a harness action with its time since Begin; the last ones are printed when a test fails.</summary>
+    private void Trace(string text)
+    {
+        lock (trace)
+        {
+            trace.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{sinceBegin.Elapsed.TotalSeconds,7:F3}s {text}"));
+            while (trace.Count > 200)
+            {
+                trace.Dequeue();
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- randomness
 
     /// <summary>Go's rand.Int(): a non-negative 63-bit int. Thread-safe.</summary>
@@ -248,6 +262,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
     /// <summary>ConnectOne(i): i can talk to every other connected peer.</summary>
     public void Connect(int i)
     {
+        Trace($"connect {i}");
         lock (life)
         {
             connected[i] = true;
@@ -258,6 +273,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
     /// <summary>DisconnectAll(i): all of i's incoming and outgoing messages fail; i keeps running.</summary>
     public void Disconnect(int i)
     {
+        Trace($"disconnect {i}");
         lock (life)
         {
             connected[i] = false;
@@ -289,9 +305,17 @@ public sealed class RaftTestHarness : IAsyncDisposable
         }
     }
 
-    public void SetReliable(bool reliable) => Network.Reliable = reliable;
+    public void SetReliable(bool reliable)
+    {
+        Trace($"reliable={reliable}");
+        Network.Reliable = reliable;
+    }
 
-    public void SetLongReordering(bool on) => Network.LongReordering = on;
+    public void SetLongReordering(bool on)
+    {
+        Trace($"long reordering={on}");
+        Network.LongReordering = on;
+    }
 
     /// <summary>
     /// ShutdownServer(i): disconnect and kill the peer. What it persisted before stays; its later writes, replies and
@@ -313,6 +337,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
                 sizeAtCrash[i] = size;
             }
         }
+        Trace($"crash {i}");
         lock (life)
         {
             CrashLocked(i);
@@ -329,6 +354,10 @@ public sealed class RaftTestHarness : IAsyncDisposable
         alive[i] = false;
         epoch[i]++;
         ApplyConnectivity(i);
+        lock (mu)
+        {
+            current[i].Crashed = true;
+        }
         Cluster.CrashGrain(ids[i]);
     }
 
@@ -350,6 +379,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         {
             await CrashAsync(i);
         }
+        Trace($"restart {i}");
         lock (life)
         {
             CrashLocked(i);
@@ -444,8 +474,8 @@ public sealed class RaftTestHarness : IAsyncDisposable
     public long BytesTotal() => Network.TotalBytes;
 
     /// <summary>
-    /// LogSize(): the largest persisted Raft state (hard state and log, not the snapshot) over all peers; a crashed
-    /// peer counts with its size at the crash.
+    /// LogSize(): the largest persisted Raft state (hard state and log, not the snapshot) over all peers, as the peers
+    /// report it (GetPersistedSize, the contract's RaftStateSize); a crashed peer counts with its size at the crash.
     /// </summary>
     public async Task<long> LogSizeAsync()
     {
@@ -465,6 +495,25 @@ public sealed class RaftTestHarness : IAsyncDisposable
                 }
             }
             largest = Math.Max(largest, size);
+        }
+        return largest;
+    }
+
+    /// <summary>
+    /// The same bound measured independently of the peers' own accounting: the largest sum, over peers, of the bytes
+    /// of their records in the memory storage provider (envelopes included), every record except the snapshot
+    /// (records whose state name contains "snapshot"). Exact for crashed peers too.
+    /// </summary>
+    public long StoredLogSize()
+    {
+        var records = Cluster.GetMemoryStorage().Records;
+        long largest = 0;
+        foreach (var id in ids)
+        {
+            var bytes = records
+                .Where(r => r.GrainId == id && !r.StateName.Contains("snapshot", StringComparison.OrdinalIgnoreCase))
+                .Sum(r => (long)r.Bytes);
+            largest = Math.Max(largest, bytes);
         }
         return largest;
     }
@@ -530,6 +579,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
             }
             if (leaders.Count != 0)
             {
+                Trace($"checkOneLeader: {leaders[lastTermWithLeader][0]} in term {lastTermWithLeader}");
                 return leaders[lastTermWithLeader][0];
             }
         }
@@ -620,6 +670,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
                     if (result.IsLeader)
                     {
                         index = result.Index;
+                        Trace($"one({LabCommand.Show(command)}): {starts} accepted at index {index} in term {result.Term}");
                         break;
                     }
                 }
@@ -632,6 +683,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
                     var (nd, cmd1) = NCommitted(index);
                     if (nd > 0 && nd >= expectedServers && Equals(cmd1, expected))
                     {
+                        Trace($"one({LabCommand.Show(command)}) committed at {index} on {nd}");
                         return index;
                     }
                     await Task.Delay(20);
@@ -731,6 +783,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
                 {
                     output.WriteLine($"apply error: {error}");
                 }
+                await WriteDiagnosticsAsync();
             }
             catch (InvalidOperationException)
             {
@@ -740,6 +793,46 @@ public sealed class RaftTestHarness : IAsyncDisposable
         if (cluster is not null)
         {
             await cluster.DisposeAsync();
+        }
+    }
+
+    /// <summary>On failure: the last harness actions and every live peer's status, for whoever debugs the peer.</summary>
+    private async Task WriteDiagnosticsAsync()
+    {
+        output.WriteLine("last harness actions:");
+        lock (trace)
+        {
+            foreach (var line in trace)
+            {
+                output.WriteLine("  " + line);
+            }
+        }
+        output.WriteLine($"at {sinceBegin.Elapsed.TotalSeconds:F3}s:");
+        for (var i = 0; i < N; i++)
+        {
+            string text;
+            if (!IsAlive(i))
+            {
+                text = "crashed";
+            }
+            else
+            {
+                try
+                {
+                    var status = await GetStatusAsync(i).WaitAsync(TimeSpan.FromSeconds(2));
+                    text = status.ToString();
+                }
+                catch (Exception exception)
+                {
+                    text = $"GetStatus failed: {exception.GetType().Name}: {exception.Message}";
+                }
+            }
+            long applied;
+            lock (mu)
+            {
+                applied = current[i].Logs.Count == 0 ? 0 : current[i].Logs.Keys.Max();
+            }
+            output.WriteLine($"  peer {i} ({(IsConnected(i) ? "connected" : "disconnected")}, checker has applied through {applied}): {text}");
         }
     }
 
@@ -855,6 +948,14 @@ public sealed class RaftTestHarness : IAsyncDisposable
         return null;
     }
 
+    private bool IsCrashed(Incarnation me)
+    {
+        lock (mu)
+        {
+            return me.Crashed;
+        }
+    }
+
     private byte[] EncodeSnapshot(Incarnation me, long index)
     {
         var commands = new byte[]?[index];
@@ -897,6 +998,9 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
         /// <summary>Crashed and replaced: what a zombie still applies is checked but no longer counted.</summary>
         public bool Retired { get; set; }
+
+        /// <summary>Crashed (and maybe replaced): a failing Snapshot call of a killed activation is no error.</summary>
+        public bool Crashed { get; set; }
     }
 
     /// <summary>The tester's applier (3A–3C) or applierSnap (3D) for one incarnation of one peer.</summary>
@@ -937,7 +1041,15 @@ public sealed class RaftTestHarness : IAsyncDisposable
                 {
                     // Synchronously from the apply loop, as the tester does: a peer that holds its turn while
                     // delivering deadlocks here.
-                    await peer.SnapshotAsync(message.CommandIndex, harness.EncodeSnapshot(me, message.CommandIndex));
+                    try
+                    {
+                        await peer.SnapshotAsync(message.CommandIndex, harness.EncodeSnapshot(me, message.CommandIndex));
+                    }
+                    catch (Exception exception) when (!harness.IsCrashed(me))
+                    {
+                        // rf.Snapshot(index, ...) of an applied index cannot fail in 6.5840.
+                        error ??= $"server {me.Peer}: Snapshot({message.CommandIndex}) failed: {exception.GetType().Name}: {exception.Message}";
+                    }
                 }
             }
             if (error is not null)
