@@ -75,10 +75,12 @@ public sealed class RaftTestHarness : IAsyncDisposable
     private volatile bool finished;
     private bool passed;
     private readonly Queue<string> trace = new();
+    private readonly LabStorage storage;
 
-    private RaftTestHarness(ITestOutputHelper output, string name, string description, int servers, bool snapshot, int seed)
+    private RaftTestHarness(ITestOutputHelper output, string name, string description, int servers, bool snapshot, int seed, LabStorage? storage = null)
     {
         this.output = output;
+        this.storage = storage ?? LabStorage.Memory;
         this.name = name;
         this.description = description;
         N = servers;
@@ -103,6 +105,9 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
     public int Seed { get; }
 
+    /// <summary>The grain storage the peers persist to (memory unless a test class selects another).</summary>
+    public LabStorage Storage => storage;
+
     public TestCluster Cluster => cluster ?? throw new InvalidOperationException("not started");
 
     public SimulatedNetwork Network => Cluster.Network;
@@ -110,7 +115,8 @@ public sealed class RaftTestHarness : IAsyncDisposable
     /// <summary>
     /// make_config + begin: deploys the cluster, starts and connects every peer. The seed comes from the environment
     /// variable RAFT_TEST_SEED when set (to replay a failure), else is random; it is printed in the result line and
-    /// seeds the test's choices, the simulated network and the peers' election timeouts.
+    /// seeds the test's choices, the simulated network and the peers' election timeouts. <paramref name="storage"/>
+    /// selects the grain storage (default: the shared memory storage).
     /// </summary>
     public static async Task<RaftTestHarness> CreateAsync(
         ITestOutputHelper output,
@@ -119,13 +125,14 @@ public sealed class RaftTestHarness : IAsyncDisposable
         string description,
         bool snapshot = false,
         int silos = 1,
+        LabStorage? storage = null,
         [CallerMemberName] string name = "")
     {
         var seedText = Environment.GetEnvironmentVariable("RAFT_TEST_SEED");
         var seed = int.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var fixedSeed)
             ? fixedSeed
             : Random.Shared.Next();
-        var harness = new RaftTestHarness(output, name, description, servers, snapshot, seed);
+        var harness = new RaftTestHarness(output, name, description, servers, snapshot, seed, storage);
         try
         {
             await harness.StartAsync(reliable, silos);
@@ -153,10 +160,12 @@ public sealed class RaftTestHarness : IAsyncDisposable
                 {
                     o.Groups = new Dictionary<string, List<string>> { [Group] = members };
                     o.Seed = Seed;
+                    storage.ConfigureRaft(o);
                 });
                 silo.Services.AddSingleton<IRaftStateMachineFactory>(factory);
             },
         };
+        storage.ConfigureCluster(options);
         if (silos > 1)
         {
             // One peer per silo, round robin, like one Raft server per machine.
@@ -501,18 +510,18 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
     /// <summary>
     /// The same bound measured independently of the peers' own accounting: the largest sum, over peers, of the bytes
-    /// of their records in the memory storage provider (envelopes included), every record except the snapshot
-    /// (records whose state name contains "snapshot"). Exact for crashed peers too.
+    /// of their records in the grain storage (envelopes included), every record except the snapshot (records whose
+    /// state name contains "snapshot"). Exact for crashed peers too.
     /// </summary>
-    public long StoredLogSize()
+    public async Task<long> StoredLogSizeAsync()
     {
-        var records = Cluster.GetMemoryStorage().Records;
+        var records = await storage.StoredRecordsAsync(Cluster);
         long largest = 0;
         foreach (var id in ids)
         {
             var bytes = records
                 .Where(r => r.GrainId == id && !r.StateName.Contains("snapshot", StringComparison.OrdinalIgnoreCase))
-                .Sum(r => (long)r.Bytes);
+                .Sum(r => r.Bytes);
             largest = Math.Max(largest, bytes);
         }
         return largest;
@@ -768,7 +777,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
             commands = maxIndex - maxIndex0;
         }
         return string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {description} ... {verdict} -- {sinceBegin.Elapsed.TotalSeconds,5:F1} {N} {RpcTotal() - rpcs0,5} {BytesTotal() - bytes0,9} {commands,4} seed={Seed}");
+            $"{name}: {description} ... {verdict} -- {sinceBegin.Elapsed.TotalSeconds,5:F1} {N} {RpcTotal() - rpcs0,5} {BytesTotal() - bytes0,9} {commands,4} seed={Seed} storage={storage.Name}");
     }
 
     public async ValueTask DisposeAsync()
@@ -794,6 +803,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         {
             await cluster.DisposeAsync();
         }
+        await storage.DisposeAsync();
     }
 
     /// <summary>On failure: the last harness actions and every live peer's status, for whoever debugs the peer.</summary>
