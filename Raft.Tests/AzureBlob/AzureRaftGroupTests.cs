@@ -162,9 +162,10 @@ public sealed class AzureRaftGroupTests : IAsyncLifetime
                 Assert.Contains($"raftpeer/{leader}'", storageError.Message, StringComparison.Ordinal);
                 Assert.Contains("'devstoreaccount1'", storageError.Message, StringComparison.Ordinal);
                 Assert.Contains($"'{_container}'", storageError.Message, StringComparison.Ordinal);
-                Assert.Contains("after 3 attempt(s)", storageError.Message, StringComparison.Ordinal);
+                Assert.Contains("after 5 attempt(s)", storageError.Message, StringComparison.Ordinal);
                 Assert.Contains("ConnectionRefused", storageError.Message, StringComparison.Ordinal);
-                Assert.True(detected < TimeSpan.FromSeconds(1.5), $"the failed write took {detected.TotalMilliseconds:F0} ms to report");
+                // Nominal backoff 0.55–1.1 s; the bound leaves room for a loaded machine.
+                Assert.True(detected < TimeSpan.FromSeconds(2.5), $"the failed write took {detected.TotalMilliseconds:F0} ms to report");
             }
             else
             {
@@ -267,8 +268,10 @@ public sealed class AzureRaftGroupTests : IAsyncLifetime
 
     /// <summary>
     /// Commits <paramref name="count"/> commands: half one at a time (each waits until every peer applied it), then the
-    /// rest offered to the leader together (several Starts in one group-commit flush), each checked where it was applied.
-    /// Adds what every peer applied, at the index the leader gave, to <paramref name="acknowledged"/>.
+    /// rest offered to the leader together (several Starts in one group-commit flush), then one more at a time as a
+    /// fence: should leadership change under the burst, a new leader commits the burst's entries of an earlier term only
+    /// with an entry of its own (Figure 8). Each burst command is checked where it was applied, and offered again if it
+    /// was lost. Adds what every peer applied, at the index the leader gave, to <paramref name="acknowledged"/>.
     /// </summary>
     private static async Task CommitAsync(RaftTestCluster raft, string prefix, int count, SortedDictionary<long, string> acknowledged)
     {
@@ -281,14 +284,8 @@ public sealed class AzureRaftGroupTests : IAsyncLifetime
         var (leader, _) = await raft.WaitForLeaderAsync(timeout: TimeSpan.FromSeconds(10));
         var burst = Enumerable.Range(one, count - one).Select(i => $"{prefix}-{i}").ToArray();
         var results = await Task.WhenAll(burst.Select(command => raft.Peer(leader).Start(Encoding.UTF8.GetBytes(command))));
-        var accepted = burst.Zip(results).Where(r => r.Second.IsLeader).ToArray();
-        if (accepted.Length > 0)
-        {
-            var last = accepted.Max(r => r.Second.Index);
-            await RaftTestCluster.WaitUntilAsync(
-                () => Task.FromResult(raft.PeerIds.All(id => raft.Machine(id).LastApplied >= last)),
-                TimeSpan.FromSeconds(20), $"every peer to apply through {last}");
-        }
+        var fence = $"{prefix}-fence";
+        acknowledged[await raft.OneAsync(fence, timeout: TimeSpan.FromSeconds(20))] = fence;
         foreach (var (command, result) in burst.Zip(results))
         {
             if (result.IsLeader && raft.PeerIds.All(id => raft.Machine(id).CommandAt(result.Index) == command))

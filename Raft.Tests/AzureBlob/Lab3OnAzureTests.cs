@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Raft.Grains;
 using Raft.Persistence.AzureStorage;
 using Raft.Runtime;
 using Raft.Runtime.Hosting;
@@ -13,7 +14,8 @@ namespace Raft.Tests.AzureBlob;
 /// <summary>
 /// The peers of a <see cref="RaftTestHarness"/> on Azure Blob storage in Azurite: the only grain storage ("Default",
 /// no memory storage), with <see cref="AzureRaft.ConfigureStorage"/>'s timeouts and retries, in a container of
-/// its own that is deleted after the test. The Raft timing stays the harness's (the 6.5840 defaults).
+/// its own that is deleted after the test, and <see cref="AzureRaft.ConfigureRaft"/>'s timing (elections after
+/// 500–1000 ms rather than 300–600 ms, so that a slow follower write does not start one).
 /// </summary>
 public sealed class AzureLabStorage(AzuriteFixture azurite, ITestOutputHelper output) : LabStorage
 {
@@ -33,6 +35,8 @@ public sealed class AzureLabStorage(AzuriteFixture azurite, ITestOutputHelper ou
             silo.Services.AddSingleton<ILoggerProvider>(_log);
         };
     }
+
+    public override void ConfigureRaft(RaftOptions options) => AzureRaft.ConfigureRaft(options);
 
     /// <summary>Lists the container: blob "{state}-{grainType}/{key}" of Content-Length n is record (state, grain, n).</summary>
     public override async Task<IReadOnlyList<(string StateName, GrainId GrainId, long Bytes)>> StoredRecordsAsync(TestCluster cluster)
