@@ -21,11 +21,12 @@ namespace Raft.Tests.AzureBlob;
 /// refused connection fails a write after 5 attempts in 0.55–1.1 s, with a <c>GrainStorageException</c> naming the blob,
 /// account and container. An Azurite that stops answering for up to about 10 s only delays the write (5 × 2 s + 1.1 s
 /// before it fails). A retry refused because of its own earlier attempt is recognized as applied (see the provider).</item>
-/// <item>Raft: 100 ms heartbeats, 250 ms per RPC, elections after 500–1000 ms of silence. A follower replies to an
-/// AppendEntries only once its flush is durable, and the leader has one RPC in flight per follower. So while a
-/// follower's write is slow, the leader gives the RPC up after 250 ms and sends the next one at the next heartbeat.
-/// Every follower hears from the leader at least every 350 ms, well inside the election timeout (with 300–600 ms, one
-/// slow write could start an election).</item>
+/// <item>Raft: 100 ms heartbeats, 750 ms per RPC, elections after 1–2 s of silence. A peer answers a RequestVote or an
+/// AppendEntries only once its own write is durable, so the RPC timeout must cover a slow Azure write. With 250 ms on a
+/// loaded machine, vote replies often came too late (71 RequestVote timeouts in one run of the lab's Persist23C, 24
+/// with 750 ms), and in one run three candidates with the same log went 10 s without electing anyone. The leader keeps one AppendEntries in flight per follower, so a follower whose write is
+/// slow hears from the leader again after at most the RPC timeout plus a heartbeat (850 ms). The election timeout
+/// starts above that, so a slow write does not start an election.</item>
 /// </list>
 /// </summary>
 internal static class AzureRaft
@@ -43,9 +44,9 @@ internal static class AzureRaft
     public static void ConfigureRaft(RaftOptions options)
     {
         options.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
-        options.ElectionTimeoutMin = TimeSpan.FromMilliseconds(500);
-        options.ElectionTimeoutMax = TimeSpan.FromMilliseconds(1000);
-        options.RpcTimeout = TimeSpan.FromMilliseconds(250);
+        options.ElectionTimeoutMin = TimeSpan.FromMilliseconds(1000);
+        options.ElectionTimeoutMax = TimeSpan.FromMilliseconds(2000);
+        options.RpcTimeout = TimeSpan.FromMilliseconds(750);
     }
 
     /// <summary>
@@ -67,6 +68,14 @@ internal static class AzureRaft
             }
         };
     };
+
+    /// <summary>
+    /// An activation that failed because a write was refused on its ETag: what a new activation meets when the crashed
+    /// activation's last write lands after the new one read the record.
+    /// </summary>
+    public static bool IsConflictWithAnEarlierWrite(Exception exception) =>
+        exception.Message.Contains("does not match ETag", StringComparison.Ordinal)
+        && exception.Message.Contains("Activation of raftpeer/", StringComparison.Ordinal);
 
     /// <summary>Every blob in the container with its length (one List Blobs call, straight to the emulator).</summary>
     public static async Task<IReadOnlyList<(string Name, long Length)>> ListBlobsAsync(AzuriteFixture azurite, string container)

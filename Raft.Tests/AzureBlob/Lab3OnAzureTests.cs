@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Raft.Grains;
+using Raft.Grains.Interfaces;
 using Raft.Persistence.AzureStorage;
 using Raft.Runtime;
 using Raft.Runtime.Hosting;
@@ -14,8 +15,8 @@ namespace Raft.Tests.AzureBlob;
 /// <summary>
 /// The peers of a <see cref="RaftTestHarness"/> on Azure Blob storage in Azurite: the only grain storage ("Default",
 /// no memory storage), with <see cref="AzureRaft.ConfigureStorage"/>'s timeouts and retries, in a container of
-/// its own that is deleted after the test, and <see cref="AzureRaft.ConfigureRaft"/>'s timing (elections after
-/// 500–1000 ms rather than 300–600 ms, so that a slow follower write does not start one).
+/// its own that is deleted after the test, and <see cref="AzureRaft.ConfigureRaft"/>'s timing (RPCs may take 750 ms
+/// rather than 250 ms, to cover the responder's Azure write, and elections start after 1–2 s rather than 300–600 ms).
 /// </summary>
 public sealed class AzureLabStorage(AzuriteFixture azurite, ITestOutputHelper output) : LabStorage
 {
@@ -37,6 +38,27 @@ public sealed class AzureLabStorage(AzuriteFixture azurite, ITestOutputHelper ou
     }
 
     public override void ConfigureRaft(RaftOptions options) => AzureRaft.ConfigureRaft(options);
+
+    /// <summary>
+    /// Retries a Wake whose activation met a write of the crashed activation (see AzureRaftGroupTests.WakeAllAsync):
+    /// the next activation loads what Azurite holds by then.
+    /// </summary>
+    public override async Task WakeAfterRestartAsync(IRaftPeerGrain peer)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await peer.Wake();
+                return;
+            }
+            catch (GrainCallException exception) when (attempt < 5 && AzureRaft.IsConflictWithAnEarlierWrite(exception))
+            {
+                output.WriteLine($"waking {peer.GetPrimaryKeyString()} again: {exception.Message}");
+                await Task.Delay(TimeSpan.FromMilliseconds(50));
+            }
+        }
+    }
 
     /// <summary>Lists the container: blob "{state}-{grainType}/{key}" of Content-Length n is record (state, grain, n).</summary>
     public override async Task<IReadOnlyList<(string StateName, GrainId GrainId, long Bytes)>> StoredRecordsAsync(TestCluster cluster)

@@ -1,4 +1,5 @@
 using Raft.Grains;
+using Raft.Grains.Interfaces;
 using Raft.Runtime;
 using Raft.TestingHost;
 
@@ -24,6 +25,12 @@ public abstract class LabStorage : IAsyncDisposable
     public virtual void ConfigureRaft(RaftOptions options)
     {
     }
+
+    /// <summary>
+    /// Wakes a peer the harness has just restarted (after TestCluster.RestartGrain). A storage that may still apply a write
+    /// the crashed activation sent can make the new activation fail; such a storage retries here.
+    /// </summary>
+    public virtual Task WakeAfterRestartAsync(IRaftPeerGrain peer) => peer.Wake();
 
     /// <summary>Every stored record: its state name, grain and size in bytes as stored (envelope included).</summary>
     public abstract Task<IReadOnlyList<(string StateName, GrainId GrainId, long Bytes)>> StoredRecordsAsync(TestCluster cluster);

@@ -402,7 +402,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
                 ApplyConnectivity(j);
             }
         }
-        await peers[i].Wake();
+        await storage.WakeAfterRestartAsync(peers[i]);
     }
 
     /// <summary>StartServers(): restart every peer (each was crashed first), then ConnectAll.</summary>
