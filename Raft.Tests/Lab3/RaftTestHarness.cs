@@ -62,6 +62,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
     private readonly bool[] alive;
     private readonly int[] epoch;
     private readonly long[] sizeAtCrash;
+    private readonly long[] crashedAt;
     private readonly Stopwatch sinceStart = Stopwatch.StartNew();
     private readonly Stopwatch sinceBegin = new();
     private TestCluster? cluster;
@@ -92,6 +93,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         alive = new bool[servers];
         epoch = new int[servers];
         sizeAtCrash = new long[servers];
+        crashedAt = new long[servers];
         for (var i = 0; i < servers; i++)
         {
             current[i] = new Incarnation(i, 0);
@@ -367,6 +369,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         {
             current[i].Crashed = true;
         }
+        crashedAt[i] = Stopwatch.GetTimestamp();
         Cluster.CrashGrain(ids[i]);
     }
 
@@ -387,6 +390,18 @@ public sealed class RaftTestHarness : IAsyncDisposable
         if (IsAlive(i))
         {
             await CrashAsync(i);
+        }
+        // A storage whose writes travel over the network may still apply one the crashed peer had sent: let it land
+        // before the new incarnation reads its state.
+        long since;
+        lock (life)
+        {
+            since = crashedAt[i];
+        }
+        var wait = storage.RestartDelay - Stopwatch.GetElapsedTime(since);
+        if (!IsAlive(i) && wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
         }
         Trace($"restart {i}");
         lock (life)
