@@ -70,7 +70,7 @@ public sealed partial class RaftPeerGrain
                 // The leader counts its own copy towards commit only from here.
                 if (_node.OnLocalPersisted(delta.LastLogIndex, delta.LastLogTerm))
                 {
-                    WakeApplier();
+                    OnCommitAdvanced();
                 }
                 batch.TrySetResult();
             }
