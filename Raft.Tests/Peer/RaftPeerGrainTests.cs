@@ -218,6 +218,29 @@ public sealed class RaftPeerGrainTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ASingleNodeGroupLeadsAndCommitsAlone()
+    {
+        await using var raft = await RaftTestCluster.StartAsync(peers: 1);
+        var (leader, _) = await raft.WaitForLeaderAsync();
+        Assert.Equal("kv/0", leader);
+        Assert.Equal(1, await raft.OneAsync("alone"));
+        Assert.Equal(2, await raft.OneAsync("still alone"));
+    }
+
+    [Fact]
+    public async Task APeerOfAnUnconfiguredGroupFailsToActivateWithAClearError()
+    {
+        await using var raft = await RaftTestCluster.StartAsync(wake: false);
+
+        var exception = await Assert.ThrowsAnyAsync<Exception>(() => raft.Peer("nosuchgroup/0").Wake());
+
+        Assert.Contains("nosuchgroup/0", exception.Message);
+        Assert.Contains("group 'nosuchgroup' is not configured", exception.Message);
+        var notAMember = await Assert.ThrowsAnyAsync<Exception>(() => raft.Peer("kv/7").Wake());
+        Assert.Contains("'7' is not a member of group 'kv'", notAMember.Message);
+    }
+
+    [Fact]
     public async Task SnapshotBeyondTheCommitIndexIsAnArgumentException()
     {
         await using var raft = await RaftTestCluster.StartAsync();
