@@ -166,7 +166,7 @@ public sealed partial class RaftPeerGrain
             Interfaces.InstallSnapshotResponse reply;
             try
             {
-                using (GrainCallOptions.WithTimeout(_options.RpcTimeout))
+                using (GrainCallOptions.WithTimeout(_options.InstallSnapshotTimeout))
                 {
                     reply = await PeerGrain(peer).InstallSnapshot(snapshot);
                 }
