@@ -204,7 +204,9 @@ public sealed class RaftPeerGrainTests(ITestOutputHelper output)
             await raft.StartOnLeaderAsync($"cmd-{i}", others);
         }
         await raft.WaitAppliedAsync(30, "cmd-30", others);
-        Assert.Equal(30, (await raft.Peer(leader).GetStatus()).SnapshotIndex);
+        // The state machine snapshots at 30 from inside ApplyAsync, just after it recorded 30 as applied.
+        await RaftTestCluster.WaitUntilAsync(async () => (await raft.Peer(leader).GetStatus()).SnapshotIndex == 30,
+            TimeSpan.FromSeconds(5), "the leader to compact through 30");
         Assert.Equal(0, raft.Machine(lagging).LastApplied);
 
         raft.Connect(lagging);
