@@ -39,11 +39,13 @@ public sealed class RaftPeerGrainTests(ITestOutputHelper output)
             return statuses.All(s => s.Term == term && s.LeaderId == leader);
         }, TimeSpan.FromSeconds(5), "every peer to follow the leader");
         var before = raft.Cluster.Network.TotalCount;
+        var receivedBefore = raft.PeerIds.Select(id => raft.Cluster.Network.ReceivedCount(raft.GrainIdOf(id))).ToArray();
         var clock = Stopwatch.StartNew();
         await RaftTestCluster.WaitUntilAsync(() => Task.FromResult(clock.Elapsed >= TimeSpan.FromSeconds(1)), TimeSpan.FromSeconds(2), "one idle second");
         var rpcs = raft.Cluster.Network.TotalCount - before;
         var perSecond = rpcs / clock.Elapsed.TotalSeconds;
-        output.WriteLine($"{rpcs} RPCs in {clock.ElapsedMilliseconds} ms idle ({perSecond:0.0}/s)");
+        var received = raft.PeerIds.Select((id, i) => $"{id}: {raft.Cluster.Network.ReceivedCount(raft.GrainIdOf(id)) - receivedBefore[i]}");
+        output.WriteLine($"{rpcs} RPCs in {clock.ElapsedMilliseconds} ms idle ({perSecond:0.0}/s), received {string.Join(", ", received)}");
         var (_, termAfter) = await raft.WaitForLeaderAsync();
         Assert.Equal(term, termAfter);
         // Two followers at one heartbeat per 100 ms; the 6.5840 limit is 60 per idle second for 3 peers. (A leader
