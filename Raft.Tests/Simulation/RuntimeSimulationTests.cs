@@ -11,11 +11,11 @@ namespace Raft.Tests.Simulation;
 
 public sealed class RuntimeSimulationTests(ITestOutputHelper output)
 {
-    private static readonly string[] Gossipers = ["g0", "g1", "g2", "g3", "g4"];
+    private static readonly string[] Gossipers = ["g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7"];
 
     /// <summary>
-    /// Five reentrant grains on two silos gossip through an unreliable, reordering network every 100–180 ms and bump a
-    /// non-reentrant persistent counter; one grain crashes and a silo restarts on the way. Returns the loop's trace hash,
+    /// Eight reentrant grains on two silos gossip through an unreliable, reordering network every 100–240 ms and bump a
+    /// non-reentrant persistent counter; one grain crashes, a silo stops gracefully and one is killed on the way. Returns the loop's trace hash,
     /// its event count and the final state as text.
     /// </summary>
     private static SimulationResult RunGossip(int seed)
@@ -41,8 +41,10 @@ public sealed class RuntimeSimulationTests(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(10), loop);
             cluster.CrashGrain(cluster.GrainFactory.GetGrain<IGossipGrain>("g2").GetGrainId());
             await Task.Delay(TimeSpan.FromSeconds(10), loop);
+            await cluster.StopSiloAsync("silo1"); // graceful: its activations deactivate
             await cluster.RestartSiloAsync("silo1");
-            // The grains of the restarted silo and the crashed one lost their timers: start everyone again.
+            await cluster.RestartSiloAsync("silo0"); // a kill
+            // The grains of the restarted silos and the crashed one lost their timers: start everyone again.
             for (var i = 0; i < Gossipers.Length; i++)
             {
                 await cluster.GrainFactory.GetGrain<IGossipGrain>(Gossipers[i]).Start(Gossipers, 100 + 20 * i, "counter");

@@ -20,11 +20,11 @@ public interface IGossipGrain : IGrainWithStringKey
 
 /// <summary>
 /// A grain for the determinism tests: a timer drives calls to other gossip grains and to a non-reentrant persistent
-/// counter, through the simulated network; receipts are persisted. Failures are counted by exception type.
-/// Uses no clock and no randomness of its own: all variation comes from the network's seed.
+/// counter, through the simulated network; a receipt takes a few milliseconds (of the silo's clock) and is persisted.
+/// Failures are counted by exception type. No randomness of its own: all variation comes from the network's seed.
 /// </summary>
 [Reentrant]
-public sealed class GossipGrain([PersistentState("gossip")] IPersistentState<GossipState> state) : Grain, IGossipGrain
+public sealed class GossipGrain([PersistentState("gossip")] IPersistentState<GossipState> state, TimeProvider time) : Grain, IGossipGrain
 {
     private readonly SortedDictionary<string, int> failures = new(StringComparer.Ordinal);
     private string[] peers = [];
@@ -70,6 +70,7 @@ public sealed class GossipGrain([PersistentState("gossip")] IPersistentState<Gos
 
     public async Task<int> Receive(string from, int value)
     {
+        await Task.Delay(TimeSpan.FromMilliseconds(value % 7), time);
         var current = state.State ?? new GossipState(0, 0);
         state.State = new GossipState(current.Received + 1, current.Sum + value);
         await state.WriteStateAsync();
