@@ -155,13 +155,24 @@ public sealed class TestCluster : IAsyncDisposable
         }
     }
 
+    // Host.Dispose blocks on the asynchronous disposal, which in a simulation could wait for the loop it blocks.
+    private async ValueTask DisposeHostAsync(IHost host)
+    {
+        if (Options.Simulation is not null && host is IAsyncDisposable asyncDisposable)
+        {
+            await asyncDisposable.DisposeAsync();
+            return;
+        }
+        host.Dispose();
+    }
+
     /// <summary>Stops a silo gracefully: its activations deactivate.</summary>
     public async Task StopSiloAsync(string name)
     {
         if (hosts.Remove(name, out var host))
         {
             await StopHostAsync(host);
-            host.Dispose();
+            await DisposeHostAsync(host);
         }
     }
 
@@ -180,7 +191,7 @@ public sealed class TestCluster : IAsyncDisposable
             activation.Kill();
         }
         await StopHostAsync(host);
-        host.Dispose();
+        await DisposeHostAsync(host);
     }
 
     public async Task RestartSiloAsync(string name)

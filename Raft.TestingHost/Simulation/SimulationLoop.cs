@@ -177,7 +177,7 @@ public sealed class SimulationLoop : TimeProvider, IWorkExecutor
             running = true;
             loopThread = Thread.CurrentThread;
         }
-        var deadline = maxVirtualTime == TimeSpan.MaxValue ? long.MaxValue : now + maxVirtualTime.Ticks;
+        var deadline = maxVirtualTime.Ticks > long.MaxValue - now ? long.MaxValue : now + maxVirtualTime.Ticks;
         var previousContext = SynchronizationContext.Current;
         // Awaits must come back to the loop's own schedulers, never to a context of the test framework.
         SynchronizationContext.SetSynchronizationContext(null);
