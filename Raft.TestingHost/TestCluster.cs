@@ -51,7 +51,8 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>A grain factory for calls from outside any grain (they bypass the simulated network).</summary>
     public IGrainFactory GrainFactory => PrimarySilo.GrainFactory;
 
-    public Silo PrimarySilo => GetSilo(SiloNames[0]);
+    /// <summary>The first silo (in name order) that is running, so that a test keeps a factory after killing silo0.</summary>
+    public Silo PrimarySilo => GetSilo(SiloNames.FirstOrDefault(hosts.ContainsKey) ?? throw new InvalidOperationException("No silo is running."));
 
     /// <summary>The shared memory storage provider of that name, e.g. to measure persisted sizes.</summary>
     public MemoryGrainStorage GetMemoryStorage(string name = "Default") => memoryStorage[name];
