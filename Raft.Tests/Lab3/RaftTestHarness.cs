@@ -119,6 +119,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         string description,
         bool snapshot = false,
         int silos = 1,
+        Action<ISiloBuilder>? configureSilo = null,
         [CallerMemberName] string name = "")
     {
         var seedText = Environment.GetEnvironmentVariable("RAFT_TEST_SEED");
@@ -128,7 +129,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         var harness = new RaftTestHarness(output, name, description, servers, snapshot, seed);
         try
         {
-            await harness.StartAsync(reliable, silos);
+            await harness.StartAsync(reliable, silos, configureSilo);
         }
         catch
         {
@@ -138,7 +139,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         return harness;
     }
 
-    private async Task StartAsync(bool reliable, int silos)
+    private async Task StartAsync(bool reliable, int silos, Action<ISiloBuilder>? configureSilo)
     {
         var members = Enumerable.Range(0, N).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
         var factory = new StateMachineFactory(this);
@@ -155,6 +156,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
                     o.Seed = Seed;
                 });
                 silo.Services.AddSingleton<IRaftStateMachineFactory>(factory);
+                configureSilo?.Invoke(silo);
             },
         };
         if (silos > 1)
