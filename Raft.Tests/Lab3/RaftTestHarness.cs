@@ -201,7 +201,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         lock (trace)
         {
             trace.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{sinceBegin.Elapsed.TotalSeconds,7:F3}s {text}"));
-            while (trace.Count > 200)
+            while (trace.Count > 400)
             {
                 trace.Dequeue();
             }
@@ -759,6 +759,10 @@ public sealed class RaftTestHarness : IAsyncDisposable
         }
         passed = true;
         output.WriteLine(ResultLine("Passed"));
+        if (Environment.GetEnvironmentVariable("RAFT_TEST_TRACE") == "1")
+        {
+            WriteTrace();
+        }
     }
 
     /// <summary>Like the course's "  ... Passed --   3.0  3   54   12345    0", plus the test name and the seed.</summary>
@@ -798,8 +802,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>On failure: the last harness actions and every live peer's status, for whoever debugs the peer.</summary>
-    private async Task WriteDiagnosticsAsync()
+    private void WriteTrace()
     {
         output.WriteLine("last harness actions:");
         lock (trace)
@@ -809,6 +812,12 @@ public sealed class RaftTestHarness : IAsyncDisposable
                 output.WriteLine("  " + line);
             }
         }
+    }
+
+    /// <summary>On failure: the last harness actions and every live peer's status, for whoever debugs the peer.</summary>
+    private async Task WriteDiagnosticsAsync()
+    {
+        WriteTrace();
         output.WriteLine($"at {sinceBegin.Elapsed.TotalSeconds:F3}s:");
         for (var i = 0; i < N; i++)
         {
