@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
 using Raft.Runtime;
@@ -126,6 +127,11 @@ public sealed class RaftTestHarness : IAsyncDisposable
         var seed = int.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var fixedSeed)
             ? fixedSeed
             : Random.Shared.Next();
+        var warmUp = await WarmUpOnceAsync();
+        if (warmUp is { } took)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(first test in this process: {took.TotalSeconds:F1} s JIT warm-up before it, not counted)"));
+        }
         var harness = new RaftTestHarness(output, name, description, servers, snapshot, seed);
         try
         {
@@ -137,6 +143,88 @@ public sealed class RaftTestHarness : IAsyncDisposable
             throw;
         }
         return harness;
+    }
+
+    private static readonly SemaphoreSlim WarmUpGate = new(1, 1);
+    private static bool warmedUp;
+
+    /// <summary>
+    /// Once per process, before the first test: a throwaway 3-peer cluster elects, commits, snapshots, installs a
+    /// snapshot on a lagging follower and restarts a peer, so that the grain, runtime and serializer code paths are
+    /// JIT-compiled. Otherwise the first test runs while .NET compiles them (Go has no such cold start): on a loaded
+    /// 2-core machine that delayed first RPCs past the peers' RPC timeout and caused elections nobody asked for.
+    /// Nothing here is checked; whatever happens, the tests proper start from a fresh cluster. Returns how long it
+    /// took, or null if it had run already.
+    /// </summary>
+    private static async Task<TimeSpan?> WarmUpOnceAsync()
+    {
+        await WarmUpGate.WaitAsync();
+        try
+        {
+            if (warmedUp)
+            {
+                return null;
+            }
+            warmedUp = true;
+            var clock = Stopwatch.StartNew();
+            var harness = new RaftTestHarness(new DiscardOutput(), "warm-up", "warm-up", 3, snapshot: true, seed: 1);
+            try
+            {
+                var work = WarmUpAsync(harness);
+                await Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(20)));
+                harness.finished = true; // ends one() loops still running
+                await Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(15)));
+            }
+            finally
+            {
+                await harness.DisposeAsync();
+            }
+            return clock.Elapsed;
+        }
+        finally
+        {
+            WarmUpGate.Release();
+        }
+    }
+
+    private static async Task WarmUpAsync(RaftTestHarness h)
+    {
+        try
+        {
+            await h.StartAsync(reliable: true, silos: 1, configureSilo: null);
+            for (var k = 0; k < 12; k++)
+            {
+                await h.OneAsync(k + 1, 3, retry: true);
+            }
+            var leader = await h.CheckOneLeaderAsync();
+            var lagging = (leader + 1) % 3;
+            h.Disconnect(lagging);
+            for (var k = 0; k < 12; k++)
+            {
+                await h.OneAsync(100 + k, 2, retry: true);
+            }
+            h.Connect(lagging);
+            await h.OneAsync(200, 3, retry: true);
+            await h.RestartAsync(lagging);
+            await h.OneAsync(201, 3, retry: true);
+            await h.GetStatusAsync(lagging);
+            await h.LogSizeAsync();
+        }
+        catch (Exception)
+        {
+            // A warm-up only: the tests report whatever goes wrong.
+        }
+    }
+
+    private sealed class DiscardOutput : ITestOutputHelper
+    {
+        public void WriteLine(string message)
+        {
+        }
+
+        public void WriteLine(string format, params object[] args)
+        {
+        }
     }
 
     private async Task StartAsync(bool reliable, int silos, Action<ISiloBuilder>? configureSilo)
@@ -156,6 +244,15 @@ public sealed class RaftTestHarness : IAsyncDisposable
                     o.Seed = Seed;
                 });
                 silo.Services.AddSingleton<IRaftStateMachineFactory>(factory);
+                // The peers' own log lines (elections, leader changes; Debug adds lost RPCs) go into the trace that a
+                // failing test prints. RAFT_TEST_LOG=Debug|Information|Warning|None, default Information.
+                var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("RAFT_TEST_LOG"), ignoreCase: true, out var parsed)
+                    ? parsed
+                    : LogLevel.Information;
+                silo.Services.AddLogging(logging => logging
+                    .AddProvider(new TraceLoggerProvider(this))
+                    .AddFilter<TraceLoggerProvider>("Raft.Grains", level)
+                    .AddFilter<TraceLoggerProvider>((category, _) => category?.StartsWith("Raft.Grains", StringComparison.Ordinal) == true));
                 configureSilo?.Invoke(silo);
             },
         };
@@ -201,7 +298,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         lock (trace)
         {
             trace.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{sinceBegin.Elapsed.TotalSeconds,7:F3}s {text}"));
-            while (trace.Count > 400)
+            while (trace.Count > 2000)
             {
                 trace.Dequeue();
             }
@@ -804,12 +901,40 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
     private void WriteTrace()
     {
-        output.WriteLine("last harness actions:");
+        output.WriteLine("last harness actions and peer log lines:");
         lock (trace)
         {
-            foreach (var line in trace)
+            foreach (var line in trace.Skip(Math.Max(0, trace.Count - 400)))
             {
                 output.WriteLine("  " + line);
+            }
+        }
+    }
+
+    /// <summary>Feeds the peers' log lines into the harness trace.</summary>
+    private sealed class TraceLoggerProvider(RaftTestHarness harness) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new TraceLogger(harness);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class TraceLogger(RaftTestHarness harness) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                var text = formatter(state, exception);
+                if (exception is not null)
+                {
+                    text += $" ({exception.GetType().Name}: {exception.Message})";
+                }
+                harness.Trace($"  [{logLevel}] {text}");
             }
         }
     }
