@@ -52,6 +52,30 @@ public sealed partial class RaftPeerGrain
         _ = ReplicateToPeerAsync(replicator, withEntries);
     }
 
+    /// <summary>
+    /// The leader's commit index moved: wake the applier, and tell followers that hold the newly committed entries
+    /// now rather than at the next heartbeat (a follower whose loop is running picks it up when its reply arrives).
+    /// </summary>
+    private void OnCommitAdvanced()
+    {
+        WakeApplier();
+        if (_replicators is null || !_node.IsLeader)
+        {
+            return;
+        }
+        foreach (var replicator in _replicators.Values)
+        {
+            if (NeedsCommitNotice(replicator))
+            {
+                TriggerReplication(replicator, withEntries: false);
+            }
+        }
+    }
+
+    /// <summary>The follower holds entries past the commit index it was last told, and they are committed now.</summary>
+    private bool NeedsCommitNotice(PeerReplicator replicator) =>
+        _node.CommitIndex > replicator.LastSentCommit && _node.ProgressOf(replicator.Peer).MatchIndex > replicator.LastSentCommit;
+
     private bool IsLeaderOf(long term) => !_stopped && _failure is null && _node.IsLeader && _node.CurrentTerm == term;
 
     /// <summary>
@@ -73,6 +97,11 @@ public sealed partial class RaftPeerGrain
                 {
                     return;
                 }
+                if (outbound.AppendEntries is { } append)
+                {
+                    replicator.LastSentCommit = Math.Max(replicator.LastSentCommit, append.LeaderCommit);
+                }
+                var commitBefore = _node.CommitIndex;
                 var outcome = await SendAsync(peer, replicator.Term, outbound);
                 if (outcome is null)
                 {
@@ -86,11 +115,22 @@ public sealed partial class RaftPeerGrain
                 switch (outcome)
                 {
                     case ReplicationOutcome.Accepted:
-                        WakeApplier();
-                        if (IsLeaderOf(replicator.Term) && _node.Log.LastIndex > _node.ProgressOf(peer).MatchIndex)
+                        if (_node.CommitIndex > commitBefore)
+                        {
+                            OnCommitAdvanced();
+                        }
+                        if (!IsLeaderOf(replicator.Term))
+                        {
+                            return;
+                        }
+                        if (_node.Log.LastIndex > _node.ProgressOf(peer).MatchIndex)
                         {
                             withEntries = true;
-                            continue;
+                            continue; // still behind
+                        }
+                        if (NeedsCommitNotice(replicator))
+                        {
+                            continue; // caught up, but does not know yet that what it holds is committed
                         }
                         return;
                     case ReplicationOutcome.BackedOff:
@@ -126,7 +166,7 @@ public sealed partial class RaftPeerGrain
             Interfaces.InstallSnapshotResponse reply;
             try
             {
-                using (GrainCallOptions.WithTimeout(_options.RpcTimeout))
+                using (GrainCallOptions.WithTimeout(_options.InstallSnapshotTimeout))
                 {
                     reply = await PeerGrain(peer).InstallSnapshot(snapshot);
                 }
@@ -184,5 +224,8 @@ public sealed partial class RaftPeerGrain
         public bool Pending { get; set; }
 
         public bool PendingWithEntries { get; set; }
+
+        /// <summary>The highest LeaderCommit sent to this follower in this term.</summary>
+        public long LastSentCommit { get; set; }
     }
 }
