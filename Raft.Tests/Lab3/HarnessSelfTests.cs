@@ -1,0 +1,144 @@
+using Raft.Grains;
+using Raft.Grains.Interfaces;
+using Xunit;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace Raft.Tests.Lab3;
+
+/// <summary>The Lab 3 tester's own parts, without a cluster: command encoding and the apply-channel checker.</summary>
+public sealed class HarnessSelfTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void CommandsRoundTripIntsAndStrings()
+    {
+        Assert.Equal(99L, LabCommand.Decode(LabCommand.Encode(99)));
+        Assert.Equal(long.MaxValue, LabCommand.Decode(LabCommand.Encode(long.MaxValue)));
+        var text = new string('x', 5000);
+        var encoded = LabCommand.Encode(text);
+        Assert.Equal(5001, encoded.Length);
+        Assert.Equal(text, LabCommand.Decode(encoded));
+        Assert.Equal(9, LabCommand.Encode(1).Length);
+        Assert.Throws<FormatException>(() => LabCommand.Decode([7, 1, 2]));
+    }
+
+    [Fact]
+    public void SnapshotsRoundTrip()
+    {
+        var bytes = LabCommand.EncodeSnapshot(3, [LabCommand.Encode(1), LabCommand.Encode("two"), null]);
+        var (index, values) = LabCommand.DecodeSnapshot(bytes);
+        Assert.Equal(3, index);
+        Assert.Equal([1L, "two", null], values);
+        Assert.Throws<FormatException>(() => LabCommand.DecodeSnapshot(bytes[..^1]));
+    }
+
+    [Fact]
+    public async Task CheckerCountsAgreementAndCatchesConflicts()
+    {
+        await using var ts = RaftTestHarness.ForCheckerTests(output, 3, snapshot: false);
+        var control = new RecordingControl();
+        var p0 = ts.StateMachineFor("lab/0");
+        var p1 = ts.StateMachineFor("lab/1");
+        await p0.ApplyAsync(Command(1, 100), control);
+        await p1.ApplyAsync(Command(1, 100), control);
+        Assert.Equal((2, (object?)100L), ts.NCommitted(1));
+        Assert.Equal(0, ts.NCommitted(2).Count);
+        Assert.Null(ts.ApplyError);
+
+        await ts.StateMachineFor("lab/2").ApplyAsync(Command(1, 101), control);
+        Assert.Contains("commit index=1", ts.ApplyError);
+        Assert.Throws<XunitException>(() => ts.NCommitted(1));
+    }
+
+    [Fact]
+    public async Task CheckerCatchesApplyOutOfOrder()
+    {
+        await using var ts = RaftTestHarness.ForCheckerTests(output, 3, snapshot: false);
+        await ts.StateMachineFor("lab/0").ApplyAsync(Command(2, 200), new RecordingControl());
+        Assert.Contains("apply out of order 2", ts.ApplyError);
+    }
+
+    [Fact]
+    public async Task RestartedPeerStartsWithAnEmptyMapAndMustReapplyFromOne()
+    {
+        await using var ts = RaftTestHarness.ForCheckerTests(output, 3, snapshot: false);
+        var control = new RecordingControl();
+        var old = ts.StateMachineFor("lab/0");
+        await old.ApplyAsync(Command(1, 100), control);
+        ts.NewIncarnationForTests(0);
+        Assert.Equal(0, ts.NCommitted(1).Count);
+        // A zombie's apply is checked but no longer counted.
+        await old.ApplyAsync(Command(2, 200), control);
+        Assert.Equal(0, ts.NCommitted(2).Count);
+        Assert.Null(ts.ApplyError);
+
+        var fresh = ts.StateMachineFor("lab/0");
+        await fresh.ApplyAsync(Command(1, 100), control);
+        Assert.Equal(1, ts.NCommitted(1).Count);
+    }
+
+    [Fact]
+    public async Task SnapshotApplierSnapshotsEveryTenAndIngestsSnapshots()
+    {
+        await using var ts = RaftTestHarness.ForCheckerTests(output, 3, snapshot: true);
+        var control = new RecordingControl();
+        var p0 = ts.StateMachineFor("lab/0");
+        for (var index = 1; index <= 12; index++)
+        {
+            await p0.ApplyAsync(Command(index, index * 10), control);
+        }
+        Assert.Null(ts.ApplyError);
+        var (snapshotIndex, snapshot) = Assert.Single(control.Snapshots);
+        Assert.Equal(9, snapshotIndex);
+        var (lastIncluded, values) = LabCommand.DecodeSnapshot(snapshot);
+        Assert.Equal(9, lastIncluded);
+        Assert.Equal(Enumerable.Range(1, 9).Select(i => (object?)(long)(i * 10)), values);
+
+        // Peer 1 catches up from the snapshot, then applies index 10 and 11.
+        var p1 = ts.StateMachineFor("lab/1");
+        await p1.ApplyAsync(ApplyMsg.ForSnapshot(snapshot, 9, 1), control);
+        Assert.Equal(2, ts.NCommitted(5).Count);
+        await p1.ApplyAsync(Command(10, 100), control);
+        Assert.Equal(2, ts.NCommitted(10).Count);
+        Assert.Null(ts.ApplyError);
+
+        // Skipping an index is an error even when the previous index is known.
+        await p1.ApplyAsync(Command(12, 120), control);
+        Assert.Contains("expected index 11, got 12", ts.ApplyError);
+    }
+
+    [Fact]
+    public async Task SnapshotApplierRejectsAMismatchedSnapshotIndex()
+    {
+        await using var ts = RaftTestHarness.ForCheckerTests(output, 3, snapshot: true);
+        var snapshot = LabCommand.EncodeSnapshot(2, [LabCommand.Encode(1), LabCommand.Encode(2)]);
+        await ts.StateMachineFor("lab/2").ApplyAsync(ApplyMsg.ForSnapshot(snapshot, 3, 1), new RecordingControl());
+        Assert.Contains("snapshot doesn't match", ts.ApplyError);
+    }
+
+    [Fact]
+    public void UnknownPeersAreRejected()
+    {
+        var ts = RaftTestHarness.ForCheckerTests(output, 3, snapshot: false);
+        Assert.Throws<ArgumentException>(() => ts.StateMachineFor("lab/3"));
+        Assert.Throws<ArgumentException>(() => ts.StateMachineFor("kv/0"));
+    }
+
+    private static ApplyMsg Command(long index, long value) =>
+        ApplyMsg.ForCommand(new LogEntry(index, 1, LabCommand.Encode(value)));
+
+    private sealed class RecordingControl : IRaftPeerControl
+    {
+        public List<(long Index, byte[] Data)> Snapshots { get; } = new();
+
+        public string PeerId => "lab/test";
+
+        public long PersistedSize => 0;
+
+        public Task SnapshotAsync(long index, byte[] snapshot)
+        {
+            Snapshots.Add((index, snapshot));
+            return Task.CompletedTask;
+        }
+    }
+}
