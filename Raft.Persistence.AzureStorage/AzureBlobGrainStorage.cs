@@ -25,6 +25,10 @@ namespace Raft.Persistence.AzureStorage;
 /// record that keeps its ETag.</item>
 /// <item>5xx, 408, timeouts and connection failures are retried with exponential backoff and jitter; 4xx never is.
 /// Anything else ends in <see cref="GrainStorageException"/> naming the account, container, blob and last error.</item>
+/// <item>A write is not idempotent under its condition: an attempt whose answer was lost (a timeout, a dropped
+/// connection, a 5xx) may have been applied, and its retry is then refused (409/412) because of that very write. So a
+/// retried write that is refused reads the blob back: holding exactly the bytes (and cleared marker) this write sent,
+/// it is this write, and its ETag is taken; anything else is a real conflict.</item>
 /// </list>
 /// Awaits are plain (no ConfigureAwait(false)) so that grain code keeps running on its own scheduler.
 /// </summary>
@@ -271,18 +275,49 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, IDisposable
         }
 
         var response = await SendAsync(operation, blobName, BuildPut, null, CancellationToken.None);
+        var retried = response.Attempts > 1;
         if (response.Status == 404 && response.ErrorCode == "ContainerNotFound")
         {
             await EnsureContainerAsync(blobName);
             response = await SendAsync(operation, blobName, BuildPut, null, CancellationToken.None);
+            retried |= response.Attempts > 1;
         }
-        return response.Status switch
+        switch (response.Status)
         {
-            201 => response.ETag,
-            409 or 412 => throw await ConflictAsync(operation, blobName, currentETag, response),
-            404 when response.ErrorCode == "BlobNotFound" => throw await ConflictAsync(operation, blobName, currentETag, response),
-            _ => throw Failure(operation, blobName, response),
-        };
+            case 201:
+                return response.ETag;
+            case 409 or 412:
+                if (retried && await StoredByThisWriteAsync(operation, blobName, content, cleared) is { } eTag)
+                {
+                    LogLostAnswerResolved(_logger, operation, blobName, ContainerName, response.Status, eTag);
+                    return eTag;
+                }
+                throw await ConflictAsync(operation, blobName, currentETag, response);
+            case 404 when response.ErrorCode == "BlobNotFound":
+                throw await ConflictAsync(operation, blobName, currentETag, response);
+            default:
+                throw Failure(operation, blobName, response);
+        }
+    }
+
+    /// <summary>
+    /// After a retried write was refused: the blob's ETag when it holds exactly what this write sent (an earlier attempt
+    /// of it was applied and only its answer was lost), else null. A failed read also gives null: the refusal stands.
+    /// </summary>
+    private async Task<string?> StoredByThisWriteAsync(string operation, string blobName, byte[] content, bool cleared)
+    {
+        BlobResponse stored;
+        try
+        {
+            stored = await SendAsync(operation, blobName, () => new HttpRequestMessage(HttpMethod.Get, GetRequestUri(GetBlobPath(blobName))), null, CancellationToken.None);
+        }
+        catch (GrainStorageException)
+        {
+            return null;
+        }
+        return stored.Status == 200 && stored.IsClearedMarker == cleared && stored.Body.AsSpan().SequenceEqual(content)
+            ? stored.ETag
+            : null;
     }
 
     /// <summary>
@@ -383,7 +418,7 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, IDisposable
                     _signer.Sign(request);
                     using var httpResponse = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token);
                     var body = await httpResponse.Content.ReadAsByteArrayAsync(linked.Token);
-                    var response = BlobResponse.From(httpResponse, body);
+                    var response = BlobResponse.From(httpResponse, body, attempts);
                     if (!BlobRetryPolicy.IsRetryableStatus(response.Status))
                     {
                         return response;
@@ -471,11 +506,16 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, IDisposable
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Created Azure Blob container {Container} in account {Account}")]
     private static partial void LogContainerCreated(ILogger logger, string container, string account);
 
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information,
+        Message = "Azure Blob {Operation} of {BlobName} (container {Container}): the retry was refused with HTTP {Status}, but the blob holds exactly what this write sent, so an earlier attempt was applied and only its answer was lost; ETag {ETag}")]
+    private static partial void LogLostAnswerResolved(ILogger logger, string operation, string blobName, string container, int status, string? eTag);
+
     /// <summary>What the storage provider needs from one HTTP response.</summary>
     private sealed class BlobResponse
     {
-        private BlobResponse(int status, string? errorCode, string? errorMessage, string? eTag, byte[] body, bool isClearedMarker)
+        private BlobResponse(int status, string? errorCode, string? errorMessage, string? eTag, byte[] body, bool isClearedMarker, int attempts)
         {
+            Attempts = attempts;
             Status = status;
             ErrorCode = errorCode;
             ErrorMessage = errorMessage;
@@ -496,7 +536,10 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, IDisposable
 
         public bool IsClearedMarker { get; }
 
-        public static BlobResponse From(HttpResponseMessage response, byte[] body)
+        /// <summary>Attempts made for this answer: more than one means an earlier attempt's outcome is unknown.</summary>
+        public int Attempts { get; }
+
+        public static BlobResponse From(HttpResponseMessage response, byte[] body, int attempts)
         {
             var status = (int)response.StatusCode;
             string? errorCode = response.Headers.NonValidated.TryGetValues("x-ms-error-code", out var codes) ? codes.ToString() : null;
@@ -516,7 +559,7 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, IDisposable
             var eTag = response.Headers.NonValidated.TryGetValues("ETag", out var tags) ? tags.ToString() : null;
             var cleared = response.Headers.NonValidated.TryGetValues(ClearedMetadataHeader, out var marker)
                 && string.Equals(marker.ToString(), "true", StringComparison.OrdinalIgnoreCase);
-            return new BlobResponse(status, errorCode, errorMessage, eTag, status >= 300 ? [] : body, cleared);
+            return new BlobResponse(status, errorCode, errorMessage, eTag, status >= 300 ? [] : body, cleared, attempts);
         }
 
         public string Describe()

@@ -183,6 +183,84 @@ public sealed class AzureBlobFailureTests
         Assert.Equal(state.ETag, readGrain.ETag);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WriteWhoseAnswerWasLost_RetryIsRefusedByItsOwnWrite_IsRecognizedAsApplied(bool blobExisted)
+    {
+        await using var proxy = new AnswerLosingProxy(_azurite.Port);
+        var logger = new ListLogger<AzureBlobGrainStorage>();
+        using var storage = AzureTestStorage.Create(ThroughProxy(proxy), logger);
+        await storage.InitializeAsync();
+        var grain = NewGrain();
+        var state = new GrainState<AzureTestState>(new AzureTestState { Name = "lost answer", Counter = 1 });
+        if (blobExisted)
+        {
+            await storage.WriteStateAsync(StateName, grain, state);
+            state.State.Counter = 2;
+        }
+
+        // Azurite applies the write; its answer never arrives; the retry (If-Match the old ETag, or If-None-Match: *)
+        // is refused because of that very write.
+        proxy.LoseNextAnswer();
+        await storage.WriteStateAsync(StateName, grain, state);
+        Assert.True(proxy.AnswerLost.Task.IsCompleted);
+
+        var stored = await ReadDirectAsync(grain);
+        Assert.Equal(state.State.Counter, stored.State.Counter);
+        Assert.Equal(stored.ETag, state.ETag);
+        var resolved = Assert.Single(logger.Entries, e => e.EventId.Id == 4);
+        Assert.Equal(blobExisted ? 412 : 409, resolved.Fields["Status"]);
+        Assert.Contains(logger.Entries, e => e.EventId.Id == 1 && ((string)e.Fields["Failure"]!).Contains("no response within", StringComparison.Ordinal));
+
+        // The ETag taken is the stored one: the next write goes through.
+        state.State.Counter = 10;
+        await storage.WriteStateAsync(StateName, grain, state);
+        Assert.Equal(10, (await ReadDirectAsync(grain)).State.Counter);
+    }
+
+    [Fact]
+    public async Task WriteWhoseAnswerWasLost_AnotherWriterCameInBetween_IsStillAConflict()
+    {
+        await using var proxy = new AnswerLosingProxy(_azurite.Port);
+        using var storage = AzureTestStorage.Create(ThroughProxy(proxy));
+        await storage.InitializeAsync();
+        var grain = NewGrain();
+        var state = new GrainState<AzureTestState>(new AzureTestState { Name = "mine", Counter = 1 });
+        await storage.WriteStateAsync(StateName, grain, state);
+
+        using var other = AzureTestStorage.Create(AzureTestStorage.Options(_azurite));
+        proxy.AfterLostAnswerArrived = async () =>
+        {
+            var theirs = await ReadDirectAsync(grain);
+            theirs.State.Name = "theirs";
+            await other.WriteStateAsync(StateName, grain, theirs);
+        };
+        proxy.LoseNextAnswer();
+        state.State.Counter = 2;
+        var e = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(StateName, grain, state));
+        Assert.Contains(AzureBlobGrainStorage.GetBlobName(StateName, grain), e.Message, StringComparison.Ordinal);
+        Assert.Equal("theirs", (await ReadDirectAsync(grain)).State.Name);
+    }
+
+    /// <summary>Test options whose endpoint is the proxy: 1 s per attempt, 2 retries.</summary>
+    private AzureBlobStorageOptions ThroughProxy(AnswerLosingProxy proxy)
+    {
+        var options = AzureTestStorage.Options(_azurite);
+        options.ConnectionString = new AzuriteConfig().GetConnectionString(proxy.Port);
+        options.RequestTimeout = TimeSpan.FromSeconds(1);
+        options.MaxRetries = 2;
+        return options;
+    }
+
+    private async Task<GrainState<AzureTestState>> ReadDirectAsync(GrainId grain)
+    {
+        using var direct = AzureTestStorage.Create(AzureTestStorage.Options(_azurite));
+        var state = new GrainState<AzureTestState>(new AzureTestState());
+        await direct.ReadStateAsync(StateName, grain, state);
+        return state;
+    }
+
     private static int UnusedLoopbackPort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -5,13 +5,16 @@ namespace Raft.Tests.Lab3;
 
 /// <summary>6.5840 Lab 3C: persistence (spec §8), with the 2025 crash/restart semantics (restart reconnects all).</summary>
 [Collection(Lab3Collection.Name)]
-public sealed class Lab3C(ITestOutputHelper output)
+public class Lab3C(ITestOutputHelper output)
 {
+    /// <summary>The grain storage the peers persist to; a subclass runs the same tests on another provider.</summary>
+    protected virtual LabStorage Storage => LabStorage.Memory;
+
     [Fact]
     public async Task Persist13C()
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3C): basic persistence");
+        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3C): basic persistence", storage: Storage);
 
         await ts.OneAsync(11, servers, retry: true);
 
@@ -50,7 +53,7 @@ public sealed class Lab3C(ITestOutputHelper output)
     public async Task Persist23C()
     {
         const int servers = 5;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3C): more persistence");
+        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3C): more persistence", storage: Storage);
 
         var index = 1;
         for (var iters = 0; iters < 5; iters++)
@@ -92,7 +95,7 @@ public sealed class Lab3C(ITestOutputHelper output)
     public async Task Persist33C()
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3C): partitioned leader and one follower crash, leader restarts");
+        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3C): partitioned leader and one follower crash, leader restarts", storage: Storage);
 
         await ts.OneAsync(101, 3, retry: true);
 
@@ -123,7 +126,7 @@ public sealed class Lab3C(ITestOutputHelper output)
     public async Task Figure83C()
     {
         const int servers = 5;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3C): Figure 8");
+        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3C): Figure 8", storage: Storage);
 
         await ts.OneAsync(ts.RandInt(), 1, retry: true);
 
@@ -185,7 +188,7 @@ public sealed class Lab3C(ITestOutputHelper output)
     public async Task UnreliableAgree3C()
     {
         const int servers = 5;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: false, "Test (3C): unreliable agreement");
+        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: false, "Test (3C): unreliable agreement", storage: Storage);
 
         var background = new List<Task>();
         for (var iters = 1; iters < 50; iters++)
@@ -210,7 +213,7 @@ public sealed class Lab3C(ITestOutputHelper output)
     public async Task Figure8Unreliable3C()
     {
         const int servers = 5;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: false, "Test (3C): Figure 8 (unreliable)");
+        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: false, "Test (3C): Figure 8 (unreliable)", storage: Storage);
 
         await ts.OneAsync(ts.RandInt(10000), 1, retry: true);
 
@@ -279,7 +282,7 @@ public sealed class Lab3C(ITestOutputHelper output)
     {
         const int servers = 5;
         await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable,
-            reliable ? "Test (3C): churn" : "Test (3C): unreliable churn", name: name);
+            reliable ? "Test (3C): churn" : "Test (3C): unreliable churn", storage: Storage, name: name);
 
         var stop = 0;
 

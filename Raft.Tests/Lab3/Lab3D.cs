@@ -8,8 +8,11 @@ namespace Raft.Tests.Lab3;
 /// lastApplied + 1, ingests delivered snapshots, and calls Snapshot(index) synchronously at indices 9, 19, 29, ….
 /// </summary>
 [Collection(Lab3Collection.Name)]
-public sealed class Lab3D(ITestOutputHelper output)
+public class Lab3D(ITestOutputHelper output)
 {
+    /// <summary>The grain storage the peers persist to; a subclass runs the same tests on another provider.</summary>
+    protected virtual LabStorage Storage => LabStorage.Memory;
+
     [Fact]
     public Task SnapshotBasic3D() =>
         SnapCommon("Test (3D): snapshots basic", disconnect: false, reliable: true, crash: false);
@@ -35,7 +38,7 @@ public sealed class Lab3D(ITestOutputHelper output)
     {
         const int iters = 30;
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable, description, snapshot: true, name: name);
+        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable, description, snapshot: true, storage: Storage, name: name);
 
         await ts.OneAsync(ts.RandInt(), servers, retry: true);
         var leader1 = await ts.CheckOneLeaderAsync();
@@ -84,7 +87,7 @@ public sealed class Lab3D(ITestOutputHelper output)
 
             // Both the size the peers report and the bytes actually in storage must stay under the bound.
             var logSize = await ts.LogSizeAsync();
-            var storedSize = ts.StoredLogSize();
+            var storedSize = await ts.StoredLogSizeAsync();
             largestLog = Math.Max(largestLog, logSize);
             largestStored = Math.Max(largestStored, storedSize);
             if (logSize >= RaftTestHarness.MaxLogSize || storedSize >= RaftTestHarness.MaxLogSize)
@@ -118,7 +121,7 @@ public sealed class Lab3D(ITestOutputHelper output)
     {
         const int servers = 3;
         const int iters = 5;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: false, "Test (3D): crash and restart all servers", snapshot: true);
+        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: false, "Test (3D): crash and restart all servers", snapshot: true, storage: Storage);
 
         await ts.OneAsync(ts.RandInt(), servers, retry: true);
 
@@ -154,7 +157,7 @@ public sealed class Lab3D(ITestOutputHelper output)
     public async Task SnapshotInit3D()
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: false, "Test (3D): snapshot initialization after crash", snapshot: true);
+        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: false, "Test (3D): snapshot initialization after crash", snapshot: true, storage: Storage);
 
         await ts.OneAsync(ts.RandInt(), servers, retry: true);
 

@@ -76,10 +76,12 @@ public sealed class RaftTestHarness : IAsyncDisposable
     private volatile bool finished;
     private bool passed;
     private readonly Queue<string> trace = new();
+    private readonly LabStorage storage;
 
-    private RaftTestHarness(ITestOutputHelper output, string name, string description, int servers, bool snapshot, int seed)
+    private RaftTestHarness(ITestOutputHelper output, string name, string description, int servers, bool snapshot, int seed, LabStorage? storage = null)
     {
         this.output = output;
+        this.storage = storage ?? LabStorage.Memory;
         this.name = name;
         this.description = description;
         N = servers;
@@ -104,6 +106,9 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
     public int Seed { get; }
 
+    /// <summary>The grain storage the peers persist to (memory unless a test class selects another).</summary>
+    public LabStorage Storage => storage;
+
     public TestCluster Cluster => cluster ?? throw new InvalidOperationException("not started");
 
     public SimulatedNetwork Network => Cluster.Network;
@@ -111,7 +116,8 @@ public sealed class RaftTestHarness : IAsyncDisposable
     /// <summary>
     /// make_config + begin: deploys the cluster, starts and connects every peer. The seed comes from the environment
     /// variable RAFT_TEST_SEED when set (to replay a failure), else is random; it is printed in the result line and
-    /// seeds the test's choices, the simulated network and the peers' election timeouts.
+    /// seeds the test's choices, the simulated network and the peers' election timeouts. <paramref name="storage"/>
+    /// selects the grain storage (default: the shared memory storage).
     /// </summary>
     public static async Task<RaftTestHarness> CreateAsync(
         ITestOutputHelper output,
@@ -121,6 +127,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         bool snapshot = false,
         int silos = 1,
         Action<ISiloBuilder>? configureSilo = null,
+        LabStorage? storage = null,
         [CallerMemberName] string name = "")
     {
         var seedText = Environment.GetEnvironmentVariable("RAFT_TEST_SEED");
@@ -132,7 +139,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(first test in this process: {took.TotalSeconds:F1} s JIT warm-up before it, not counted)"));
         }
-        var harness = new RaftTestHarness(output, name, description, servers, snapshot, seed);
+        var harness = new RaftTestHarness(output, name, description, servers, snapshot, seed, storage);
         try
         {
             await harness.StartAsync(reliable, silos, configureSilo);
@@ -242,6 +249,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
                 {
                     o.Groups = new Dictionary<string, List<string>> { [Group] = members };
                     o.Seed = Seed;
+                    storage.ConfigureRaft(o);
                 });
                 silo.Services.AddSingleton<IRaftStateMachineFactory>(factory);
                 // The peers' own log lines (elections, leader changes; Debug adds lost RPCs) go into the trace that a
@@ -256,6 +264,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
                 configureSilo?.Invoke(silo);
             },
         };
+        storage.ConfigureCluster(options);
         if (silos > 1)
         {
             // One peer per silo, round robin, like one Raft server per machine.
@@ -600,18 +609,18 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
     /// <summary>
     /// The same bound measured independently of the peers' own accounting: the largest sum, over peers, of the bytes
-    /// of their records in the memory storage provider (envelopes included), every record except the snapshot
-    /// (records whose state name contains "snapshot"). Exact for crashed peers too.
+    /// of their records in the grain storage (envelopes included), every record except the snapshot (records whose
+    /// state name contains "snapshot"). Exact for crashed peers too.
     /// </summary>
-    public long StoredLogSize()
+    public async Task<long> StoredLogSizeAsync()
     {
-        var records = Cluster.GetMemoryStorage().Records;
+        var records = await storage.StoredRecordsAsync(Cluster);
         long largest = 0;
         foreach (var id in ids)
         {
             var bytes = records
                 .Where(r => r.GrainId == id && !r.StateName.Contains("snapshot", StringComparison.OrdinalIgnoreCase))
-                .Sum(r => (long)r.Bytes);
+                .Sum(r => r.Bytes);
             largest = Math.Max(largest, bytes);
         }
         return largest;
@@ -871,7 +880,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
             commands = maxIndex - maxIndex0;
         }
         return string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {description} ... {verdict} -- {sinceBegin.Elapsed.TotalSeconds,5:F1} {N} {RpcTotal() - rpcs0,5} {BytesTotal() - bytes0,9} {commands,4} seed={Seed}");
+            $"{name}: {description} ... {verdict} -- {sinceBegin.Elapsed.TotalSeconds,5:F1} {N} {RpcTotal() - rpcs0,5} {BytesTotal() - bytes0,9} {commands,4} seed={Seed} storage={storage.Name}");
     }
 
     public async ValueTask DisposeAsync()
@@ -897,6 +906,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         {
             await cluster.DisposeAsync();
         }
+        await storage.DisposeAsync();
     }
 
     private void WriteTrace()

@@ -1,0 +1,166 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Xml.Linq;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Raft.Grains;
+using Raft.Persistence.AzureStorage;
+using Raft.Runtime.Hosting;
+using Raft.TestingHost;
+using Xunit.Abstractions;
+
+namespace Raft.Tests.AzureBlob;
+
+/// <summary>
+/// Settings of Raft groups whose only grain storage is Azure Blob on Azurite: an outage (Azurite stopped) is noticed
+/// within about a second, while a slow or briefly stalled Azurite (seconds, on a loaded machine) is only slow.
+/// <list type="bullet">
+/// <item>Storage: 4 retries after 100, 200, 400 and 400 ms (each jittered down to half at most), 2 s per attempt. A
+/// refused connection fails a write after 5 attempts in 0.55–1.1 s, with a <c>GrainStorageException</c> naming the blob,
+/// account and container. An Azurite that stops answering for up to about 10 s only delays the write (5 × 2 s + 1.1 s
+/// before it fails). A retry refused because of its own earlier attempt is recognized as applied (see the provider).</item>
+/// <item>Raft: 100 ms heartbeats, 250 ms per RPC, elections after 500–1000 ms of silence. A follower replies to an
+/// AppendEntries only once its flush is durable, and the leader has one RPC in flight per follower. So while a
+/// follower's write is slow, the leader gives the RPC up after 250 ms and sends the next one at the next heartbeat.
+/// Every follower hears from the leader at least every 350 ms, well inside the election timeout (with 300–600 ms, one
+/// slow write could start an election).</item>
+/// </list>
+/// </summary>
+internal static class AzureRaft
+{
+    public static void ConfigureStorage(AzureBlobStorageOptions options, AzuriteFixture azurite, string container)
+    {
+        options.ConnectionString = azurite.ConnectionString;
+        options.ContainerName = container;
+        options.RequestTimeout = TimeSpan.FromSeconds(2);
+        options.MaxRetries = 4;
+        options.RetryBaseDelay = TimeSpan.FromMilliseconds(100);
+        options.RetryMaxDelay = TimeSpan.FromMilliseconds(400);
+    }
+
+    public static void ConfigureRaft(RaftOptions options)
+    {
+        options.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+        options.ElectionTimeoutMin = TimeSpan.FromMilliseconds(500);
+        options.ElectionTimeoutMax = TimeSpan.FromMilliseconds(1000);
+        options.RpcTimeout = TimeSpan.FromMilliseconds(250);
+    }
+
+    /// <summary>
+    /// Makes a TestCluster's only grain storage the Azure provider as "Default" (no memory storage at all), in
+    /// <paramref name="container"/>, and collects the silos' logs (Information and up) in <paramref name="log"/>.
+    /// </summary>
+    public static Action<TestClusterOptions> Cluster(AzuriteFixture azurite, string container, SiloLog? log = null) => options =>
+    {
+        options.MemoryStorageNames.Clear();
+        var inner = options.ConfigureSilo;
+        options.ConfigureSilo = silo =>
+        {
+            inner?.Invoke(silo);
+            silo.AddAzureBlobGrainStorage("Default", o => ConfigureStorage(o, azurite, container));
+            if (log is not null)
+            {
+                silo.Services.AddSingleton<ILoggerProvider>(log);
+                silo.Services.Configure<LoggerFilterOptions>(o => o.MinLevel = LogLevel.Information);
+            }
+        };
+    };
+
+    /// <summary>Every blob in the container with its length (one List Blobs call, straight to the emulator).</summary>
+    public static async Task<IReadOnlyList<(string Name, long Length)>> ListBlobsAsync(AzuriteFixture azurite, string container)
+    {
+        using var response = await AzureTestStorage.SendRawAsync(azurite, HttpMethod.Get, $"/{container}?comp=list&restype=container");
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return [];
+        }
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"Listing container {container} on Azurite answered {(int)response.StatusCode}.");
+        }
+        var xml = XDocument.Parse(await response.Content.ReadAsStringAsync());
+        return xml.Descendants("Blob")
+            .Select(blob => (
+                Name: blob.Element("Name")!.Value,
+                Length: long.Parse(blob.Element("Properties")!.Element("Content-Length")!.Value, CultureInfo.InvariantCulture)))
+            .ToArray();
+    }
+}
+
+/// <summary>
+/// A logger provider that keeps every silo log line with its time, for the test's output: the silos of a TestCluster log
+/// nowhere by default. Thread-safe; shared by every silo (and silo restart) of one test.
+/// </summary>
+internal sealed class SiloLog : ILoggerProvider
+{
+    private readonly ConcurrentQueue<Line> _lines = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public TimeSpan Now => _clock.Elapsed;
+
+    public IReadOnlyList<Line> Lines => _lines.ToArray();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    /// <summary>Writes the lines (optionally only those in [from, to)) to the test output, one per line.</summary>
+    public void WriteTo(ITestOutputHelper output, TimeSpan? from = null, TimeSpan? to = null, Func<Line, bool>? filter = null)
+    {
+        foreach (var line in Lines)
+        {
+            if ((from is null || line.Time >= from) && (to is null || line.Time < to) && (filter is null || filter(line)))
+            {
+                try
+                {
+                    output.WriteLine(line.ToString());
+                }
+                catch (InvalidOperationException)
+                {
+                    return; // the test is over
+                }
+            }
+        }
+    }
+
+    internal sealed record Line(TimeSpan Time, LogLevel Level, string Category, string Message, string? Exception)
+    {
+        public override string ToString()
+        {
+            var category = Category[(Category.LastIndexOf('.') + 1)..];
+            var level = Level switch
+            {
+                LogLevel.Critical => "crit",
+                LogLevel.Error => "fail",
+                LogLevel.Warning => "warn",
+                LogLevel.Information => "info",
+                _ => "dbug",
+            };
+            var text = string.Create(CultureInfo.InvariantCulture, $"{Time.TotalSeconds,8:F3}s {level} {category}: {Message}");
+            return Exception is null ? text : $"{text} [{Exception}]";
+        }
+    }
+
+    private sealed class Logger(SiloLog owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
+            var message = formatter(state, exception);
+            string? error = exception is null ? null : $"{exception.GetType().Name}: {exception.Message}";
+            owner._lines.Enqueue(new Line(owner.Now, logLevel, category, message, error));
+        }
+    }
+}
