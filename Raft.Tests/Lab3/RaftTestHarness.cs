@@ -529,7 +529,33 @@ public sealed class RaftTestHarness : IAsyncDisposable
     }
 
     /// <summary>rf.Start(cmd) on a live peer.</summary>
-    public Task<StartResult> StartAsync(int i, object command) => Call(i, p => p.Start(LabCommand.Encode(command)), out _);
+    public async Task<StartResult> StartAsync(int i, object command)
+    {
+        var clock = Stopwatch.StartNew();
+        var result = await Call(i, p => p.Start(LabCommand.Encode(command)), out _);
+        CountStart(clock.Elapsed);
+        return result;
+    }
+
+    private readonly object statsGate = new();
+    private long startCalls;
+    private TimeSpan startTotal;
+    private TimeSpan startMax;
+    private TimeSpan sleepRequested;
+    private TimeSpan sleepTaken;
+
+    private void CountStart(TimeSpan took)
+    {
+        lock (statsGate)
+        {
+            startCalls++;
+            startTotal += took;
+            if (took > startMax)
+            {
+                startMax = took;
+            }
+        }
+    }
 
     /// <summary>
     /// rf.Start(cmd) when the peer may crash concurrently (churn clients): null if it is dead, or if the call failed
@@ -639,7 +665,13 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
     public async Task SleepAsync(TimeSpan delay)
     {
+        var clock = Stopwatch.StartNew();
         await Task.Delay(delay);
+        lock (statsGate)
+        {
+            sleepRequested += delay;
+            sleepTaken += clock.Elapsed;
+        }
         ThrowIfApplyError();
     }
 
@@ -856,6 +888,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         }
         passed = true;
         output.WriteLine(ResultLine("Passed"));
+        output.WriteLine(TestSideLine());
         if (Environment.GetEnvironmentVariable("RAFT_TEST_TRACE") == "1")
         {
             WriteTrace();
@@ -872,6 +905,17 @@ public sealed class RaftTestHarness : IAsyncDisposable
         }
         return string.Create(CultureInfo.InvariantCulture,
             $"{name}: {description} ... {verdict} -- {sinceBegin.Elapsed.TotalSeconds,5:F1} {N} {RpcTotal() - rpcs0,5} {BytesTotal() - bytes0,9} {commands,4} seed={Seed}");
+    }
+
+    /// <summary>Where the test's own time went: Start calls (awaited by the test) and sleeps (requested vs taken).</summary>
+    private string TestSideLine()
+    {
+        lock (statsGate)
+        {
+            var mean = startCalls == 0 ? 0 : startTotal.TotalMilliseconds / startCalls;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"  test side: {startCalls} Start calls, mean {mean:F2} ms, max {startMax.TotalMilliseconds:F0} ms; sleeps {sleepRequested.TotalSeconds:F1} s requested, {sleepTaken.TotalSeconds:F1} s taken");
+        }
     }
 
     public async ValueTask DisposeAsync()
