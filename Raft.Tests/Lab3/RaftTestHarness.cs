@@ -905,7 +905,6 @@ public sealed class RaftTestHarness : IAsyncDisposable
         }
         passed = true;
         output.WriteLine(ResultLine("Passed"));
-        output.WriteLine(TestSideLine());
         if (Environment.GetEnvironmentVariable("RAFT_TEST_TRACE") == "1")
         {
             WriteTrace();
@@ -921,17 +920,20 @@ public sealed class RaftTestHarness : IAsyncDisposable
             commands = maxIndex - maxIndex0;
         }
         return string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {description} ... {verdict} -- {sinceBegin.Elapsed.TotalSeconds,5:F1} {N} {RpcTotal() - rpcs0,5} {BytesTotal() - bytes0,9} {commands,4} seed={Seed}");
+            $"{name}: {description} ... {verdict} -- {sinceBegin.Elapsed.TotalSeconds,5:F1} {N} {RpcTotal() - rpcs0,5} {BytesTotal() - bytes0,9} {commands,4} seed={Seed} | {TestSideText()}");
     }
 
-    /// <summary>Where the test's own time went: Start calls (awaited by the test) and sleeps (requested vs taken).</summary>
-    private string TestSideLine()
+    /// <summary>
+    /// Where the test's own time went: Start calls it awaited, and its sleeps as requested vs as taken (the
+    /// difference is the machine's, e.g. a loaded CPU delaying timers).
+    /// </summary>
+    private string TestSideText()
     {
         lock (statsGate)
         {
             var mean = startCalls == 0 ? 0 : startTotal.TotalMilliseconds / startCalls;
             return string.Create(CultureInfo.InvariantCulture,
-                $"  test side: {startCalls} Start calls, mean {mean:F2} ms, max {startMax.TotalMilliseconds:F0} ms; sleeps {sleepRequested.TotalSeconds:F1} s requested, {sleepTaken.TotalSeconds:F1} s taken");
+                $"Start x{startCalls} mean {mean:F2} ms max {startMax.TotalMilliseconds:F0} ms, slept {sleepTaken.TotalSeconds:F1} s for {sleepRequested.TotalSeconds:F1} s");
         }
     }
 
