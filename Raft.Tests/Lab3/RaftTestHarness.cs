@@ -8,6 +8,7 @@ using Raft.Grains;
 using Raft.Grains.Interfaces;
 using Raft.Runtime;
 using Raft.Runtime.Hosting;
+using Raft.Runtime.Storage;
 using Raft.TestingHost;
 using Xunit;
 using Xunit.Abstractions;
@@ -488,10 +489,18 @@ public sealed class RaftTestHarness : IAsyncDisposable
             await CrashAsync(i);
         }
         Trace($"restart {i}");
+        // 6.5840 start1: the checker ingests the snapshot the server persisted before it crashed. Read it while the
+        // peer is dead (nothing can write it now) and before the new activation can deliver anything.
+        var persisted = SnapshotMode ? await ReadPersistedSnapshotAsync(i) : null;
         lock (life)
         {
             CrashLocked(i);
             NewIncarnation(i);
+            if (persisted is { } snapshot)
+            {
+                IngestPersistedSnapshot(i, snapshot.Data, snapshot.LastIncludedIndex);
+                Trace($"restart {i}: checker ingested its persisted snapshot through {snapshot.LastIncludedIndex}");
+            }
             epoch[i]++;
             alive[i] = true;
             Cluster.RestartGrain(ids[i]);
@@ -502,6 +511,14 @@ public sealed class RaftTestHarness : IAsyncDisposable
             }
         }
         await peers[i].Wake();
+    }
+
+    /// <summary>The snapshot record the peer persisted ("raft-snapshot" in the memory provider), or null if none.</summary>
+    private async Task<RaftSnapshotRecord?> ReadPersistedSnapshotAsync(int i)
+    {
+        var holder = new GrainState<RaftSnapshotRecord>(new RaftSnapshotRecord(0, 0, []));
+        await Cluster.GetMemoryStorage().ReadStateAsync(RaftPeerStore.SnapshotName, ids[i], holder);
+        return holder.RecordExists && holder.State.Data.Length > 0 ? holder.State : null;
     }
 
     /// <summary>StartServers(): restart every peer (each was crashed first), then ConnectAll.</summary>
@@ -538,7 +555,33 @@ public sealed class RaftTestHarness : IAsyncDisposable
     }
 
     /// <summary>rf.Start(cmd) on a live peer.</summary>
-    public Task<StartResult> StartAsync(int i, object command) => Call(i, p => p.Start(LabCommand.Encode(command)), out _);
+    public async Task<StartResult> StartAsync(int i, object command)
+    {
+        var clock = Stopwatch.StartNew();
+        var result = await Call(i, p => p.Start(LabCommand.Encode(command)), out _);
+        CountStart(clock.Elapsed);
+        return result;
+    }
+
+    private readonly object statsGate = new();
+    private long startCalls;
+    private TimeSpan startTotal;
+    private TimeSpan startMax;
+    private TimeSpan sleepRequested;
+    private TimeSpan sleepTaken;
+
+    private void CountStart(TimeSpan took)
+    {
+        lock (statsGate)
+        {
+            startCalls++;
+            startTotal += took;
+            if (took > startMax)
+            {
+                startMax = took;
+            }
+        }
+    }
 
     /// <summary>
     /// rf.Start(cmd) when the peer may crash concurrently (churn clients): null if it is dead, or if the call failed
@@ -648,7 +691,13 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
     public async Task SleepAsync(TimeSpan delay)
     {
+        var clock = Stopwatch.StartNew();
         await Task.Delay(delay);
+        lock (statsGate)
+        {
+            sleepRequested += delay;
+            sleepTaken += clock.Elapsed;
+        }
         ThrowIfApplyError();
     }
 
@@ -880,7 +929,21 @@ public sealed class RaftTestHarness : IAsyncDisposable
             commands = maxIndex - maxIndex0;
         }
         return string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {description} ... {verdict} -- {sinceBegin.Elapsed.TotalSeconds,5:F1} {N} {RpcTotal() - rpcs0,5} {BytesTotal() - bytes0,9} {commands,4} seed={Seed} storage={storage.Name}");
+            $"{name}: {description} ... {verdict} -- {sinceBegin.Elapsed.TotalSeconds,5:F1} {N} {RpcTotal() - rpcs0,5} {BytesTotal() - bytes0,9} {commands,4} seed={Seed} storage={storage.Name} | {TestSideText()}");
+    }
+
+    /// <summary>
+    /// Where the test's own time went: Start calls it awaited, and its sleeps as requested vs as taken (the
+    /// difference is the machine's, e.g. a loaded CPU delaying timers).
+    /// </summary>
+    private string TestSideText()
+    {
+        lock (statsGate)
+        {
+            var mean = startCalls == 0 ? 0 : startTotal.TotalMilliseconds / startCalls;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"Start x{startCalls} mean {mean:F2} ms max {startMax.TotalMilliseconds:F0} ms, slept {sleepTaken.TotalSeconds:F1} s for {sleepRequested.TotalSeconds:F1} s");
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -992,6 +1055,30 @@ public sealed class RaftTestHarness : IAsyncDisposable
             current[i].Retired = true;
             current[i] = new Incarnation(i, current[i].Number + 1);
         }
+    }
+
+    /// <summary>start1's ingestSnap(persister.ReadSnapshot()) into the current (new) incarnation of peer i.</summary>
+    private void IngestPersistedSnapshot(int i, byte[] data, long index)
+    {
+        Incarnation fresh;
+        lock (mu)
+        {
+            fresh = current[i];
+        }
+        if (IngestSnapshot(fresh, data, index) is { } error)
+        {
+            SetApplyError($"persisted snapshot of server {i}: {error}");
+        }
+        lock (mu)
+        {
+            fresh.ExpectSnapshotFirst = true;
+        }
+    }
+
+    internal void RestartIncarnationForTests(int i, byte[] persistedSnapshot, long index)
+    {
+        NewIncarnation(i);
+        IngestPersistedSnapshot(i, persistedSnapshot, index);
     }
 
     /// <summary>A harness without a cluster, to test the checker itself.</summary>
@@ -1147,6 +1234,12 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
         /// <summary>Crashed (and maybe replaced): a failing Snapshot call of a killed activation is no error.</summary>
         public bool Crashed { get; set; }
+
+        /// <summary>
+        /// Restarted with a persisted snapshot: the peer must deliver a snapshot before any command (IRaftStateMachine:
+        /// the state machine is new with each activation, so it gets the snapshot first).
+        /// </summary>
+        public bool ExpectSnapshotFirst { get; set; }
     }
 
     /// <summary>The tester's applier (3A–3C) or applierSnap (3D) for one incarnation of one peer.</summary>
@@ -1165,16 +1258,27 @@ public sealed class RaftTestHarness : IAsyncDisposable
             }
             else if (message.SnapshotValid)
             {
+                lock (harness.mu)
+                {
+                    me.ExpectSnapshotFirst = false;
+                }
                 error = harness.IngestSnapshot(me, message.Snapshot, message.SnapshotIndex);
             }
             else if (message.CommandValid)
             {
                 long expected;
+                bool snapshotMissing;
                 lock (harness.mu)
                 {
                     expected = me.LastApplied + 1;
+                    snapshotMissing = me.ExpectSnapshotFirst;
+                    me.ExpectSnapshotFirst = false;
                 }
-                if (message.CommandIndex != expected)
+                if (snapshotMissing)
+                {
+                    error = $"server {me.Peer} restarted with a persisted snapshot through {expected - 1} but delivered command {message.CommandIndex} first (the new state machine never got the snapshot)";
+                }
+                else if (message.CommandIndex != expected)
                 {
                     error = $"server {me.Peer} apply out of order, expected index {expected}, got {message.CommandIndex}";
                 }
