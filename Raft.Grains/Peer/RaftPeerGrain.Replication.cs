@@ -23,7 +23,71 @@ public sealed partial class RaftPeerGrain
         }
         foreach (var replicator in _replicators.Values)
         {
-            TriggerReplication(replicator, withEntries: false);
+            if (replicator.Running)
+            {
+                // The follower's loop may be waiting out a lost reply for up to RpcTimeout; a heartbeat must not
+                // queue behind it, or the follower's election timer fires (the seeds send heartbeats on their own).
+                SendSideHeartbeat(replicator);
+            }
+            else
+            {
+                TriggerReplication(replicator, withEntries: false);
+            }
+        }
+    }
+
+    /// <summary>At most one such heartbeat per follower is in flight next to its replication loop.</summary>
+    private void SendSideHeartbeat(PeerReplicator replicator)
+    {
+        if (replicator.HeartbeatInFlight)
+        {
+            return;
+        }
+        replicator.HeartbeatInFlight = true;
+        _ = SideHeartbeatAsync(replicator);
+    }
+
+    private async Task SideHeartbeatAsync(PeerReplicator replicator)
+    {
+        try
+        {
+            if (!IsLeaderOf(replicator.Term))
+            {
+                return;
+            }
+            var outbound = _node.BuildOutbound(replicator.Peer, withEntries: false, _options.MaxEntriesPerAppend, _options.MaxBytesPerAppend);
+            if (outbound?.AppendEntries is not { } append)
+            {
+                return; // no longer leader, or the follower needs a snapshot: only its loop sends those
+            }
+            replicator.LastSentCommit = Math.Max(replicator.LastSentCommit, append.LeaderCommit);
+            var commitBefore = _node.CommitIndex;
+            var outcome = await SendAsync(replicator.Peer, replicator.Term, outbound);
+            if (outcome is null)
+            {
+                return;
+            }
+            ObserveRoleChange();
+            if (_node.HasUnpersistedChanges)
+            {
+                await PersistAsync(); // stepped down to a higher term
+            }
+            if (outcome == ReplicationOutcome.Accepted && _node.CommitIndex > commitBefore)
+            {
+                OnCommitAdvanced();
+            }
+            if (outcome is ReplicationOutcome.BackedOff or ReplicationOutcome.NeedsSnapshot && IsLeaderOf(replicator.Term))
+            {
+                TriggerReplication(replicator, withEntries: true);
+            }
+        }
+        catch (Exception exception)
+        {
+            _logger.LogWarning(exception, "Raft peer {Peer} in term {Term}: heartbeat to {Follower} failed", _id, replicator.Term, replicator.Peer);
+        }
+        finally
+        {
+            replicator.HeartbeatInFlight = false;
         }
     }
 
@@ -227,5 +291,8 @@ public sealed partial class RaftPeerGrain
 
         /// <summary>The highest LeaderCommit sent to this follower in this term.</summary>
         public long LastSentCommit { get; set; }
+
+        /// <summary>A heartbeat sent beside the running loop has not been answered yet.</summary>
+        public bool HeartbeatInFlight { get; set; }
     }
 }
