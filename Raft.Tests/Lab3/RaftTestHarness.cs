@@ -513,11 +513,12 @@ public sealed class RaftTestHarness : IAsyncDisposable
         await peers[i].Wake();
     }
 
-    /// <summary>The snapshot record the peer persisted ("raft-snapshot" in the memory provider), or null if none.</summary>
+    /// <summary>The snapshot record the peer persisted ("raft-snapshot" in the silo's "Default" provider), or null if none.</summary>
     private async Task<RaftSnapshotRecord?> ReadPersistedSnapshotAsync(int i)
     {
         var holder = new GrainState<RaftSnapshotRecord>(new RaftSnapshotRecord(0, 0, []));
-        await Cluster.GetMemoryStorage().ReadStateAsync(RaftPeerStore.SnapshotName, ids[i], holder);
+        var storage = Cluster.PrimarySilo.Runtime.Services.GetRequiredKeyedService<IGrainStorage>("Default");
+        await storage.ReadStateAsync(RaftPeerStore.SnapshotName, ids[i], holder);
         return holder.RecordExists && holder.State.Data.Length > 0 ? holder.State : null;
     }
 
