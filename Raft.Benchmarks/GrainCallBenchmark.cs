@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Raft.Runtime;
 using Raft.Runtime.Hosting;
+using Raft.TestingHost;
 
 namespace Raft.Benchmarks;
 
@@ -17,7 +18,7 @@ internal static class GrainCallBenchmark
 {
     public static async Task RunAsync(TimeSpan duration, TextWriter output)
     {
-        var ports = FreePorts(4);
+        var ports = LoopbackPorts.Free(4);
         var members = new List<SiloEndpoint>
         {
             new() { Name = "a", SiloPort = ports[0], GatewayPort = ports[1] },
@@ -83,14 +84,5 @@ internal static class GrainCallBenchmark
         var elapsed = Stopwatch.GetElapsedTime(started);
         var summary = recorder.Summarize();
         return (summary.Count / elapsed.TotalSeconds, summary);
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 }

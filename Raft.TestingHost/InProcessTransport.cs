@@ -20,7 +20,8 @@ internal sealed class InProcessFabric
     public void Unregister(string name)
     {
         silos.TryRemove(name, out _);
-        foreach (var center in silos.Values)
+        // By name, not in the dictionary's hash order (string hashes differ per process): callers wake in a stable order.
+        foreach (var center in silos.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Value))
         {
             center.Callbacks.FailWhere(m => center.PlaceGrain(m.Target) == name, m => new SiloUnavailableException($"Silo {name} is down."));
         }

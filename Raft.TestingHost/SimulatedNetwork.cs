@@ -45,6 +45,12 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
 
     public bool LongReordering { get; set; }
 
+    /// <summary>
+    /// Told the fate of every call that crosses the network (source, target, method; delivered, dropped, delayed),
+    /// e.g. <see cref="Simulation.SimulationLoop.Record"/> so that a simulation's trace hash covers the network.
+    /// </summary>
+    public Action<string>? Trace { get; set; }
+
     /// <summary>Which host a grain runs on; by default every grain is a host of its own.</summary>
     public Func<GrainId, string> HostOf { get; set; } = static grain => grain.ToString();
 
@@ -157,40 +163,70 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
             return;
         }
         var target = context.TargetId;
+        var call = Trace is null ? "" : $"{source} -> {target} {context.MethodName}";
         Interlocked.Increment(ref totalCount);
         Interlocked.Add(ref totalBytes, context.RequestSize);
         if (!CanDeliver(source, target))
         {
             var max = LongDelays ? Options.LongDelayMax : Options.ShortDelayMax;
-            await Task.Delay(NextDelay(max), time);
+            var wait = NextDelay(max);
+            Trace?.Invoke($"net {call}: not connected, fails after {wait.TotalMilliseconds} ms");
+            await Task.Delay(wait, time);
             throw new MessageLostException($"{source} -> {target}: not connected.");
         }
         if (!Reliable)
         {
-            await Task.Delay(NextDelay(Options.UnreliableMaxDelay), time);
-            if (NextDouble() < Options.RequestDropRate)
+            var delay = NextDelay(Options.UnreliableMaxDelay);
+            var drop = NextDouble() < Options.RequestDropRate;
+            Trace?.Invoke($"net {call}: request {(drop ? "dropped" : "delivered")} after {delay.TotalMilliseconds} ms");
+            await Task.Delay(delay, time);
+            if (drop)
             {
                 throw new MessageLostException($"{source} -> {target}: request dropped.");
             }
         }
+        else
+        {
+            Trace?.Invoke($"net {call}: request delivered");
+        }
         var incarnation = incarnations.GetValueOrDefault(target);
         receivedCounts.AddOrUpdate(target, 1, static (_, n) => n + 1);
-        await context.Invoke();
+        try
+        {
+            await context.Invoke();
+        }
+        catch (Exception exception) when (Traced($"net {call}: failed with {exception.GetType().Name}"))
+        {
+            throw; // not reached: Traced returns false
+        }
         if (!CanDeliver(source, target) || incarnations.GetValueOrDefault(target) != incarnation)
         {
+            Trace?.Invoke($"net {call}: reply lost");
             throw new MessageLostException($"{target} -> {source}: reply lost (the callee crashed or was disconnected).");
         }
         if (!Reliable && NextDouble() < Options.ReplyDropRate)
         {
+            Trace?.Invoke($"net {call}: reply dropped");
             throw new MessageLostException($"{target} -> {source}: reply dropped.");
         }
         if (LongReordering && NextDouble() < Options.ReorderRate)
         {
             // labrpc: 200 ms + rand(0, rand(0, 2000)) ms, skewed towards short extra delays.
             var extra = NextDelay(NextDelay(Options.ReorderMaxExtra));
+            Trace?.Invoke($"net {call}: reply delayed {200 + extra.TotalMilliseconds} ms");
             await Task.Delay(TimeSpan.FromMilliseconds(200) + extra, time);
         }
+        else
+        {
+            Trace?.Invoke($"net {call}: reply delivered");
+        }
         Interlocked.Add(ref totalBytes, context.ResponseSize);
+    }
+
+    private bool Traced(string @event)
+    {
+        Trace?.Invoke(@event);
+        return false;
     }
 
     private TimeSpan NextDelay(TimeSpan max)

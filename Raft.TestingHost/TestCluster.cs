@@ -3,25 +3,34 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Raft.Runtime;
 using Raft.Runtime.Hosting;
+using Raft.Runtime.Scheduling;
 using Raft.Runtime.Storage;
+using Raft.TestingHost.Simulation;
 
 namespace Raft.TestingHost;
 
 /// <summary>
 /// An in-process cluster of silos for tests, in the spirit of Orleans' TestCluster: real silos with their
 /// schedulers, timers and storage, joined by an in-process transport, with an optional simulated network
-/// between grains and the crash / restart operations the 6.5840 tests need.
+/// between grains and the crash / restart operations the 6.5840 tests need. With
+/// <see cref="TestClusterOptions.Simulation"/> set, everything runs on that deterministic loop in virtual time.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
     private readonly InProcessFabric fabric = new();
     private readonly Dictionary<string, IHost> hosts = new();
     private readonly Dictionary<string, MemoryGrainStorage> memoryStorage = new();
+    private readonly IDisposable? stallDiagnostic;
 
     private TestCluster(TestClusterOptions options)
     {
         Options = options;
-        Network = new SimulatedNetwork(options.Network, options.Time);
+        Network = new SimulatedNetwork(options.Network, Time);
+        if (options.Simulation is { } loop)
+        {
+            Network.Trace = loop.Record;
+            stallDiagnostic = loop.AddStallDiagnostic("test cluster", DescribeWaiting);
+        }
         SiloNames = Enumerable.Range(0, options.SiloCount).Select(i => $"silo{i}").ToArray();
         var serializer = new WireGrainStorageSerializer();
         foreach (var name in options.MemoryStorageNames)
@@ -34,12 +43,16 @@ public sealed class TestCluster : IAsyncDisposable
 
     public SimulatedNetwork Network { get; }
 
+    /// <summary>The clock of the silos and the network: the simulation loop, or <see cref="TestClusterOptions.Time"/>.</summary>
+    public TimeProvider Time => Options.Simulation ?? Options.Time;
+
     public IReadOnlyList<string> SiloNames { get; }
 
     /// <summary>A grain factory for calls from outside any grain (they bypass the simulated network).</summary>
     public IGrainFactory GrainFactory => PrimarySilo.GrainFactory;
 
-    public Silo PrimarySilo => GetSilo(SiloNames[0]);
+    /// <summary>The first silo (in name order) that is running, so that a test keeps a factory after killing silo0.</summary>
+    public Silo PrimarySilo => GetSilo(SiloNames.FirstOrDefault(hosts.ContainsKey) ?? throw new InvalidOperationException("No silo is running."));
 
     /// <summary>The shared memory storage provider of that name, e.g. to measure persisted sizes.</summary>
     public MemoryGrainStorage GetMemoryStorage(string name = "Default") => memoryStorage[name];
@@ -75,7 +88,11 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        builder.Services.AddSingleton(Options.Time);
+        builder.Services.AddSingleton(Time);
+        if (Options.Simulation is { } loop)
+        {
+            builder.Services.AddSingleton<IWorkExecutor>(loop);
+        }
         builder.UseSilo(silo =>
         {
             silo.Configure<SiloOptions>(o =>
@@ -106,8 +123,48 @@ public sealed class TestCluster : IAsyncDisposable
             fabric.Register(s.Name, s.Runtime.MessageCenter);
             return fabric.TransportFor(s.Name);
         };
-        await host.StartAsync();
+        await StartHostAsync(host);
         hosts[name] = host;
+    }
+
+    // The generic host starts and stops its services with ConfigureAwait(false), which in a simulation would carry
+    // the rest of the start onto the thread pool. There the cluster starts them itself, on the loop, in
+    // registration order (and stops them in reverse), as the host would.
+    private async Task StartHostAsync(IHost host)
+    {
+        if (Options.Simulation is null)
+        {
+            await host.StartAsync();
+            return;
+        }
+        foreach (var service in host.Services.GetServices<IHostedService>())
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task StopHostAsync(IHost host)
+    {
+        if (Options.Simulation is null)
+        {
+            await host.StopAsync();
+            return;
+        }
+        foreach (var service in host.Services.GetServices<IHostedService>().Reverse())
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+    }
+
+    // Host.Dispose blocks on the asynchronous disposal, which in a simulation could wait for the loop it blocks.
+    private async ValueTask DisposeHostAsync(IHost host)
+    {
+        if (Options.Simulation is not null && host is IAsyncDisposable asyncDisposable)
+        {
+            await asyncDisposable.DisposeAsync();
+            return;
+        }
+        host.Dispose();
     }
 
     /// <summary>Stops a silo gracefully: its activations deactivate.</summary>
@@ -115,8 +172,8 @@ public sealed class TestCluster : IAsyncDisposable
     {
         if (hosts.Remove(name, out var host))
         {
-            await host.StopAsync();
-            host.Dispose();
+            await StopHostAsync(host);
+            await DisposeHostAsync(host);
         }
     }
 
@@ -129,13 +186,13 @@ public sealed class TestCluster : IAsyncDisposable
         }
         var silo = host.Services.GetRequiredService<Silo>();
         fabric.Unregister(name);
-        foreach (var activation in silo.Runtime.Catalog.Activations.ToArray())
+        foreach (var activation in silo.Runtime.Catalog.Activations)
         {
             Network.NewIncarnation(activation.GrainId);
             activation.Kill();
         }
-        await host.StopAsync();
-        host.Dispose();
+        await StopHostAsync(host);
+        await DisposeHostAsync(host);
     }
 
     public async Task RestartSiloAsync(string name)
@@ -175,5 +232,19 @@ public sealed class TestCluster : IAsyncDisposable
         {
             await KillSiloAsync(name);
         }
+        stallDiagnostic?.Dispose();
+    }
+
+    /// <summary>For a stalled simulation: the calls each silo waits on and the activations with work.</summary>
+    private string? DescribeWaiting()
+    {
+        var lines = new List<string>();
+        foreach (var (name, host) in hosts)
+        {
+            var silo = host.Services.GetRequiredService<Silo>();
+            lines.AddRange(silo.Runtime.MessageCenter.Callbacks.DescribePending().Select(call => $"{name} waits for {call}"));
+            lines.AddRange(silo.Runtime.Catalog.Activations.Select(a => a.DescribeWork()).OfType<string>());
+        }
+        return lines.Count == 0 ? null : string.Join(Environment.NewLine, lines);
     }
 }

@@ -1,5 +1,6 @@
 using Raft.Runtime;
 using Raft.Runtime.Hosting;
+using Raft.TestingHost.Simulation;
 
 namespace Raft.TestingHost;
 
@@ -23,8 +24,15 @@ public sealed class TestClusterOptions
     /// <summary>Default response timeout of grain calls in the cluster.</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The clock of every silo and of the network.</summary>
+    /// <summary>The clock of every silo and of the network (ignored in simulation: the loop is the clock).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// Runs the cluster in a deterministic simulation: every silo's turns and timers, the network's delays and the
+    /// cluster operations run on this loop in virtual time, and the network records each call's fate in its trace.
+    /// Deploy, use and dispose the cluster inside <see cref="SimulationLoop.Run{T}"/>.
+    /// </summary>
+    public SimulationLoop? Simulation { get; set; }
 
     /// <summary>Names of memory storage providers to create and share between silos (survive crash and silo restart).</summary>
     public List<string> MemoryStorageNames { get; set; } = new() { "Default" };

@@ -25,6 +25,12 @@ public sealed class RaftOptions
     /// <summary>Timeout of one RPC between peers; a call that times out is a lost message.</summary>
     public TimeSpan RpcTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Timeout of one InstallSnapshot, which carries the whole snapshot and a storage write on the follower. Only that
+    /// follower's replication loop waits on it; the follower restarts its election timer when the request arrives.
+    /// </summary>
+    public TimeSpan InstallSnapshotTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The most entries and bytes one AppendEntries carries.</summary>
     public int MaxEntriesPerAppend { get; set; } = 512;
 

@@ -29,34 +29,42 @@ public sealed partial class RaftPeerGrain
     {
         // Start outside OnActivateAsync's turn.
         await Task.Yield();
-        while (!_stopped)
+        try
         {
-            var messages = _node.ApplyMessagesAfter(_lastApplied, ApplyBatch);
-            if (messages.Count == 0)
+            while (!_stopped)
             {
-                await _applySignal.WaitAsync();
-                continue;
-            }
-            foreach (var message in messages)
-            {
-                var index = message.SnapshotValid ? message.SnapshotIndex : message.CommandIndex;
-                if (index <= _lastApplied)
+                var messages = _node.ApplyMessagesAfter(_lastApplied, ApplyBatch);
+                if (messages.Count == 0)
                 {
+                    await _applySignal.WaitAsync();
                     continue;
                 }
-                await DeliverAsync(message, index);
-                if (_stopped)
+                foreach (var message in messages)
                 {
-                    return;
+                    var index = message.SnapshotValid ? message.SnapshotIndex : message.CommandIndex;
+                    if (index <= _lastApplied)
+                    {
+                        continue;
+                    }
+                    await DeliverAsync(message, index);
+                    if (_stopped)
+                    {
+                        return;
+                    }
+                    _lastApplied = index;
+                    if (_node.SnapshotIndex > _lastApplied)
+                    {
+                        break; // an InstallSnapshot overtook this batch: the snapshot goes next
+                    }
                 }
-                _lastApplied = index;
-                if (_node.SnapshotIndex > _lastApplied)
-                {
-                    break; // an InstallSnapshot overtook this batch: the snapshot goes next
-                }
+                // Let requests and replies in between batches while catching up on a long log.
+                await Task.Yield();
             }
-            // Let requests and replies in between batches while catching up on a long log.
-            await Task.Yield();
+        }
+        catch (Exception exception)
+        {
+            // A bug, not a state machine failure (those are caught per message): stop rather than skip entries.
+            _logger.LogCritical(exception, "Raft peer {Peer}: the applier stopped after index {LastApplied}", _id, _lastApplied);
         }
     }
 

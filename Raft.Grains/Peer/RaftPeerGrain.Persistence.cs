@@ -17,6 +17,9 @@ public sealed partial class RaftPeerGrain
 
     private bool _flusherRunning;
 
+    /// <summary>The flush loop (completed when idle); it handles write failures itself.</summary>
+    private Task _flusher = Task.CompletedTask;
+
     /// <summary>
     /// Completes when everything the core holds now is durable. Without unpersisted changes it still waits for a flush in
     /// flight: a reply computed now may rest on state that an earlier request is still writing.
@@ -36,7 +39,7 @@ public sealed partial class RaftPeerGrain
         if (!_flusherRunning)
         {
             _flusherRunning = true;
-            _ = RunFlusherAsync();
+            _flusher = RunFlusherAsync();
         }
         return batch;
     }
@@ -70,7 +73,7 @@ public sealed partial class RaftPeerGrain
                 // The leader counts its own copy towards commit only from here.
                 if (_node.OnLocalPersisted(delta.LastLogIndex, delta.LastLogTerm))
                 {
-                    WakeApplier();
+                    OnCommitAdvanced();
                 }
                 batch.TrySetResult();
             }

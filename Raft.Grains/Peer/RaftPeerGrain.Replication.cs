@@ -23,7 +23,71 @@ public sealed partial class RaftPeerGrain
         }
         foreach (var replicator in _replicators.Values)
         {
-            TriggerReplication(replicator, withEntries: false);
+            if (replicator.Running)
+            {
+                // The follower's loop may be waiting out a lost reply for up to RpcTimeout; a heartbeat must not
+                // queue behind it, or the follower's election timer fires (the seeds send heartbeats on their own).
+                SendSideHeartbeat(replicator);
+            }
+            else
+            {
+                TriggerReplication(replicator, withEntries: false);
+            }
+        }
+    }
+
+    /// <summary>At most one such heartbeat per follower is in flight next to its replication loop.</summary>
+    private void SendSideHeartbeat(PeerReplicator replicator)
+    {
+        if (replicator.HeartbeatInFlight)
+        {
+            return;
+        }
+        replicator.HeartbeatInFlight = true;
+        _ = SideHeartbeatAsync(replicator);
+    }
+
+    private async Task SideHeartbeatAsync(PeerReplicator replicator)
+    {
+        try
+        {
+            if (!IsLeaderOf(replicator.Term))
+            {
+                return;
+            }
+            var outbound = _node.BuildOutbound(replicator.Peer, withEntries: false, _options.MaxEntriesPerAppend, _options.MaxBytesPerAppend);
+            if (outbound?.AppendEntries is not { } append)
+            {
+                return; // no longer leader, or the follower needs a snapshot: only its loop sends those
+            }
+            replicator.LastSentCommit = Math.Max(replicator.LastSentCommit, append.LeaderCommit);
+            var commitBefore = _node.CommitIndex;
+            var outcome = await SendAsync(replicator.Peer, replicator.Term, outbound);
+            if (outcome is null)
+            {
+                return;
+            }
+            ObserveRoleChange();
+            if (_node.HasUnpersistedChanges)
+            {
+                await PersistAsync(); // stepped down to a higher term
+            }
+            if (outcome == ReplicationOutcome.Accepted && _node.CommitIndex > commitBefore)
+            {
+                OnCommitAdvanced();
+            }
+            if (outcome is ReplicationOutcome.BackedOff or ReplicationOutcome.NeedsSnapshot && IsLeaderOf(replicator.Term))
+            {
+                TriggerReplication(replicator, withEntries: true);
+            }
+        }
+        catch (Exception exception)
+        {
+            _logger.LogWarning(exception, "Raft peer {Peer} in term {Term}: heartbeat to {Follower} failed", _id, replicator.Term, replicator.Peer);
+        }
+        finally
+        {
+            replicator.HeartbeatInFlight = false;
         }
     }
 
@@ -52,6 +116,30 @@ public sealed partial class RaftPeerGrain
         _ = ReplicateToPeerAsync(replicator, withEntries);
     }
 
+    /// <summary>
+    /// The leader's commit index moved: wake the applier, and tell followers that hold the newly committed entries
+    /// now rather than at the next heartbeat (a follower whose loop is running picks it up when its reply arrives).
+    /// </summary>
+    private void OnCommitAdvanced()
+    {
+        WakeApplier();
+        if (_replicators is null || !_node.IsLeader)
+        {
+            return;
+        }
+        foreach (var replicator in _replicators.Values)
+        {
+            if (NeedsCommitNotice(replicator))
+            {
+                TriggerReplication(replicator, withEntries: false);
+            }
+        }
+    }
+
+    /// <summary>The follower holds entries past the commit index it was last told, and they are committed now.</summary>
+    private bool NeedsCommitNotice(PeerReplicator replicator) =>
+        _node.CommitIndex > replicator.LastSentCommit && _node.ProgressOf(replicator.Peer).MatchIndex > replicator.LastSentCommit;
+
     private bool IsLeaderOf(long term) => !_stopped && _failure is null && _node.IsLeader && _node.CurrentTerm == term;
 
     /// <summary>
@@ -73,6 +161,11 @@ public sealed partial class RaftPeerGrain
                 {
                     return;
                 }
+                if (outbound.AppendEntries is { } append)
+                {
+                    replicator.LastSentCommit = Math.Max(replicator.LastSentCommit, append.LeaderCommit);
+                }
+                var commitBefore = _node.CommitIndex;
                 var outcome = await SendAsync(peer, replicator.Term, outbound);
                 if (outcome is null)
                 {
@@ -86,11 +179,22 @@ public sealed partial class RaftPeerGrain
                 switch (outcome)
                 {
                     case ReplicationOutcome.Accepted:
-                        WakeApplier();
-                        if (IsLeaderOf(replicator.Term) && _node.Log.LastIndex > _node.ProgressOf(peer).MatchIndex)
+                        if (_node.CommitIndex > commitBefore)
+                        {
+                            OnCommitAdvanced();
+                        }
+                        if (!IsLeaderOf(replicator.Term))
+                        {
+                            return;
+                        }
+                        if (_node.Log.LastIndex > _node.ProgressOf(peer).MatchIndex)
                         {
                             withEntries = true;
-                            continue;
+                            continue; // still behind
+                        }
+                        if (NeedsCommitNotice(replicator))
+                        {
+                            continue; // caught up, but does not know yet that what it holds is committed
                         }
                         return;
                     case ReplicationOutcome.BackedOff:
@@ -126,7 +230,7 @@ public sealed partial class RaftPeerGrain
             Interfaces.InstallSnapshotResponse reply;
             try
             {
-                using (GrainCallOptions.WithTimeout(_options.RpcTimeout))
+                using (GrainCallOptions.WithTimeout(_options.InstallSnapshotTimeout))
                 {
                     reply = await PeerGrain(peer).InstallSnapshot(snapshot);
                 }
@@ -184,5 +288,11 @@ public sealed partial class RaftPeerGrain
         public bool Pending { get; set; }
 
         public bool PendingWithEntries { get; set; }
+
+        /// <summary>The highest LeaderCommit sent to this follower in this term.</summary>
+        public long LastSentCommit { get; set; }
+
+        /// <summary>A heartbeat sent beside the running loop has not been answered yet.</summary>
+        public bool HeartbeatInFlight { get; set; }
     }
 }

@@ -102,8 +102,8 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
         _applySignal.Set();
         try
         {
-            // Let a write in flight finish, so the next activation reads what this one acknowledged.
-            await _inFlightBatch;
+            // Let the writes queued or in flight finish, so the next activation reads what this one acknowledged.
+            await _flusher;
         }
         catch (Exception exception)
         {
@@ -234,9 +234,9 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
 
     private static void ValidateOptions(RaftOptions options)
     {
-        if (options.HeartbeatInterval <= TimeSpan.Zero || options.RpcTimeout <= TimeSpan.Zero)
+        if (options.HeartbeatInterval <= TimeSpan.Zero || options.RpcTimeout <= TimeSpan.Zero || options.InstallSnapshotTimeout <= TimeSpan.Zero)
         {
-            throw new InvalidOperationException("RaftOptions.HeartbeatInterval and RpcTimeout must be positive.");
+            throw new InvalidOperationException("RaftOptions.HeartbeatInterval, RpcTimeout and InstallSnapshotTimeout must be positive.");
         }
         if (options.ElectionTimeoutMin <= options.HeartbeatInterval || options.ElectionTimeoutMax < options.ElectionTimeoutMin)
         {

@@ -33,6 +33,7 @@ internal sealed partial class ActivationData : IGrainContext
     private DeactivationReason? pendingDeactivation;
     private long lastActivityTimestamp;
     private long keepAliveUntilTimestamp;
+    private string? description;
 
     public ActivationData(GrainId grainId, GrainClassInfo classInfo, SiloRuntime runtime)
     {
@@ -62,7 +63,20 @@ internal sealed partial class ActivationData : IGrainContext
     /// <summary>Set when the activation was killed (a simulated crash). A killed activation never runs again.</summary>
     public bool IsKilled => Scheduler.IsKilled;
 
-    public override string ToString() => $"activation of {GrainId} on {Runtime.SiloName}";
+    public override string ToString() => description ??= $"activation of {GrainId} on {Runtime.SiloName}";
+
+    /// <summary>What this activation is running and what waits for a turn, or null when idle (for diagnostics).</summary>
+    public string? DescribeWork()
+    {
+        lock (gate)
+        {
+            if (running.Count == 0 && waiting.Count == 0)
+            {
+                return null;
+            }
+            return $"{this} ({State}): running [{string.Join(", ", running)}], waiting [{string.Join(", ", waiting)}]";
+        }
+    }
 
     /// <summary>Queues work; it starts as soon as admission allows.</summary>
     public void Enqueue(WorkItem item)

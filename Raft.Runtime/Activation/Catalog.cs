@@ -22,7 +22,20 @@ internal sealed class Catalog : IDisposable
 
     public int Count => activations.Count;
 
-    public IEnumerable<ActivationData> Activations => activations.Values;
+    /// <summary>
+    /// The activations in ordinal order of their grain ids. A ConcurrentDictionary enumerates in hash order, and
+    /// string hashes are randomized per process: whatever is done to every activation (idle collection, shutdown,
+    /// a simulated crash) is done in this stable order, so that a simulated run replays the same way.
+    /// </summary>
+    public ActivationData[] Activations
+    {
+        get
+        {
+            var all = activations.Values.ToArray();
+            Array.Sort(all, static (a, b) => string.CompareOrdinal(a.GrainId.ToString(), b.GrainId.ToString()));
+            return all;
+        }
+    }
 
     public void StartCollector()
     {
@@ -104,7 +117,7 @@ internal sealed class Catalog : IDisposable
     private void CollectIdle()
     {
         var now = runtime.Time.GetTimestamp();
-        foreach (var activation in activations.Values)
+        foreach (var activation in Activations)
         {
             if (activation.IsIdleLongerThan(runtime.Options.CollectionAge, now))
             {
@@ -117,7 +130,7 @@ internal sealed class Catalog : IDisposable
     public async Task DeactivateAllAsync(TimeSpan timeout)
     {
         collector?.Dispose();
-        foreach (var activation in activations.Values)
+        foreach (var activation in Activations)
         {
             activation.RequestDeactivation(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "The silo is stopping."));
         }
@@ -129,4 +142,6 @@ internal sealed class Catalog : IDisposable
     }
 
     public void Dispose() => collector?.Dispose();
+
+    public override string ToString() => $"catalog of {runtime.SiloName}";
 }

@@ -42,6 +42,8 @@ internal sealed class GrainTimer : IGrainTimer
 
     public bool KeepAlive { get; }
 
+    public override string ToString() => $"grain timer of {activation}";
+
     public void Start()
     {
         lock (gate)
@@ -140,6 +142,8 @@ internal sealed class GrainTimer : IGrainTimer
         public override bool IsReadOnly => false;
 
         public override bool KeepsAlive => owner.KeepAlive;
+
+        public override string ToString() => $"tick of {owner}";
 
         public override Task RunAsync(ActivationData activation) => owner.RunCallbackAsync();
 

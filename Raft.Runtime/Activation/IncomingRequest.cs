@@ -31,6 +31,8 @@ internal sealed class IncomingRequest : WorkItem
 
     public override bool KeepsAlive => true;
 
+    public override string ToString() => message.ToString();
+
     public override bool IsExpired(long nowTimestamp) => message.Kind == MessageKind.Request && nowTimestamp > message.ExpiresAtTimestamp;
 
     public void Cancel()

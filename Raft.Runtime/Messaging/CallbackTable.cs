@@ -54,16 +54,27 @@ internal sealed class CallbackTable
         }
     }
 
+    /// <summary>The requests still waiting for a response, oldest first (for diagnostics).</summary>
+    public IReadOnlyList<string> DescribePending() => PendingInOrder().Select(c => $"{c.Request} (timeout {c.Request.Timeout})").ToArray();
+
     /// <summary>Fails every pending call that matches, e.g. every call routed to a connection that closed.</summary>
     public void FailWhere(Func<Message, bool> predicate, Func<Message, Exception> exception)
     {
-        foreach (var call in pending.Values)
+        foreach (var call in PendingInOrder())
         {
             if (predicate(call.Request))
             {
                 call.Fail(exception(call.Request));
             }
         }
+    }
+
+    // In message id order, not the dictionary's: failing calls wakes their callers in this order.
+    private PendingCall[] PendingInOrder()
+    {
+        var calls = pending.Values.ToArray();
+        Array.Sort(calls, static (a, b) => a.Request.Id.CompareTo(b.Request.Id));
+        return calls;
     }
 
     private sealed class PendingCall
@@ -78,6 +89,8 @@ internal sealed class CallbackTable
         }
 
         public Message Request { get; }
+
+        public override string ToString() => $"response timeout of {Request}";
 
         public TaskCompletionSource<Message> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -31,6 +31,9 @@ internal sealed class ActivationTaskScheduler : TaskScheduler, IThreadPoolWorkIt
 
     public override int MaximumConcurrencyLevel => 1;
 
+    /// <summary>Names the activation, e.g. in the trace of a simulation that runs this scheduler's drains.</summary>
+    public override string ToString() => Owner.ToString() ?? nameof(ActivationTaskScheduler);
+
     /// <summary>The scheduler whose turn is running on this thread, if any.</summary>
     public static ActivationTaskScheduler? Running => running;
 

@@ -3,7 +3,8 @@ namespace Raft.Runtime.Storage;
 /// <summary>
 /// Grain storage in a dictionary, for tests. It keeps the encoded bytes (serializer output in a
 /// <see cref="StoredRecord"/> envelope), not objects, so every read is a deep copy and memory runs the same
-/// envelope path as the durable providers. ETags are fresh GUID strings per write.
+/// envelope path as the durable providers. ETags come from a per-provider write counter (unique within the
+/// provider, which is all an etag must be here, and the same in every replay of a deterministic simulation).
 /// Every call completes synchronously: the returned task is already completed (faulted on a conflict), so a
 /// test cluster that "crashes" a silo knows exactly which writes made it.
 /// Not durable; thread-safe.
@@ -13,6 +14,7 @@ public sealed class MemoryGrainStorage : IGrainStorage
     private readonly IGrainStorageSerializer _serializer;
     private readonly Lock _lock = new();
     private readonly Dictionary<(string StateName, GrainId GrainId), Entry> _records = new();
+    private long _writes;
 
     public MemoryGrainStorage(IGrainStorageSerializer serializer)
     {
@@ -81,11 +83,12 @@ public sealed class MemoryGrainStorage : IGrainStorage
             ArgumentNullException.ThrowIfNull(grainState);
             var recordName = GrainStateCodec.RecordName(stateName, grainId);
             var bytes = GrainStateCodec.Encode(_serializer, grainState.State, recordName);
-            var newEtag = Guid.NewGuid().ToString("N");
+            string newEtag;
             lock (_lock)
             {
                 var key = (stateName, grainId);
                 CheckEtag(key, grainState.ETag, "write", recordName);
+                newEtag = (++_writes).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
                 _records[key] = new Entry(bytes, newEtag);
             }
             grainState.ETag = newEtag;

@@ -127,7 +127,7 @@ public sealed class AzureBlobSiloTests : IAsyncLifetime
     [Fact]
     public async Task UnreachableEndpoint_FailsTheSiloStart_WithinTheRequestTimeout()
     {
-        var port = TcpClusterTests.FreePorts(1)[0];
+        var port = Raft.TestingHost.LoopbackPorts.Free(1)[0];
         using var host = BuildSilo(options =>
         {
             options.ConnectionString = new AzuriteConfig().GetConnectionString(port);

@@ -75,7 +75,11 @@ public sealed class AzureRaftGroupTests : IAsyncLifetime
         }
     }
 
+    // A crashed activation's Azure write that was already in flight can land after its restarted successor read
+    // the record, whose next write then fails its ETag check (seen once in a full run). Until crash/restart waits
+    // for the zombie's in-flight writes, this test stays out of the default run.
     [Theory]
+    [Trait("Category", "KnownFlaky")]
     [InlineData(PeerRestart.EveryGrain, 0)]
     [InlineData(PeerRestart.EveryGrain, 10)]
     [InlineData(PeerRestart.Silo, 0)]

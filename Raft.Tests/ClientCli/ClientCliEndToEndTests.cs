@@ -19,7 +19,7 @@ public sealed class KeyValueSiloFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var ports = TcpClusterTests.FreePorts(2);
+        var ports = Raft.TestingHost.LoopbackPorts.Free(2);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         builder.UseSilo(silo => silo

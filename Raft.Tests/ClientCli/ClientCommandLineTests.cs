@@ -86,7 +86,7 @@ public sealed class ClientCommandLineTests
     [InlineData("bench", "--duration", "1s")]
     public async Task UnreachableGatewayExitsThreeQuickly(params string[] command)
     {
-        var port = TcpClusterTests.FreePorts(1)[0];
+        var port = Raft.TestingHost.LoopbackPorts.Free(1)[0];
         var watch = Stopwatch.StartNew();
         var result = await CliRunner.RunAsync([.. command, "--gateway", $"127.0.0.1:{port}", "--timeout", "5s"]);
         Assert.True(result.Code == ExitCodes.Unreachable, result.ToString());
@@ -100,7 +100,7 @@ public sealed class ClientCommandLineTests
     [Fact]
     public async Task EveryGatewayIsTriedAndNamed()
     {
-        var ports = TcpClusterTests.FreePorts(2);
+        var ports = Raft.TestingHost.LoopbackPorts.Free(2);
         var result = await CliRunner.RunAsync("get", "k", "-g", $"127.0.0.1:{ports[0]}", "-g", $"127.0.0.1:{ports[1]}");
         Assert.Equal(ExitCodes.Unreachable, result.Code);
         Assert.Contains($"127.0.0.1:{ports[0]}", result.Err);

@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using Raft.TestingHost;
 
 namespace Raft.Tests.EndToEnd;
 
@@ -25,7 +24,7 @@ internal sealed class ClusterProcesses : IAsyncDisposable
     public static async Task<ClusterProcesses> StartOnePerPeerAsync(int peers)
     {
         var data = Directory.CreateTempSubdirectory("raft-e2e-");
-        var ports = FreePorts(peers * 2);
+        var ports = LoopbackPorts.Free(peers * 2);
         var common = new List<string>();
         for (var i = 0; i < peers; i++)
         {
@@ -64,7 +63,7 @@ internal sealed class ClusterProcesses : IAsyncDisposable
     public static async Task<ClusterProcesses> StartSingleAsync()
     {
         var data = Directory.CreateTempSubdirectory("raft-e2e-");
-        var ports = FreePorts(2);
+        var ports = LoopbackPorts.Free(2);
         var silo = new SiloProcess("silo0",
         [
             $"--Silo:SiloPort={ports[0]}",
@@ -97,14 +96,5 @@ internal sealed class ClusterProcesses : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 }

@@ -94,6 +94,73 @@ public sealed class KvServiceTests(ITestOutputHelper output)
         Assert.True(perOperation < TimeSpan.FromMilliseconds(33), $"{perOperation.TotalMilliseconds:F1} ms per operation");
     }
 
+    [Fact]
+    public async Task SnapshotRpc4C()
+    {
+        await using var kv = await KvTestCluster.StartAsync(servers: 3, maxRaftStateBytes: 1000);
+        var client = kv.NewClient("c", 0);
+        await client.PutAsync("a", "A");
+
+        // Server 2 falls behind while the others commit enough to snapshot past it.
+        var lagging = kv.Servers[2];
+        kv.Cluster.Network.Disconnect(kv.PeerId(lagging));
+        for (var i = 0; i < 50; i++)
+        {
+            await client.PutAsync(i.ToString(System.Globalization.CultureInfo.InvariantCulture), "x");
+        }
+        var leaderStatus = await LeaderStatusAsync(kv);
+        Assert.True(leaderStatus.SnapshotIndex > 1, "the leader never snapshotted");
+
+        // Reconnected, it can only catch up through InstallSnapshot; then it must serve as part of a majority.
+        kv.Cluster.Network.Connect(kv.PeerId(lagging));
+        kv.Cluster.Network.Disconnect(kv.PeerId(kv.Servers.First(s => s != lagging && s != leaderStatus.Id.Split('/')[1])));
+        await client.PutAsync("b", "B");
+        Assert.Equal("A", await client.GetAsync("a"));
+        Assert.Equal("B", await client.GetAsync("b"));
+        var laggingStatus = await kv.Cluster.GrainFactory.GetGrain<Raft.Grains.Interfaces.IRaftPeerGrain>($"{KvTestCluster.Group}/{lagging}").GetStatus();
+        Assert.True(laggingStatus.SnapshotIndex > 1, "the lagging server never installed a snapshot");
+        CheckLinearizable(kv);
+    }
+
+    [Fact]
+    public async Task SnapshotSize4C()
+    {
+        const long maxRaftState = 1000;
+        await using var kv = await KvTestCluster.StartAsync(servers: 3, maxRaftStateBytes: maxRaftState);
+        var client = kv.NewClient("c", 0);
+        for (var i = 0; i < 200; i++)
+        {
+            await client.PutAsync("x", "0");
+            Assert.Equal("0", await client.GetAsync("x"));
+            await client.PutAsync("x", "1");
+            Assert.Equal("1", await client.GetAsync("x"));
+        }
+        var size = await kv.MaxPersistedSizeAsync();
+        Assert.True(size <= 8 * maxRaftState, $"persisted Raft state {size} bytes exceeds 8 × {maxRaftState}");
+        var snapshot = await kv.MaxSnapshotSizeAsync();
+        output.WriteLine($"Raft state {size} bytes, snapshot {snapshot} bytes");
+        Assert.True(snapshot <= 500, $"snapshot is {snapshot} bytes, above the course's 500");
+    }
+
+    [Fact]
+    public async Task AValueOverTheLimitIsRejectedBeforeItReachesTheLog()
+    {
+        await using var kv = await KvTestCluster.StartAsync(servers: 3);
+        var client = kv.NewClient("c", 0);
+        await client.PutAsync("k", "small");
+        var before = await LeaderStatusAsync(kv);
+        await Assert.ThrowsAsync<KeyValueRejectedException>(() => client.PutAsync("k", new string('v', 2 * 1024 * 1024)));
+        var after = await LeaderStatusAsync(kv);
+        Assert.Equal(before.LastLogIndex, after.LastLogIndex);
+        Assert.Equal("small", await client.GetAsync("k"));
+    }
+
+    private static async Task<Raft.Grains.Interfaces.RaftStatus> LeaderStatusAsync(KvTestCluster kv)
+    {
+        var leader = await FindLeaderAsync(kv);
+        return await kv.Cluster.GrainFactory.GetGrain<Raft.Grains.Interfaces.IRaftPeerGrain>($"{KvTestCluster.Group}/{leader}").GetStatus();
+    }
+
     /// <summary>
     /// The course's GenericTest: three iterations of clients running for a while, with optional partitions
     /// and a crash of every server between iterations; each client appends to its own key and checks it,

@@ -77,6 +77,10 @@ internal sealed class KvTestCluster : IAsyncDisposable
         return sizes.Max();
     }
 
+    /// <summary>The largest stored snapshot record of any server, in bytes (envelope included).</summary>
+    public Task<long> MaxSnapshotSizeAsync() => Task.FromResult(
+        Servers.Max(s => (long)Cluster.GetMemoryStorage().GetRecordSize("raft-snapshot", PeerId(s))));
+
     public ValueTask DisposeAsync() => Cluster.DisposeAsync();
 }
 

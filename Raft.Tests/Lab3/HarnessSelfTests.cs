@@ -117,6 +117,26 @@ public sealed class HarnessSelfTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ARestartedPeerWithAPersistedSnapshotMustDeliverItFirst()
+    {
+        var snapshot = LabCommand.EncodeSnapshot(2, [LabCommand.Encode(1), LabCommand.Encode(2)]);
+        var control = new RecordingControl();
+
+        await using var good = RaftTestHarness.ForCheckerTests(output, 3, snapshot: true);
+        good.RestartIncarnationForTests(0, snapshot, 2);
+        Assert.Equal(1, good.NCommitted(2).Count);
+        var p0 = good.StateMachineFor("lab/0");
+        await p0.ApplyAsync(ApplyMsg.ForSnapshot(snapshot, 2, 1), control);
+        await p0.ApplyAsync(Command(3, 3), control);
+        Assert.Null(good.ApplyError);
+
+        await using var bad = RaftTestHarness.ForCheckerTests(output, 3, snapshot: true);
+        bad.RestartIncarnationForTests(0, snapshot, 2);
+        await bad.StateMachineFor("lab/0").ApplyAsync(Command(3, 3), control);
+        Assert.Contains("delivered command 3 first", bad.ApplyError);
+    }
+
+    [Fact]
     public void UnknownPeersAreRejected()
     {
         var ts = RaftTestHarness.ForCheckerTests(output, 3, snapshot: false);

@@ -3,10 +3,12 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
 using Raft.Runtime;
 using Raft.Runtime.Hosting;
+using Raft.Runtime.Storage;
 using Raft.TestingHost;
 using Xunit;
 using Xunit.Abstractions;
@@ -127,6 +129,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         string description,
         bool snapshot = false,
         int silos = 1,
+        Action<ISiloBuilder>? configureSilo = null,
         LabStorage? storage = null,
         [CallerMemberName] string name = "")
     {
@@ -134,10 +137,15 @@ public sealed class RaftTestHarness : IAsyncDisposable
         var seed = int.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var fixedSeed)
             ? fixedSeed
             : Random.Shared.Next();
+        var warmUp = await WarmUpOnceAsync();
+        if (warmUp is { } took)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(first test in this process: {took.TotalSeconds:F1} s JIT warm-up before it, not counted)"));
+        }
         var harness = new RaftTestHarness(output, name, description, servers, snapshot, seed, storage);
         try
         {
-            await harness.StartAsync(reliable, silos);
+            await harness.StartAsync(reliable, silos, configureSilo);
         }
         catch
         {
@@ -147,7 +155,89 @@ public sealed class RaftTestHarness : IAsyncDisposable
         return harness;
     }
 
-    private async Task StartAsync(bool reliable, int silos)
+    private static readonly SemaphoreSlim WarmUpGate = new(1, 1);
+    private static bool warmedUp;
+
+    /// <summary>
+    /// Once per process, before the first test: a throwaway 3-peer cluster elects, commits, snapshots, installs a
+    /// snapshot on a lagging follower and restarts a peer, so that the grain, runtime and serializer code paths are
+    /// JIT-compiled. Otherwise the first test runs while .NET compiles them (Go has no such cold start): on a loaded
+    /// 2-core machine that delayed first RPCs past the peers' RPC timeout and caused elections nobody asked for.
+    /// Nothing here is checked; whatever happens, the tests proper start from a fresh cluster. Returns how long it
+    /// took, or null if it had run already.
+    /// </summary>
+    private static async Task<TimeSpan?> WarmUpOnceAsync()
+    {
+        await WarmUpGate.WaitAsync();
+        try
+        {
+            if (warmedUp)
+            {
+                return null;
+            }
+            warmedUp = true;
+            var clock = Stopwatch.StartNew();
+            var harness = new RaftTestHarness(new DiscardOutput(), "warm-up", "warm-up", 3, snapshot: true, seed: 1);
+            try
+            {
+                var work = WarmUpAsync(harness);
+                await Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(20)));
+                harness.finished = true; // ends one() loops still running
+                await Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(15)));
+            }
+            finally
+            {
+                await harness.DisposeAsync();
+            }
+            return clock.Elapsed;
+        }
+        finally
+        {
+            WarmUpGate.Release();
+        }
+    }
+
+    private static async Task WarmUpAsync(RaftTestHarness h)
+    {
+        try
+        {
+            await h.StartAsync(reliable: true, silos: 1, configureSilo: null);
+            for (var k = 0; k < 12; k++)
+            {
+                await h.OneAsync(k + 1, 3, retry: true);
+            }
+            var leader = await h.CheckOneLeaderAsync();
+            var lagging = (leader + 1) % 3;
+            h.Disconnect(lagging);
+            for (var k = 0; k < 12; k++)
+            {
+                await h.OneAsync(100 + k, 2, retry: true);
+            }
+            h.Connect(lagging);
+            await h.OneAsync(200, 3, retry: true);
+            await h.RestartAsync(lagging);
+            await h.OneAsync(201, 3, retry: true);
+            await h.GetStatusAsync(lagging);
+            await h.LogSizeAsync();
+        }
+        catch (Exception)
+        {
+            // A warm-up only: the tests report whatever goes wrong.
+        }
+    }
+
+    private sealed class DiscardOutput : ITestOutputHelper
+    {
+        public void WriteLine(string message)
+        {
+        }
+
+        public void WriteLine(string format, params object[] args)
+        {
+        }
+    }
+
+    private async Task StartAsync(bool reliable, int silos, Action<ISiloBuilder>? configureSilo)
     {
         var members = Enumerable.Range(0, N).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
         var factory = new StateMachineFactory(this);
@@ -165,6 +255,16 @@ public sealed class RaftTestHarness : IAsyncDisposable
                     storage.ConfigureRaft(o);
                 });
                 silo.Services.AddSingleton<IRaftStateMachineFactory>(factory);
+                // The peers' own log lines (elections, leader changes; Debug adds lost RPCs) go into the trace that a
+                // failing test prints. RAFT_TEST_LOG=Debug|Information|Warning|None, default Information.
+                var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("RAFT_TEST_LOG"), ignoreCase: true, out var parsed)
+                    ? parsed
+                    : LogLevel.Information;
+                silo.Services.AddLogging(logging => logging
+                    .AddProvider(new TraceLoggerProvider(this))
+                    .AddFilter<TraceLoggerProvider>("Raft.Grains", level)
+                    .AddFilter<TraceLoggerProvider>((category, _) => category?.StartsWith("Raft.Grains", StringComparison.Ordinal) == true));
+                configureSilo?.Invoke(silo);
             },
         };
         storage.ConfigureCluster(options);
@@ -210,7 +310,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         lock (trace)
         {
             trace.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{sinceBegin.Elapsed.TotalSeconds,7:F3}s {text}"));
-            while (trace.Count > 200)
+            while (trace.Count > 2000)
             {
                 trace.Dequeue();
             }
@@ -404,10 +504,18 @@ public sealed class RaftTestHarness : IAsyncDisposable
             await Task.Delay(wait);
         }
         Trace($"restart {i}");
+        // 6.5840 start1: the checker ingests the snapshot the server persisted before it crashed. Read it while the
+        // peer is dead (nothing can write it now) and before the new activation can deliver anything.
+        var persisted = SnapshotMode ? await ReadPersistedSnapshotAsync(i) : null;
         lock (life)
         {
             CrashLocked(i);
             NewIncarnation(i);
+            if (persisted is { } snapshot)
+            {
+                IngestPersistedSnapshot(i, snapshot.Data, snapshot.LastIncludedIndex);
+                Trace($"restart {i}: checker ingested its persisted snapshot through {snapshot.LastIncludedIndex}");
+            }
             epoch[i]++;
             alive[i] = true;
             Cluster.RestartGrain(ids[i]);
@@ -418,6 +526,15 @@ public sealed class RaftTestHarness : IAsyncDisposable
             }
         }
         await storage.WakeAfterRestartAsync(peers[i]);
+    }
+
+    /// <summary>The snapshot record the peer persisted ("raft-snapshot" in the silo's "Default" provider), or null if none.</summary>
+    private async Task<RaftSnapshotRecord?> ReadPersistedSnapshotAsync(int i)
+    {
+        var holder = new GrainState<RaftSnapshotRecord>(new RaftSnapshotRecord(0, 0, []));
+        var storage = Cluster.PrimarySilo.Runtime.Services.GetRequiredKeyedService<IGrainStorage>("Default");
+        await storage.ReadStateAsync(RaftPeerStore.SnapshotName, ids[i], holder);
+        return holder.RecordExists && holder.State.Data.Length > 0 ? holder.State : null;
     }
 
     /// <summary>StartServers(): restart every peer (each was crashed first), then ConnectAll.</summary>
@@ -454,7 +571,33 @@ public sealed class RaftTestHarness : IAsyncDisposable
     }
 
     /// <summary>rf.Start(cmd) on a live peer.</summary>
-    public Task<StartResult> StartAsync(int i, object command) => Call(i, p => p.Start(LabCommand.Encode(command)), out _);
+    public async Task<StartResult> StartAsync(int i, object command)
+    {
+        var clock = Stopwatch.StartNew();
+        var result = await Call(i, p => p.Start(LabCommand.Encode(command)), out _);
+        CountStart(clock.Elapsed);
+        return result;
+    }
+
+    private readonly object statsGate = new();
+    private long startCalls;
+    private TimeSpan startTotal;
+    private TimeSpan startMax;
+    private TimeSpan sleepRequested;
+    private TimeSpan sleepTaken;
+
+    private void CountStart(TimeSpan took)
+    {
+        lock (statsGate)
+        {
+            startCalls++;
+            startTotal += took;
+            if (took > startMax)
+            {
+                startMax = took;
+            }
+        }
+    }
 
     /// <summary>
     /// rf.Start(cmd) when the peer may crash concurrently (churn clients): null if it is dead, or if the call failed
@@ -564,7 +707,13 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
     public async Task SleepAsync(TimeSpan delay)
     {
+        var clock = Stopwatch.StartNew();
         await Task.Delay(delay);
+        lock (statsGate)
+        {
+            sleepRequested += delay;
+            sleepTaken += clock.Elapsed;
+        }
         ThrowIfApplyError();
     }
 
@@ -781,6 +930,10 @@ public sealed class RaftTestHarness : IAsyncDisposable
         }
         passed = true;
         output.WriteLine(ResultLine("Passed"));
+        if (Environment.GetEnvironmentVariable("RAFT_TEST_TRACE") == "1")
+        {
+            WriteTrace();
+        }
     }
 
     /// <summary>Like the course's "  ... Passed --   3.0  3   54   12345    0", plus the test name and the seed.</summary>
@@ -792,7 +945,21 @@ public sealed class RaftTestHarness : IAsyncDisposable
             commands = maxIndex - maxIndex0;
         }
         return string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {description} ... {verdict} -- {sinceBegin.Elapsed.TotalSeconds,5:F1} {N} {RpcTotal() - rpcs0,5} {BytesTotal() - bytes0,9} {commands,4} seed={Seed} storage={storage.Name}");
+            $"{name}: {description} ... {verdict} -- {sinceBegin.Elapsed.TotalSeconds,5:F1} {N} {RpcTotal() - rpcs0,5} {BytesTotal() - bytes0,9} {commands,4} seed={Seed} storage={storage.Name} | {TestSideText()}");
+    }
+
+    /// <summary>
+    /// Where the test's own time went: Start calls it awaited, and its sleeps as requested vs as taken (the
+    /// difference is the machine's, e.g. a loaded CPU delaying timers).
+    /// </summary>
+    private string TestSideText()
+    {
+        lock (statsGate)
+        {
+            var mean = startCalls == 0 ? 0 : startTotal.TotalMilliseconds / startCalls;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"Start x{startCalls} mean {mean:F2} ms max {startMax.TotalMilliseconds:F0} ms, slept {sleepTaken.TotalSeconds:F1} s for {sleepRequested.TotalSeconds:F1} s");
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -821,17 +988,50 @@ public sealed class RaftTestHarness : IAsyncDisposable
         await storage.DisposeAsync();
     }
 
-    /// <summary>On failure: the last harness actions and every live peer's status, for whoever debugs the peer.</summary>
-    private async Task WriteDiagnosticsAsync()
+    private void WriteTrace()
     {
-        output.WriteLine("last harness actions:");
+        output.WriteLine("last harness actions and peer log lines:");
         lock (trace)
         {
-            foreach (var line in trace)
+            foreach (var line in trace.Skip(Math.Max(0, trace.Count - 400)))
             {
                 output.WriteLine("  " + line);
             }
         }
+    }
+
+    /// <summary>Feeds the peers' log lines into the harness trace.</summary>
+    private sealed class TraceLoggerProvider(RaftTestHarness harness) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new TraceLogger(harness);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class TraceLogger(RaftTestHarness harness) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                var text = formatter(state, exception);
+                if (exception is not null)
+                {
+                    text += $" ({exception.GetType().Name}: {exception.Message})";
+                }
+                harness.Trace($"  [{logLevel}] {text}");
+            }
+        }
+    }
+
+    /// <summary>On failure: the last harness actions and every live peer's status, for whoever debugs the peer.</summary>
+    private async Task WriteDiagnosticsAsync()
+    {
+        WriteTrace();
         output.WriteLine($"at {sinceBegin.Elapsed.TotalSeconds:F3}s:");
         for (var i = 0; i < N; i++)
         {
@@ -871,6 +1071,30 @@ public sealed class RaftTestHarness : IAsyncDisposable
             current[i].Retired = true;
             current[i] = new Incarnation(i, current[i].Number + 1);
         }
+    }
+
+    /// <summary>start1's ingestSnap(persister.ReadSnapshot()) into the current (new) incarnation of peer i.</summary>
+    private void IngestPersistedSnapshot(int i, byte[] data, long index)
+    {
+        Incarnation fresh;
+        lock (mu)
+        {
+            fresh = current[i];
+        }
+        if (IngestSnapshot(fresh, data, index) is { } error)
+        {
+            SetApplyError($"persisted snapshot of server {i}: {error}");
+        }
+        lock (mu)
+        {
+            fresh.ExpectSnapshotFirst = true;
+        }
+    }
+
+    internal void RestartIncarnationForTests(int i, byte[] persistedSnapshot, long index)
+    {
+        NewIncarnation(i);
+        IngestPersistedSnapshot(i, persistedSnapshot, index);
     }
 
     /// <summary>A harness without a cluster, to test the checker itself.</summary>
@@ -1026,6 +1250,12 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
         /// <summary>Crashed (and maybe replaced): a failing Snapshot call of a killed activation is no error.</summary>
         public bool Crashed { get; set; }
+
+        /// <summary>
+        /// Restarted with a persisted snapshot: the peer must deliver a snapshot before any command (IRaftStateMachine:
+        /// the state machine is new with each activation, so it gets the snapshot first).
+        /// </summary>
+        public bool ExpectSnapshotFirst { get; set; }
     }
 
     /// <summary>The tester's applier (3A–3C) or applierSnap (3D) for one incarnation of one peer.</summary>
@@ -1044,16 +1274,27 @@ public sealed class RaftTestHarness : IAsyncDisposable
             }
             else if (message.SnapshotValid)
             {
+                lock (harness.mu)
+                {
+                    me.ExpectSnapshotFirst = false;
+                }
                 error = harness.IngestSnapshot(me, message.Snapshot, message.SnapshotIndex);
             }
             else if (message.CommandValid)
             {
                 long expected;
+                bool snapshotMissing;
                 lock (harness.mu)
                 {
                     expected = me.LastApplied + 1;
+                    snapshotMissing = me.ExpectSnapshotFirst;
+                    me.ExpectSnapshotFirst = false;
                 }
-                if (message.CommandIndex != expected)
+                if (snapshotMissing)
+                {
+                    error = $"server {me.Peer} restarted with a persisted snapshot through {expected - 1} but delivered command {message.CommandIndex} first (the new state machine never got the snapshot)";
+                }
+                else if (message.CommandIndex != expected)
                 {
                     error = $"server {me.Peer} apply out of order, expected index {expected}, got {message.CommandIndex}";
                 }

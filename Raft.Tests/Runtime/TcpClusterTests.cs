@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Raft.Runtime;
 using Raft.Runtime.Client;
 using Raft.Runtime.Hosting;
+using Raft.TestingHost;
 using Xunit;
 
 namespace Raft.Tests.Runtime;
@@ -16,7 +17,7 @@ public sealed class TcpClusterTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var ports = FreePorts(4);
+        var ports = LoopbackPorts.Free(4);
         var members = new List<SiloEndpoint>
         {
             new() { Name = "a", SiloPort = ports[0], GatewayPort = ports[1] },
@@ -138,18 +139,9 @@ public sealed class TcpClusterTests : IAsyncLifetime
     [Fact]
     public async Task UnreachableGatewayFailsWithClearError()
     {
-        var port = FreePorts(1)[0];
+        var port = LoopbackPorts.Free(1)[0];
         var error = await Assert.ThrowsAsync<SiloUnavailableException>(() =>
             ClusterClient.ConnectAsync(new ClusterClientOptions { Gateways = [$"127.0.0.1:{port}"], ConnectTimeout = TimeSpan.FromSeconds(2) }));
         Assert.Contains($"127.0.0.1:{port}", error.Message);
-    }
-
-    internal static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 }

@@ -1,0 +1,72 @@
+using Microsoft.Data.Sqlite;
+using Raft.Runtime.Hosting;
+using Xunit;
+
+namespace Raft.Tests.Peer;
+
+[Collection(PeerTestCollection.Name)]
+public sealed class CorruptStateTests : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("raft-peer-corrupt-");
+
+    private string DatabasePath => Path.Combine(_directory.FullName, "raft.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _directory.Delete(recursive: true);
+    }
+
+    [Theory]
+    [InlineData("raft-log-0")]
+    [InlineData("raft-hardstate")]
+    public async Task APeerWithACorruptRecordDoesNotStartAndTheErrorNamesThePeerAndTheRecord(string record)
+    {
+        await using var raft = await RaftTestCluster.StartAsync(configureCluster: options =>
+        {
+            options.MemoryStorageNames.Clear();
+            var inner = options.ConfigureSilo;
+            options.ConfigureSilo = silo =>
+            {
+                inner?.Invoke(silo);
+                silo.AddSqliteGrainStorage("Default", o => o.Path = DatabasePath);
+            };
+        });
+        for (var i = 1; i <= 3; i++)
+        {
+            await raft.OneAsync($"cmd-{i}");
+        }
+        const string victim = "kv/0";
+        // Cut it off first, so that no peer's heartbeat re-activates it before the damage is done.
+        raft.Disconnect(victim);
+        raft.Cluster.CrashGrain(raft.GrainIdOf(victim));
+        FlipAPayloadByte(victim, record);
+
+        var exception = await Assert.ThrowsAnyAsync<Exception>(() => raft.Peer(victim).Wake());
+
+        Assert.Contains(victim, exception.Message);
+        Assert.Contains(record, exception.Message);
+        Assert.Contains("corrupt", exception.Message);
+        Assert.False(raft.Cluster.IsActive(raft.GrainIdOf(victim)));
+        // Asking again does not paper over it with an empty log.
+        await Assert.ThrowsAnyAsync<Exception>(() => raft.Peer(victim).GetStatus());
+    }
+
+    private void FlipAPayloadByte(string grainKey, string stateName)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        connection.Open();
+        using var select = connection.CreateCommand();
+        select.CommandText = "SELECT payload FROM grain_state WHERE grain_key = $key AND state_name = $state;";
+        select.Parameters.AddWithValue("$key", grainKey);
+        select.Parameters.AddWithValue("$state", stateName);
+        var payload = (byte[])select.ExecuteScalar()!;
+        payload[^1] ^= 0x5A;
+        using var update = connection.CreateCommand();
+        update.CommandText = "UPDATE grain_state SET payload = $payload WHERE grain_key = $key AND state_name = $state;";
+        update.Parameters.AddWithValue("$payload", payload);
+        update.Parameters.AddWithValue("$key", grainKey);
+        update.Parameters.AddWithValue("$state", stateName);
+        Assert.Equal(1, update.ExecuteNonQuery());
+    }
+}

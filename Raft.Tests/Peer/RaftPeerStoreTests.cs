@@ -1,0 +1,361 @@
+using Raft.Grains;
+using Raft.Grains.Interfaces;
+using Raft.Grains.Protocol;
+using Raft.Runtime;
+using Raft.Runtime.Storage;
+using Xunit;
+
+namespace Raft.Tests.Peer;
+
+/// <summary>
+/// The record layout of <see cref="RaftPeerStore"/> against crashes between record writes: a follower core goes
+/// through appends, conflicting overwrites, compactions and installed snapshots; every delta is written once per
+/// possible crash point (after 0, 1, 2, ... record writes) and reloaded. The reloaded state must be the old or the
+/// new one piecewise (hard state, snapshot), its log consistent with the old or the new log, and never missing an
+/// entry the old log held before the delta's first dirty index (those may have been acknowledged).
+/// </summary>
+public sealed class RaftPeerStoreTests
+{
+    private static readonly GrainId Grain = new("raftpeer", "kv/0");
+
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(2, 4)]
+    [InlineData(3, 5)]
+    [InlineData(4, 1)]
+    public async Task EveryCrashPointBetweenRecordWritesLeavesARecoverableLog(int seed, int entriesPerSegment)
+    {
+        var random = new Random(seed);
+        var node = new RaftNode("kv/0", ["kv/0", "kv/1"]);
+        var storage = new CopyableMemoryStorage();
+        var model = new LogModel();
+        long leaderTerm = 1;
+        long floor = 0; // never truncate at or below: the model's committed prefix
+        var crashesChecked = 0;
+
+        for (var step = 0; step < 80; step++)
+        {
+            var before = storage.Copy();
+            var oldModel = model.Copy(node);
+            var op = random.Next(10);
+            if (op < 4 || node.Log.LastIndex == node.SnapshotIndex)
+            {
+                Append(node, leaderTerm, random.Next(1, 2 * entriesPerSegment + 2), floor);
+            }
+            else if (op < 6)
+            {
+                var lowest = Math.Max(floor, node.SnapshotIndex) + 1;
+                if (lowest <= node.Log.LastIndex)
+                {
+                    leaderTerm++;
+                    var at = random.NextInt64(lowest, node.Log.LastIndex + 1);
+                    Overwrite(node, leaderTerm, at, random.Next(0, 2 * entriesPerSegment), floor);
+                }
+            }
+            else if (op < 8)
+            {
+                floor = Math.Max(floor, node.Log.LastIndex);
+                Append(node, leaderTerm, 0, floor); // commits everything so far
+                if (node.CommitIndex > node.SnapshotIndex)
+                {
+                    var index = random.NextInt64(node.SnapshotIndex + 1, node.CommitIndex + 1);
+                    Assert.Equal(CompactionResult.Compacted, node.CompactTo(index, BitConverter.GetBytes(index)));
+                }
+            }
+            else if (op < 9)
+            {
+                // A leader's snapshot past our log: the log is discarded.
+                leaderTerm++;
+                var index = node.Log.LastIndex + random.Next(1, 3 * entriesPerSegment);
+                node.HandleInstallSnapshot(new InstallSnapshotRequest(leaderTerm, "kv/1", index, leaderTerm, BitConverter.GetBytes(index)));
+                floor = index;
+            }
+            else
+            {
+                node.HandleRequestVote(new RequestVoteRequest(++leaderTerm, "kv/1", node.Log.LastIndex, node.Log.LastTerm));
+            }
+
+            var delta = node.TakeUnpersisted();
+            var newModel = model.Copy(node);
+            var firstDirty = delta.FirstDirtyIndex ?? long.MaxValue;
+
+            for (var budget = 0; ; budget++)
+            {
+                var crashed = before.Copy();
+                var store = await LoadAsync(crashed, entriesPerSegment);
+                var plan = store.Plan(delta, node.Log);
+                crashed.WriteBudget = budget;
+                var completed = true;
+                try
+                {
+                    await store.ExecuteAsync(plan);
+                }
+                catch (SimulatedCrashException)
+                {
+                    completed = false;
+                }
+                crashed.WriteBudget = null;
+                var loaded = await (await LoadStoreAsync(crashed, entriesPerSegment)).Store.LoadAsync();
+                if (completed)
+                {
+                    newModel.AssertEqual(loaded, $"seed {seed} step {step}: after the full write");
+                    break;
+                }
+                crashesChecked++;
+                AssertRecoverable(loaded, oldModel, newModel, firstDirty, $"seed {seed} step {step}, crash after {budget} writes");
+            }
+
+            var live = await LoadAsync(before, entriesPerSegment);
+            await live.ExecuteAsync(live.Plan(delta, node.Log));
+            storage = before;
+            node.OnLocalPersisted(delta.LastLogIndex, delta.LastLogTerm);
+            model = newModel;
+        }
+        Assert.True(crashesChecked > 50, $"only {crashesChecked} crash points were exercised");
+    }
+
+    [Fact]
+    public async Task AnAppendRewritesOnlyTheTailSegmentAndTheManifestOnlyGrowsAtSegmentBoundaries()
+    {
+        var storage = new CopyableMemoryStorage();
+        var store = await LoadAsync(storage, entriesPerSegment: 4);
+        var node = new RaftNode("kv/0", ["kv/0", "kv/1"]);
+
+        async Task<long> AppendAndCountWrites(int count)
+        {
+            var writes = store.RecordWrites;
+            Append(node, 1, count, 0);
+            var delta = node.TakeUnpersisted();
+            await store.ExecuteAsync(store.Plan(delta, node.Log));
+            node.OnLocalPersisted(delta.LastLogIndex, delta.LastLogTerm);
+            return store.RecordWrites - writes;
+        }
+
+        Assert.Equal(3, await AppendAndCountWrites(1)); // hard state (term 1), manifest, raft-log-0
+        Assert.Equal(1, await AppendAndCountWrites(1)); // raft-log-0
+        Assert.Equal(1, await AppendAndCountWrites(2)); // raft-log-0, now full
+        Assert.Equal(2, await AppendAndCountWrites(1)); // manifest grows, raft-log-1
+        Assert.Equal(3, await AppendAndCountWrites(4)); // raft-log-1, manifest, raft-log-2
+        Assert.Equal(["raft-hardstate", "raft-log-0", "raft-log-1", "raft-log-2", "raft-manifest"], storage.Names.Order());
+    }
+
+    [Fact]
+    public async Task CompactionWritesTheSnapshotAndTrimsTheSegmentsBelowIt()
+    {
+        var storage = new CopyableMemoryStorage();
+        var store = await LoadAsync(storage, entriesPerSegment: 4);
+        var node = new RaftNode("kv/0", ["kv/0", "kv/1"]);
+        Append(node, 1, 10, 0);
+        Append(node, 1, 0, 10); // commit through 10
+        await Flush(node, store);
+        var sizeBefore = store.PersistedSize;
+
+        Assert.Equal(CompactionResult.Compacted, node.CompactTo(9, [9]));
+        await Flush(node, store);
+
+        // Segments 0 and 1 (1..8) are gone, segment 2 (9..12) is rewritten as just entry 10.
+        Assert.Equal(["raft-hardstate", "raft-log-2", "raft-manifest", "raft-snapshot"], storage.Names.Order());
+        Assert.True(store.PersistedSize < sizeBefore / 2, $"{store.PersistedSize} bytes after trimming, {sizeBefore} before");
+        var loaded = await (await LoadStoreAsync(storage, 4)).Store.LoadAsync();
+        Assert.Equal(9, loaded.Snapshot!.Index);
+        Assert.Equal([10L], loaded.Entries.Select(e => e.Index));
+    }
+
+    private static async Task Flush(RaftNode node, RaftPeerStore store)
+    {
+        var delta = node.TakeUnpersisted();
+        await store.ExecuteAsync(store.Plan(delta, node.Log));
+        node.OnLocalPersisted(delta.LastLogIndex, delta.LastLogTerm);
+    }
+
+    private static void AssertRecoverable(DurableState loaded, LogModel oldModel, LogModel newModel, long firstDirty, string where)
+    {
+        Assert.True(loaded.HardState == oldModel.HardState || loaded.HardState == newModel.HardState,
+            $"{where}: hard state {loaded.HardState} is neither the old {oldModel.HardState} nor the new {newModel.HardState}");
+        var snapshotIndex = loaded.Snapshot?.Index ?? 0;
+        Assert.True(snapshotIndex == oldModel.SnapshotIndex || snapshotIndex == newModel.SnapshotIndex,
+            $"{where}: snapshot at {snapshotIndex}, old {oldModel.SnapshotIndex}, new {newModel.SnapshotIndex}");
+        for (var i = 0; i < loaded.Entries.Count; i++)
+        {
+            Assert.Equal(snapshotIndex + 1 + i, loaded.Entries[i].Index);
+        }
+        Assert.True(oldModel.IsConsistentWith(loaded.Entries) || newModel.IsConsistentWith(loaded.Entries),
+            $"{where}: the log {Describe(loaded.Entries)} matches neither the old {oldModel} nor the new {newModel}");
+        var mustKeep = Math.Min(firstDirty - 1, oldModel.LastIndex);
+        var lastLoaded = snapshotIndex + loaded.Entries.Count;
+        Assert.True(lastLoaded >= mustKeep,
+            $"{where}: lost entries through {mustKeep} that the old log held before the dirty index {firstDirty} (loaded through {lastLoaded})");
+    }
+
+    private static string Describe(IEnumerable<LogEntry> entries) => "[" + string.Join(" ", entries.Select(e => $"{e.Index}:{e.Term}")) + "]";
+
+    private static void Append(RaftNode node, long term, int count, long leaderCommit)
+    {
+        var last = node.Log.LastIndex;
+        var entries = Enumerable.Range(1, count).Select(i => new LogEntry(last + i, term, BitConverter.GetBytes(last + i))).ToArray();
+        var result = node.HandleAppendEntries(new AppendEntriesRequest(term, "kv/1", last, node.Log.LastTerm, entries, leaderCommit));
+        Assert.True(result.Response.Success);
+    }
+
+    private static void Overwrite(RaftNode node, long term, long at, int count, long leaderCommit)
+    {
+        var entries = Enumerable.Range(0, count + 1).Select(i => new LogEntry(at + i, term, BitConverter.GetBytes(-(at + i)))).ToArray();
+        var result = node.HandleAppendEntries(new AppendEntriesRequest(term, "kv/1", at - 1, node.Log.TermAt(at - 1)!.Value, entries, leaderCommit));
+        Assert.True(result.Response.Success);
+    }
+
+    private static async Task<RaftPeerStore> LoadAsync(CopyableMemoryStorage storage, int entriesPerSegment)
+    {
+        var (store, _) = await LoadStoreAsync(storage, entriesPerSegment);
+        return store;
+    }
+
+    private static async Task<(RaftPeerStore Store, DurableState State)> LoadStoreAsync(CopyableMemoryStorage storage, int entriesPerSegment)
+    {
+        var store = new RaftPeerStore("kv/0", storage, new TestGrainContext(Grain), "Default", entriesPerSegment, new WireGrainStorageSerializer());
+        var state = await store.LoadAsync();
+        return (store, state);
+    }
+
+    /// <summary>A peer's durable state as the test expects it: hard state, snapshot point and the whole log (null where unknown).</summary>
+    private sealed class LogModel
+    {
+        public HardState HardState { get; private init; } = new(0, null);
+
+        public long SnapshotIndex { get; private init; }
+
+        public long LastIndex { get; private init; }
+
+        private Dictionary<long, LogEntry> Entries { get; init; } = [];
+
+        public LogModel Copy(RaftNode node)
+        {
+            var entries = new Dictionary<long, LogEntry>(Entries);
+            foreach (var key in entries.Keys.Where(k => k > node.SnapshotIndex).ToArray())
+            {
+                entries.Remove(key); // rewritten below from the node; compacted ones are committed and kept
+            }
+            foreach (var entry in node.Log.Slice(node.SnapshotIndex + 1))
+            {
+                entries[entry.Index] = entry;
+            }
+            return new LogModel
+            {
+                HardState = new HardState(node.CurrentTerm, node.VotedFor),
+                SnapshotIndex = node.SnapshotIndex,
+                LastIndex = node.Log.LastIndex,
+                Entries = entries,
+            };
+        }
+
+        public bool IsConsistentWith(IReadOnlyList<LogEntry> loaded) =>
+            loaded.All(e => e.Index <= LastIndex && (!Entries.TryGetValue(e.Index, out var known) || (known.Term == e.Term && known.Command.SequenceEqual(e.Command))));
+
+        public void AssertEqual(DurableState loaded, string where)
+        {
+            Assert.True(loaded.HardState == HardState, $"{where}: hard state {loaded.HardState}, expected {HardState}");
+            Assert.Equal(SnapshotIndex, loaded.Snapshot?.Index ?? 0);
+            Assert.True(loaded.Entries.Count == LastIndex - SnapshotIndex && IsConsistentWith(loaded.Entries),
+                $"{where}: log {Describe(loaded.Entries)}, expected {this}");
+        }
+
+        public override string ToString() =>
+            $"snapshot {SnapshotIndex} + " + Describe(Entries.Values.Where(e => e.Index > SnapshotIndex).OrderBy(e => e.Index));
+    }
+
+    private sealed class TestGrainContext(GrainId grainId) : IGrainContext
+    {
+        public GrainId GrainId { get; } = grainId;
+    }
+
+    private sealed class SimulatedCrashException() : Exception("simulated crash between record writes");
+
+    /// <summary>
+    /// Records as encoded bytes with ETags (the memory provider's contract), copyable for replaying a write from the same
+    /// starting point, and with a write budget after which every write or clear "crashes".
+    /// </summary>
+    private sealed class CopyableMemoryStorage : IPersistentStateFactory
+    {
+        private readonly WireGrainStorageSerializer _serializer = new();
+        private Dictionary<string, (byte[] Bytes, string ETag)> _records = new(StringComparer.Ordinal);
+        private long _etags;
+
+        public int? WriteBudget { get; set; }
+
+        public IEnumerable<string> Names => _records.Keys;
+
+        public CopyableMemoryStorage Copy() => new() { _records = new(_records, StringComparer.Ordinal), _etags = _etags };
+
+        public IPersistentState<TState> Create<TState>(IGrainContext context, IPersistentStateConfiguration configuration) =>
+            new RecordState<TState>(this, configuration.StateName);
+
+        private void Spend()
+        {
+            if (WriteBudget is { } budget)
+            {
+                if (budget <= 0)
+                {
+                    throw new SimulatedCrashException();
+                }
+                WriteBudget = budget - 1;
+            }
+        }
+
+        private sealed class RecordState<T>(CopyableMemoryStorage owner, string name) : IPersistentState<T>
+        {
+            public T State { get; set; } = FreshState.Create<T>();
+
+            public string? Etag { get; private set; }
+
+            public bool RecordExists { get; private set; }
+
+            public Task ReadStateAsync()
+            {
+                if (owner._records.TryGetValue(name, out var record))
+                {
+                    State = GrainStateCodec.Decode<T>(owner._serializer, record.Bytes, name);
+                    Etag = record.ETag;
+                    RecordExists = true;
+                }
+                else
+                {
+                    State = FreshState.Create<T>();
+                    Etag = null;
+                    RecordExists = false;
+                }
+                return Task.CompletedTask;
+            }
+
+            public Task WriteStateAsync()
+            {
+                owner.Spend();
+                CheckEtag();
+                var etag = (++owner._etags).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                owner._records[name] = (GrainStateCodec.Encode(owner._serializer, State, name), etag);
+                Etag = etag;
+                RecordExists = true;
+                return Task.CompletedTask;
+            }
+
+            public Task ClearStateAsync()
+            {
+                owner.Spend();
+                CheckEtag();
+                owner._records.Remove(name);
+                State = FreshState.Create<T>();
+                Etag = null;
+                RecordExists = false;
+                return Task.CompletedTask;
+            }
+
+            private void CheckEtag()
+            {
+                var stored = owner._records.TryGetValue(name, out var record) ? record.ETag : null;
+                if (stored != Etag)
+                {
+                    throw new InvalidOperationException($"ETag conflict on {name}: stored {stored}, presented {Etag}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Raft.Grains;
+using Raft.Grains.Interfaces;
+using Raft.Runtime;
+using Raft.Runtime.Hosting;
+using Raft.Tests.Peer;
+using Raft.TestingHost;
+using Raft.TestingHost.Simulation;
+using Xunit;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace Raft.Tests.Simulation;
+
+public sealed class RaftSimulationTests(ITestOutputHelper output)
+{
+    private const int Commands = 100;
+    private static readonly string[] PeerIds = ["kv/0", "kv/1", "kv/2"];
+
+    /// <summary>
+    /// Three Raft peers, one per silo, with memory storage and the simulated network: elect a leader, then agree on
+    /// <see cref="Commands"/> commands one at a time as the 6.5840 one() does. Returns the trace and the final state.
+    /// </summary>
+    private static SimulationResult RunRaft(int seed, bool reliable)
+    {
+        var loop = new SimulationLoop(traceCapacity: 1_000_000);
+        var clock = Stopwatch.StartNew();
+        var state = loop.Run(async () =>
+        {
+            var machines = new RecordingStateMachineFactory();
+            await using var cluster = await TestCluster.DeployAsync(new TestClusterOptions
+            {
+                SiloCount = 3,
+                Simulation = loop,
+                Network = new SimulatedNetworkOptions { Seed = seed },
+                Placement = grain => grain.Type == "raftpeer" ? $"silo{grain.Key[^1]}" : null,
+                ConfigureSilo = silo =>
+                {
+                    silo.AddGrains(typeof(GrainsAssembly).Assembly);
+                    silo.Services.Configure<RaftOptions>(o =>
+                    {
+                        o.Groups = new Dictionary<string, List<string>> { ["kv"] = ["0", "1", "2"] };
+                        o.Seed = seed;
+                    });
+                    silo.Services.AddSingleton<IRaftStateMachineFactory>(machines);
+                },
+            });
+            cluster.Network.Reliable = reliable;
+            IRaftPeerGrain Peer(string id) => cluster.GrainFactory.GetGrain<IRaftPeerGrain>(id);
+            await Task.WhenAll(PeerIds.Select(id => Peer(id).Wake()));
+
+            string? leader = null;
+            await WaitUntilAsync(loop, async () =>
+            {
+                foreach (var id in PeerIds)
+                {
+                    if ((await Peer(id).GetState()).IsLeader)
+                    {
+                        leader = id;
+                        return true;
+                    }
+                }
+                return false;
+            }, TimeSpan.FromSeconds(5), "a leader");
+            var elected = loop.Elapsed;
+
+            for (var i = 1; i <= Commands; i++)
+            {
+                var command = $"cmd-{i}";
+                var index = await OneAsync(loop, Peer, machines, command);
+                Assert.Equal(i, index);
+            }
+
+            var lines = new List<string> { $"first leader {leader} at {elected}; {Commands} commands agreed by {loop.Elapsed}" };
+            foreach (var id in PeerIds)
+            {
+                var status = await Peer(id).GetStatus();
+                var machine = machines.Latest(id)!;
+                var digest = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+                    Encoding.UTF8.GetBytes(string.Join("\n", machine.State.OrderBy(e => e.Key).Select(e => $"{e.Key}={e.Value}")))))[..16];
+                lines.Add($"{id}: {status.Role} term {status.Term} commit {status.CommitIndex} applied {machine.LastApplied} state {digest} errors {machine.Errors.Count}");
+            }
+            lines.Add($"network calls={cluster.Network.TotalCount} bytes={cluster.Network.TotalBytes}");
+            return string.Join(Environment.NewLine, lines);
+        }, TimeSpan.FromMinutes(10));
+        clock.Stop();
+        return new SimulationResult(loop.TraceHash, loop.EventCount, state, clock.Elapsed, loop.Elapsed, loop.RecentTrace);
+    }
+
+    /// <summary>6.5840 one(): offer the command to each peer until a leader takes it, wait up to 2 s for all to apply it; retry up to 10 s.</summary>
+    private static async Task<long> OneAsync(
+        SimulationLoop loop, Func<string, IRaftPeerGrain> peer, RecordingStateMachineFactory machines, string command, IReadOnlyList<string>? expected = null)
+    {
+        var peers = expected ?? PeerIds;
+        var started = loop.GetTimestamp();
+        while (loop.GetElapsedTime(started) < TimeSpan.FromSeconds(10))
+        {
+            StartResult? accepted = null;
+            foreach (var id in peers)
+            {
+                var result = await peer(id).Start(Encoding.UTF8.GetBytes(command));
+                if (result.IsLeader)
+                {
+                    accepted = result;
+                    break;
+                }
+            }
+            if (accepted is null)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), loop);
+                continue;
+            }
+            var offered = loop.GetTimestamp();
+            while (loop.GetElapsedTime(offered) < TimeSpan.FromSeconds(2))
+            {
+                if (peers.All(id => machines.Latest(id)?.CommandAt(accepted.Index) == command))
+                {
+                    return accepted.Index;
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(10), loop);
+            }
+        }
+        throw new XunitException($"one('{command}') failed to reach agreement within 10 s of virtual time");
+    }
+
+    private static async Task WaitUntilAsync(SimulationLoop loop, Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var started = loop.GetTimestamp();
+        while (!await condition())
+        {
+            if (loop.GetElapsedTime(started) > timeout)
+            {
+                throw new XunitException($"Timed out after {timeout.TotalSeconds:0.#} s of virtual time waiting for {what}");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(10), loop);
+        }
+    }
+
+    /// <summary>
+    /// The same group through faults, on an unreliable and reordering network with snapshots every 10 entries: the leader
+    /// is disconnected and comes back, a follower grain crashes and restarts, the leader's silo is killed and restarted,
+    /// and a silo is stopped gracefully and started again; the group keeps agreeing throughout.
+    /// </summary>
+    private static SimulationResult RunRaftWithFaults(int seed)
+    {
+        var loop = new SimulationLoop(traceCapacity: 1_000_000);
+        var clock = Stopwatch.StartNew();
+        var state = loop.Run(async () =>
+        {
+            var machines = new RecordingStateMachineFactory(snapshotEvery: 10);
+            await using var cluster = await TestCluster.DeployAsync(new TestClusterOptions
+            {
+                SiloCount = 3,
+                Simulation = loop,
+                Network = new SimulatedNetworkOptions { Seed = seed },
+                Placement = grain => grain.Type == "raftpeer" ? $"silo{grain.Key[^1]}" : null,
+                ConfigureSilo = silo =>
+                {
+                    silo.AddGrains(typeof(GrainsAssembly).Assembly);
+                    silo.Services.Configure<RaftOptions>(o =>
+                    {
+                        o.Groups = new Dictionary<string, List<string>> { ["kv"] = ["0", "1", "2"] };
+                        o.Seed = seed;
+                    });
+                    silo.Services.AddSingleton<IRaftStateMachineFactory>(machines);
+                },
+            });
+            cluster.Network.Reliable = false;
+            cluster.Network.LongReordering = true;
+            IRaftPeerGrain Peer(string id) => cluster.GrainFactory.GetGrain<IRaftPeerGrain>(id);
+            async Task<string> LeaderAsync(IEnumerable<string> among)
+            {
+                string? leader = null;
+                await WaitUntilAsync(loop, async () =>
+                {
+                    foreach (var id in among)
+                    {
+                        if ((await Peer(id).GetState()).IsLeader)
+                        {
+                            leader = id;
+                            return true;
+                        }
+                    }
+                    return false;
+                }, TimeSpan.FromSeconds(10), "a leader");
+                return leader!;
+            }
+            var log = new List<string>();
+            var next = 1;
+            async Task AgreeAsync(int count, IReadOnlyList<string>? expected = null)
+            {
+                for (var i = 0; i < count; i++, next++)
+                {
+                    await OneAsync(loop, Peer, machines, $"cmd-{next}", expected);
+                }
+            }
+
+            await Task.WhenAll(PeerIds.Select(id => Peer(id).Wake()));
+            var leader = await LeaderAsync(PeerIds);
+            log.Add($"{loop.Elapsed}: leader {leader}");
+            await AgreeAsync(15);
+
+            cluster.Network.Disconnect(Peer(leader).GetGrainId());
+            var others = PeerIds.Where(id => id != leader).ToArray();
+            await AgreeAsync(15, others);
+            cluster.Network.Connect(Peer(leader).GetGrainId());
+            log.Add($"{loop.Elapsed}: {leader} reconnected");
+            await AgreeAsync(10);
+
+            var follower = PeerIds.First(id => id != leader);
+            cluster.RestartGrain(Peer(follower).GetGrainId());
+            await AgreeAsync(10);
+            log.Add($"{loop.Elapsed}: {follower} restarted");
+
+            leader = await LeaderAsync(PeerIds);
+            var leaderSilo = cluster.SiloOf(Peer(leader).GetGrainId());
+            await cluster.KillSiloAsync(leaderSilo);
+            await AgreeAsync(10, PeerIds.Where(id => id != leader).ToArray());
+            var stopped = cluster.SiloNames.First(s => s != leaderSilo);
+            await cluster.StopSiloAsync(stopped);
+            await cluster.RestartSiloAsync(leaderSilo);
+            await cluster.RestartSiloAsync(stopped);
+            await Task.WhenAll(PeerIds.Select(id => Peer(id).Wake()));
+            log.Add($"{loop.Elapsed}: killed {leaderSilo}, stopped {stopped}, both back");
+            await AgreeAsync(20);
+
+            await WaitUntilAsync(loop, () => Task.FromResult(PeerIds.Select(id => machines.Latest(id)?.LastApplied).Distinct().Count() == 1),
+                TimeSpan.FromSeconds(5), "every peer to apply the same prefix");
+            foreach (var id in PeerIds)
+            {
+                var status = await Peer(id).GetStatus();
+                var machine = machines.Latest(id)!;
+                if (machine.Errors.Count > 0)
+                {
+                    throw new XunitException($"{id}: {string.Join("; ", machine.Errors)}");
+                }
+                log.Add($"{id}: {status.Role} term {status.Term} commit {status.CommitIndex} snapshot {status.SnapshotIndex} applied {machine.LastApplied}");
+            }
+            log.Add($"network calls={cluster.Network.TotalCount} bytes={cluster.Network.TotalBytes}");
+            return string.Join(Environment.NewLine, log);
+        }, TimeSpan.FromMinutes(30));
+        clock.Stop();
+        return new SimulationResult(loop.TraceHash, loop.EventCount, state, clock.Elapsed, loop.Elapsed, loop.RecentTrace);
+    }
+
+    [Fact]
+    public void ARaftGroupThroughPartitionsCrashesRestartsAndSnapshotsReplaysExactly()
+    {
+        var first = RunRaftWithFaults(seed: 5);
+        var second = RunRaftWithFaults(seed: 5);
+        output.WriteLine(first.State);
+        output.WriteLine($"{first.Events} events, hash {first.Hash:x16}; virtual {first.Virtual.TotalSeconds:0.000} s, " +
+            $"wall {first.Wall.TotalMilliseconds:0} ms and {second.Wall.TotalMilliseconds:0} ms");
+        SimulationResult.AssertSameRun(first, second);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ARaftGroupElectsAndCommitsAHundredEntriesTheSameWayTwice(bool reliable)
+    {
+        var first = RunRaft(seed: 11, reliable);
+        var second = RunRaft(seed: 11, reliable);
+        output.WriteLine(first.State);
+        output.WriteLine($"{first.Events} events, hash {first.Hash:x16}; virtual {first.Virtual.TotalSeconds:0.000} s, " +
+            $"wall {first.Wall.TotalMilliseconds:0} ms and {second.Wall.TotalMilliseconds:0} ms " +
+            $"({first.Virtual / first.Wall:0.0}x and {second.Virtual / second.Wall:0.0}x real time)");
+        SimulationResult.AssertSameRun(first, second);
+        Assert.Contains("applied 100", first.State);
+        Assert.DoesNotContain("errors 1", first.State);
+        Assert.True(first.Wall < first.Virtual, $"the simulation took {first.Wall} of wall time for {first.Virtual} of virtual time");
+    }
+}
