@@ -179,10 +179,18 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
             var delay = NextDelay(Options.UnreliableMaxDelay);
             var drop = NextDouble() < Options.RequestDropRate;
             Trace?.Invoke($"net {call}: request {(drop ? "dropped" : "delivered")} after {delay.TotalMilliseconds} ms");
+            var sentTo = incarnations.GetValueOrDefault(target);
             await Task.Delay(delay, time);
             if (drop)
             {
                 throw new MessageLostException($"{source} -> {target}: request dropped.");
+            }
+            // The request arrives only now: a target disconnected or crashed meanwhile never sees it (labrpc hands it to
+            // the crashed server's old instance, which ignores it). Delivering it would activate a crashed grain again.
+            if (!CanDeliver(source, target) || incarnations.GetValueOrDefault(target) != sentTo)
+            {
+                Trace?.Invoke($"net {call}: request lost, the target was disconnected or crashed while it was on its way");
+                throw new MessageLostException($"{source} -> {target}: request lost (the callee was disconnected or crashed while it was on its way).");
             }
         }
         else

@@ -143,6 +143,49 @@ public sealed class CrashAndNetworkTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnUnreliableRequestStillOnItsWay_WhenTheTargetIsDisconnectedOrCrashed_IsLost_AndActivatesNothing(bool crash)
+    {
+        await using var cluster = await Clusters.DeployAsync(silos: 1, configure: o =>
+        {
+            o.Network.UnreliableMaxDelay = TimeSpan.FromSeconds(2);
+            o.Network.RequestDropRate = 0;
+            o.Network.ReplyDropRate = 0;
+        });
+        cluster.Network.Reliable = false;
+        var relay = cluster.GrainFactory.GetGrain<IRelayGrain>("relay");
+        await relay.Echo(0);
+        var target = new GrainId("persistentcounter", "late");
+
+        // Requests wait up to 2 s in the network; the target is cut off right after the relay sent one.
+        var calls = Enumerable.Range(0, 8).Select(_ => relay.RelayIncrement("late")).ToArray();
+        await Task.Delay(TimeSpan.FromMilliseconds(20));
+        if (crash)
+        {
+            cluster.CrashGrain(target);
+        }
+        cluster.Network.Disconnect(target);
+
+        foreach (var call in calls)
+        {
+            // A request that had arrived before the cut (within 20 ms) may have run; none arrives after it.
+            try
+            {
+                await call;
+            }
+            catch (MessageLostException)
+            {
+            }
+        }
+        var arrived = cluster.Network.ReceivedCount(target);
+        Assert.True(arrived < calls.Length, $"all {arrived} requests were delivered although the target was cut off while they were on their way");
+        Assert.True(arrived > 0 || !cluster.IsActive(target), "a request that never arrived activated the target");
+        cluster.Network.Connect(target);
+        Assert.InRange(await cluster.GrainFactory.GetGrain<IPersistentCounterGrain>("late").Get(), 0, arrived);
+    }
+
     [Fact]
     public async Task UnreliableNetworkDropsRequestsAndRepliesAtTheConfiguredRates()
     {
