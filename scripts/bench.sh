@@ -22,6 +22,8 @@
 #   --label TEXT        free text stored with every cell (e.g. "baseline")
 #   --keep              keep the temporary directory (silo logs, databases) for inspection
 #   --no-build          do not build Raft.Silo and Raft.Client in Release first
+#   --silo-dll PATH     run this Raft.Silo.dll instead of the Release build (to compare with an older build)
+#   --client-dll PATH   run this raft-client.dll instead of the Release build
 #   --table FILE        print the markdown table of FILE and exit
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +42,8 @@ label=""
 keep=0
 build=1
 table_only=""
+silo_dll=""
+client_dll=""
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -57,6 +61,8 @@ while [ $# -gt 0 ]; do
     --keep) keep=1; shift;;
     --no-build) build=0; shift;;
     --table) table_only=$2; shift 2;;
+    --silo-dll) silo_dll=$2; build=0; shift 2;;
+    --client-dll) client_dll=$2; build=0; shift 2;;
     -h|--help) usage;;
     *) echo "bench.sh: unknown argument '$1'" >&2; usage;;
   esac
@@ -105,8 +111,8 @@ if [ "$build" = 1 ]; then
   dotnet build Raft.Silo -c Release -nologo -v quiet >/dev/null
   dotnet build Raft.Client -c Release -nologo -v quiet >/dev/null
 fi
-silo_dll=$root/Raft.Silo/bin/Release/net10.0/Raft.Silo.dll
-client_dll=$root/Raft.Client/bin/Release/net10.0/raft-client.dll
+silo_dll=${silo_dll:-$root/Raft.Silo/bin/Release/net10.0/Raft.Silo.dll}
+client_dll=${client_dll:-$root/Raft.Client/bin/Release/net10.0/raft-client.dll}
 [ -f "$silo_dll" ] && [ -f "$client_dll" ] || { echo "bench.sh: build Raft.Silo and Raft.Client in Release first" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/raft-bench.XXXXXX")
