@@ -137,7 +137,8 @@ internal static class KvBenchmark
             await Task.Delay(settings.Warmup);
 
             using var allocations = new AllocationListener();
-            var sampler = new Sampler();
+            var leaderSilo = hosts[settings.Silos == 1 ? 0 : peerIds.IndexOf(leader)].Services.GetRequiredService<Raft.Runtime.Hosting.Silo>();
+            var sampler = new Sampler(new QueueProbe(leaderSilo, "raftpeer", $"kv/{leader}"));
             var samplerTask = sampler.RunAsync(stop.Token);
             var before = Snapshot.Take(storages, calls, await CommitIndexAsync(leaderFactory, leader));
             foreach (var worker in workers)
@@ -201,12 +202,14 @@ internal static class KvBenchmark
         void Row(string name, string value) => o.WriteLine($"| {name} | {value} |");
         Row("acknowledged puts/s", string.Create(inv, $"{ops / elapsed.TotalSeconds:N0} ({errors} errors)"));
         Row("committed entries/s (leader commit index)", string.Create(inv, $"{entries / elapsed.TotalSeconds:N0}"));
+        Row("leader term changes during the window", string.Create(inv, $"{after.Term - before.Term}"));
         Row("latency p50 / p99 / max (ms)", string.Create(inv, $"{Pct(0.50):0.00} / {Pct(0.99):0.00} / {Pct(1.0):0.00}"));
         Row("allocated per committed entry", string.Create(inv, $"{Per(after.Allocated - before.Allocated) / 1024:N1} KiB"));
         Row("CPU per committed entry (all threads)", string.Create(inv, $"{Per((after.Cpu - before.Cpu).TotalMicroseconds):N0} µs (process used {(after.Cpu - before.Cpu) / elapsed:0.00} cores)"));
         Row("GC: gen0 / gen1 / gen2 collections, pause", string.Create(inv, $"{after.Gen0 - before.Gen0} / {after.Gen1 - before.Gen1} / {after.Gen2 - before.Gen2}, {(after.GcPause - before.GcPause).TotalMilliseconds:N0} ms ({(after.GcPause - before.GcPause) / elapsed:P1} of the time)"));
         Row("thread-pool work items per committed entry", string.Create(inv, $"{Per(after.WorkItems - before.WorkItems):N1}"));
         Row("thread-pool queue length (mean / max sampled)", string.Create(inv, $"{sampler.MeanQueue:N0} / {sampler.MaxQueue:N0}"));
+        Row("leader peer activation: turns queued (mean / max sampled)", string.Create(inv, $"{sampler.LeaderQueue.Mean:N0} / {sampler.LeaderQueue.Max:N0}"));
         Row("thread-pool threads (max sampled)", string.Create(inv, $"{sampler.MaxThreads}"));
         Row("active timers (mean / max sampled)", string.Create(inv, $"{sampler.MeanTimers:N0} / {sampler.MaxTimers:N0}"));
         Row("lock contentions per committed entry", string.Create(inv, $"{Per(after.LockContentions - before.LockContentions):N2} ({(after.LockContentions - before.LockContentions) / elapsed.TotalSeconds:N0}/s)"));
@@ -259,8 +262,11 @@ internal static class KvBenchmark
         throw new TimeoutException("No leader within 30 s.");
     }
 
-    private static async Task<long> CommitIndexAsync(IGrainFactory factory, string leader) =>
-        (await factory.GetGrain<IRaftPeerGrain>($"kv/{leader}").GetStatus()).CommitIndex;
+    private static async Task<(long CommitIndex, long Term)> CommitIndexAsync(IGrainFactory factory, string leader)
+    {
+        var status = await factory.GetGrain<IRaftPeerGrain>($"kv/{leader}").GetStatus();
+        return (status.CommitIndex, status.Term);
+    }
 
     private sealed class Worker(KeyValueClient client, int index, string value)
     {
@@ -304,14 +310,14 @@ internal static class KvBenchmark
 
     private sealed record Snapshot(
         long Allocated, TimeSpan Cpu, int Gen0, int Gen1, int Gen2, TimeSpan GcPause, long WorkItems, long LockContentions,
-        long CommitIndex, StorageCounts Storage, Dictionary<string, long> Calls, long AppendedEntries)
+        long CommitIndex, long Term, StorageCounts Storage, Dictionary<string, long> Calls, long AppendedEntries)
     {
-        public static Snapshot Take(List<CountingStorage> storages, CallCounter calls, long commitIndex)
+        public static Snapshot Take(List<CountingStorage> storages, CallCounter calls, (long CommitIndex, long Term) leader)
         {
             using var process = Process.GetCurrentProcess();
             return new Snapshot(
                 GC.GetTotalAllocatedBytes(precise: true), process.TotalProcessorTime, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),
-                GC.GetTotalPauseDuration(), ThreadPool.CompletedWorkItemCount, Monitor.LockContentionCount, commitIndex,
+                GC.GetTotalPauseDuration(), ThreadPool.CompletedWorkItemCount, Monitor.LockContentionCount, leader.CommitIndex, leader.Term,
                 StorageCounts.Sum(storages), calls.Counts(), Interlocked.Read(ref calls.AppendedEntries));
         }
     }
@@ -404,9 +410,11 @@ internal static class KvBenchmark
         public Dictionary<string, long> Counts() => new(counts);
     }
 
-    /// <summary>Samples the thread-pool queue, its threads and the active timers every 20 ms.</summary>
-    private sealed class Sampler
+    /// <summary>Samples the thread-pool queue, its threads, the active timers and the leader's turn queue every 20 ms.</summary>
+    private sealed class Sampler(QueueProbe leaderQueue)
     {
+        public QueueProbe LeaderQueue { get; } = leaderQueue;
+
         private long samples;
         private long queueSum;
         private long timerSum;
@@ -433,6 +441,7 @@ internal static class KvBenchmark
                 MaxQueue = Math.Max(MaxQueue, queue);
                 MaxTimers = Math.Max(MaxTimers, timers);
                 MaxThreads = Math.Max(MaxThreads, ThreadPool.ThreadCount);
+                LeaderQueue.Sample();
                 try
                 {
                     await Task.Delay(20, stop);
@@ -441,6 +450,46 @@ internal static class KvBenchmark
                 {
                     return;
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads, by reflection (diagnostics only), how many turns wait in one activation's scheduler queue: the leader
+    /// peer's, where client proposals, replication replies and timer ticks line up behind each other.
+    /// </summary>
+    private sealed class QueueProbe
+    {
+        private readonly object? queue;
+        private long samples;
+        private long sum;
+
+        public QueueProbe(Raft.Runtime.Hosting.Silo silo, string grainType, string key)
+        {
+            const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+            var runtime = typeof(Raft.Runtime.Hosting.Silo).GetProperty("Runtime", Any)!.GetValue(silo)!;
+            var catalog = runtime.GetType().GetProperty("Catalog", Any)!.GetValue(runtime)!;
+            var tryGet = catalog.GetType().GetMethod("TryGet", Any)!;
+            var arguments = new object?[] { new GrainId(grainType, key), null };
+            if ((bool)tryGet.Invoke(catalog, arguments)!)
+            {
+                var scheduler = arguments[1]!.GetType().GetProperty("Scheduler", Any)!.GetValue(arguments[1])!;
+                queue = scheduler.GetType().GetField("queue", Any)!.GetValue(scheduler);
+            }
+        }
+
+        public long Max { get; private set; }
+
+        public double Mean => samples == 0 ? 0 : (double)sum / samples;
+
+        public void Sample()
+        {
+            if (queue is System.Collections.ICollection collection)
+            {
+                var count = collection.Count; // racy read, good enough for a gauge
+                samples++;
+                sum += count;
+                Max = Math.Max(Max, count);
             }
         }
     }

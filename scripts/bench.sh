@@ -18,8 +18,13 @@
 #   --duration T        measured time per cell, e.g. 10s       (default 10s)
 #   --warmup T          unrecorded load after each cluster start (default 3s; 0s for none)
 #   --keys N            distinct keys                          (default 1000)
+#   --gateway-order O   first: the client connects to silo s0's gateway, wherever the leader is (a request for a
+#                       leader on another silo takes one more hop, s0 -> leader's silo); leader: to the leader's silo
+#                       (found after the warm-up). Every cell records the leader and whether its gateway hosts it.
+#                                                              (default first)
 #   --out FILE          results file, JSON lines, appended     (default bench-results/<date>.jsonl)
 #   --label TEXT        free text stored with every cell (e.g. "baseline")
+#   --silo-args "ARGS"  extra configuration for every silo, e.g. "--Raft:ElectionTimeoutMin=00:00:01 --Raft:ElectionTimeoutMax=00:00:02"
 #   --keep              keep the temporary directory (silo logs, databases) for inspection
 #   --no-build          do not build Raft.Silo and Raft.Client in Release first
 #   --silo-dll PATH     run this Raft.Silo.dll instead of the Release build (to compare with an older build)
@@ -37,8 +42,10 @@ value_list=100,1024
 duration=10s
 warmup=3s
 keys=1000
+gateway_order=first
 out=""
 label=""
+silo_args=""
 keep=0
 build=1
 table_only=""
@@ -56,8 +63,10 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift 2;;
     --warmup) warmup=$2; shift 2;;
     --keys) keys=$2; shift 2;;
+    --gateway-order) gateway_order=$2; shift 2;;
     --out) out=$2; shift 2;;
     --label) label=$2; shift 2;;
+    --silo-args) silo_args=$2; shift 2;;
     --keep) keep=1; shift;;
     --no-build) build=0; shift;;
     --table) table_only=$2; shift 2;;
@@ -81,13 +90,13 @@ seconds_of() { # 10s, 1m, 500ms, 10 -> whole seconds (at least 1)
 
 print_table() {
   local file=$1
-  echo "| label | peers | storage | topology | value B | clients | writes/s | p50 ms | p95 ms | p99 ms | max ms | errors | load 1m |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| label | peers | storage | topology | value B | clients | writes/s | p50 ms | p95 ms | p99 ms | max ms | errors | gateway hosts leader | load 1m |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   jq -r 'def ms(f): if f == null then "-" else (f / 10 | round / 100) end;
           [.label, .peers, .storage, .topology, .valueSize, .clients,
            (if .opsPerSecond == null then "failed" else (.opsPerSecond | floor) end),
            ms(.latencyMicros.p50), ms(.latencyMicros.p95), ms(.latencyMicros.p99), ms(.latencyMicros.max),
-           (.errors // "-"), .loadAverage1m] | "| " + (map(tostring) | join(" | ")) + " |"' "$file"
+           (.errors // "-"), (if .gatewayHostsLeader == null then "?" elif .gatewayHostsLeader then "yes" else "no" end), .loadAverage1m] | "| " + (map(tostring) | join(" | ")) + " |"' "$file"
 }
 
 if [ -n "$table_only" ]; then
@@ -99,6 +108,7 @@ dur_s=$(seconds_of "$duration")
 warm_s=$(seconds_of "$warmup")
 for v in $(tr ',' ' ' <<<"$storage_list"); do case "$v" in sqlite|memory) ;; *) echo "bench.sh: storage must be sqlite or memory, not '$v'" >&2; exit 2;; esac; done
 for v in $(tr ',' ' ' <<<"$topology_list"); do case "$v" in single|per-peer) ;; *) echo "bench.sh: topology must be single or per-peer, not '$v'" >&2; exit 2;; esac; done
+case "$gateway_order" in first|leader) ;; *) echo "bench.sh: --gateway-order is first or leader" >&2; exit 2;; esac
 for v in $(tr ',' ' ' <<<"$peers_list,$clients_list,$value_list"); do case "$v" in ''|*[!0-9]*) echo "bench.sh: '$v' is not a positive number" >&2; exit 2;; esac; done
 
 if [ -z "$out" ]; then
@@ -190,6 +200,9 @@ start_cluster() { # peers storage topology
   done
   common+=("--Logging:LogLevel:Default=Warning" "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning")
   if [ "$storage" = memory ]; then common+=("--Storage:Provider=Memory"); else common+=("--Storage:Provider=Sqlite"); fi
+  local extra
+  read -r -a extra <<<"$silo_args"
+  common+=("${extra[@]}")
   gateways=()
   for ((i = 0; i < silos; i++)); do
     dotnet "$silo_dll" "${common[@]}" "--Silo:SiloName=s$i" "--Silo:SiloPort=${silo_ports[i]}" "--Silo:GatewayPort=${gateway_ports[i]}" \
@@ -212,6 +225,13 @@ start_cluster() { # peers storage topology
   return 1
 }
 
+# Prints "<leader peer id> <term>" ("none 0" when no peer leads or the status query fails).
+leader_and_term() {
+  local status
+  status=$(run_client 20 status "${gateways[@]}" --peers "$peer_ids" --json 2>/dev/null) || { echo "none 0"; return; }
+  jq -r '[.[] | select(.role == "Leader")] | if length == 0 then "none 0" else "\(.[0].peer) \(.[0].term)" end' <<<"$status"
+}
+
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "+dirty" || true)
 echo "bench.sh: results -> $out ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
@@ -225,6 +245,11 @@ for peers in $(tr ',' ' ' <<<"$peers_list"); do
       if [ "$warm_s" -gt 0 ]; then
         run_client $((warm_s + 60)) bench "${gateways[@]}" --peers "$peer_ids" --clients 16 --duration "${warm_s}s" --keys "$keys" --json >/dev/null 2>&1 || true
       fi
+      read -r leader term <<<"$(leader_and_term)"
+      if [ "$gateway_order" = leader ] && [ "$topology" = per-peer ] && [ "$leader" != none ]; then
+        # Silo s<leader> hosts the leader: its gateway goes first.
+        gateways=("--gateway" "${gateways[$((2 * leader + 1))]}" "${gateways[@]}")
+      fi
       for value in $(tr ',' ' ' <<<"$value_list"); do
         for clients in $(tr ',' ' ' <<<"$clients_list"); do
           load_before=$(cut -d' ' -f1 /proc/loadavg)
@@ -237,13 +262,20 @@ for peers in $(tr ',' ' ' <<<"$peers_list"); do
             echo '{}' >"$cell"
           fi
           load_after=$(cut -d' ' -f1 /proc/loadavg)
+          term_before=$term
+          read -r leader term <<<"$(leader_and_term)"
+          first_gateway=${gateways[1]}
+          leader_gateway=$first_gateway
+          [ "$topology" = per-peer ] && [ "$leader" != none ] && leader_gateway=${gateways[$(( ${#gateways[@]} - 2 * peers + 2 * leader + 1 ))]}
           jq -c --argjson peers "$peers" --arg storage "$storage" --arg topology "$topology" --arg lbl "$label" \
-                --arg commit "$commit$dirty" --arg time "$(date -u +%FT%TZ)" --argjson cores "$(nproc)" \
-                --argjson lb "$load_before" --argjson la "$load_after" --argjson clients "$clients" --argjson value "$value" \
+                --arg commit "$commit$dirty" --arg siloArgs "$silo_args" --arg time "$(date -u +%FT%TZ)" --argjson cores "$(nproc)" \
+                --argjson lb "$load_before" --argjson la "$load_after" --arg leader "$leader" \
+                --argjson elections "$(( term > 0 && term_before > 0 ? term - term_before : -1 ))" --argjson colocated "$([ "$first_gateway" = "$leader_gateway" ] && echo true || echo false)" \
+                --argjson clients "$clients" --argjson value "$value" \
                 '{"label": $lbl, peers: $peers, storage: $storage, topology: $topology, clients: $clients, valueSize: $value}
-                 + . + {loadAverage1m: $la, loadAverage1mBefore: $lb, cores: $cores, commit: $commit, time: $time}' \
+                 + . + {leader: $leader, gatewayHostsLeader: $colocated, termChanges: $elections, loadAverage1m: $la, loadAverage1mBefore: $lb, cores: $cores, commit: $commit, siloArgs: $siloArgs, time: $time}' \
                 "$cell" >>"$out"
-          tail -1 "$out" | jq -r '"bench.sh:   \(.valueSize) B x \(.clients) clients: \(.opsPerSecond // "failed") ops/s, p50 \((.latencyMicros.p50 // 0)/1000) ms, p99 \((.latencyMicros.p99 // 0)/1000) ms, \(.errors // "-") errors, load \(.loadAverage1m)"' >&2
+          tail -1 "$out" | jq -r '"bench.sh:   \(.valueSize) B x \(.clients) clients: \(.opsPerSecond // "failed") ops/s, p50 \((.latencyMicros.p50 // 0)/1000) ms, p99 \((.latencyMicros.p99 // 0)/1000) ms, \(.errors // "-") errors, leader \(.leader)\(if .gatewayHostsLeader then " (gateway)" else " (forwarded)" end), \(.termChanges) term changes, load \(.loadAverage1m)"' >&2
         done
       done
       stop_silos
