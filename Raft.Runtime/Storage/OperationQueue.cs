@@ -1,21 +1,17 @@
 namespace Raft.Runtime.Storage;
 
 /// <summary>
-/// Runs operations one at a time, in the order they were queued, on a background thread of its own, and completes
-/// each caller's task with the operation's result or exception. Meant for blocking work (a synchronous database
-/// driver's commit and fsync) that must not hold the caller's thread or grain turn while it runs. The thread starts
-/// with the first operation and ends after <see cref="IdleTimeout"/> without work, so an unused queue holds no thread.
-/// Callers' continuations never run on the queue's thread.
+/// Runs operations one at a time, in the order they were queued, off the caller's thread, and completes each
+/// caller's task with the operation's result or exception. Meant for blocking work (a synchronous database driver's
+/// commit and fsync) that must not hold the caller's grain turn while it runs. Operations run on a thread-pool
+/// work item that drains the queue and ends when it is empty; it is queued to the calling thread's local queue, so
+/// after the caller's turn yields the same thread usually runs it next, without waking another one. At most one
+/// thread-pool thread per queue is ever blocked in an operation. Callers' continuations never run inline on it.
 /// </summary>
-internal sealed class OperationQueue
+internal sealed class OperationQueue : IThreadPoolWorkItem
 {
-    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(2);
-
     private readonly Queue<Action> _pending = new();
-    private readonly string _threadName;
-    private bool _threadRunning;
-
-    public OperationQueue(string threadName) => _threadName = threadName;
+    private bool _draining;
 
     public Task<T> Run<T>(Func<T> operation)
     {
@@ -39,33 +35,27 @@ internal sealed class OperationQueue
         lock (_pending)
         {
             _pending.Enqueue(action);
-            if (_threadRunning)
+            if (_draining)
             {
-                Monitor.Pulse(_pending);
                 return;
             }
-            _threadRunning = true;
+            _draining = true;
         }
-        // UnsafeStart: the operations do not need the ExecutionContext (AsyncLocals) of whichever caller started the thread.
-        new Thread(Drain) { IsBackground = true, Name = _threadName }.UnsafeStart();
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
     }
 
-    private void Drain()
+    void IThreadPoolWorkItem.Execute()
     {
         while (true)
         {
             Action next;
             lock (_pending)
             {
-                while (_pending.Count == 0)
+                if (!_pending.TryDequeue(out next!))
                 {
-                    if (!Monitor.Wait(_pending, IdleTimeout) && _pending.Count == 0)
-                    {
-                        _threadRunning = false;
-                        return;
-                    }
+                    _draining = false;
+                    return;
                 }
-                next = _pending.Dequeue();
             }
             next();
         }

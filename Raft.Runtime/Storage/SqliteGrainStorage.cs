@@ -9,12 +9,12 @@ namespace Raft.Runtime.Storage;
 /// The ETag is the row's version number; writes and clears are single conditional statements
 /// (<c>UPDATE ... WHERE version = @etag</c>, or an insert that only succeeds when no live record exists).
 ///
-/// Concurrency: one connection, used by one operation at a time, in arrival order, on a thread of the provider's
-/// own (<see cref="OperationQueue"/>). Microsoft.Data.Sqlite's async methods run synchronously, commit and fsync
-/// included, so running them on the caller's thread would hold the caller (a grain's turn, a thread-pool thread)
-/// for the whole write: a reentrant grain could not take its next requests while its previous write is being
-/// fsynced, which is what lets them join its next write (a Raft peer's group commit). Serialization and checksums
-/// run on the caller's thread, before the operation is queued. Every write is its own transaction and its own fsync.
+/// Concurrency: one connection, used by one operation at a time, in arrival order, off the caller's thread
+/// (<see cref="OperationQueue"/>). Microsoft.Data.Sqlite's async methods run synchronously, commit and fsync
+/// included, so running them on the caller's thread would hold the caller (a grain's turn) for the whole write: a
+/// reentrant grain could not take its next requests while its previous write is being fsynced, which is what lets
+/// them join its next write (a Raft peer's group commit). Serialization and checksums run on the caller's thread,
+/// before the operation is queued. Every write is its own transaction and its own fsync.
 ///
 /// Errors: an ETag mismatch is <see cref="InconsistentStateException"/>, a bad record is
 /// <see cref="CorruptRecordException"/>, anything SQLite or the file system reports is
@@ -42,7 +42,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IAsyncDisposable, IDispo
         DatabasePath = System.IO.Path.GetFullPath(options.Path);
         _synchronousFull = options.SynchronousFull;
         _connectionString = SqliteSchema.ConnectionString(DatabasePath, options.BusyTimeout);
-        _queue = new OperationQueue($"sqlite {System.IO.Path.GetFileName(DatabasePath)}");
+        _queue = new OperationQueue();
     }
 
     /// <summary>The full path of the database file.</summary>
