@@ -12,8 +12,25 @@ public static class Program
             case "grain-calls":
                 await GrainCallBenchmark.RunAsync(TimeSpan.FromSeconds(seconds), Console.Out);
                 return 0;
+            case "kv":
+                KvBenchmark.Settings settings;
+                try
+                {
+                    settings = KvBenchmark.Parse(args);
+                }
+                catch (Exception exception) when (exception is ArgumentException or FormatException)
+                {
+                    Console.Error.WriteLine($"Raft.Benchmarks kv: {exception.Message}");
+                    return 2;
+                }
+                await KvBenchmark.RunAsync(settings, Console.Out);
+                return 0;
             default:
-                Console.Error.WriteLine("usage: Raft.Benchmarks grain-calls [seconds per measurement, default 5]");
+                Console.Error.WriteLine("""
+                    usage: Raft.Benchmarks grain-calls [seconds per measurement, default 5]
+                           Raft.Benchmarks kv [--peers 3] [--silos 1|<peers>] [--storage sqlite|memory] [--clients 256]
+                                              [--value-size 100] [--via gateway|silo] [--seconds 10] [--warmup 3] [--detail] [--top 15]
+                    """);
                 return 2;
         }
     }

@@ -15,6 +15,8 @@ public sealed class KeyValueClient
     private readonly KeyValueClientOptions options;
     private readonly TimeProvider time;
     private readonly SemaphoreSlim oneAtATime = new(1, 1);
+    // The key-value grain of each peer, created on first use: a grain reference is a proxy object, not worth making per call.
+    private readonly IKeyValueGrain?[] peerGrains;
     private long clientId;
     private long sequence;
     private int leader;
@@ -28,6 +30,7 @@ public sealed class KeyValueClient
             throw new ArgumentException("At least one peer id is required.", nameof(options));
         }
         this.time = time ?? TimeProvider.System;
+        peerGrains = new IKeyValueGrain?[this.options.Peers.Count];
     }
 
     /// <summary>The session's client id (0 until the first operation opened the session).</summary>
@@ -110,13 +113,15 @@ public sealed class KeyValueClient
                     lastError);
             }
             cancellationToken.ThrowIfCancellationRequested();
-            var peer = options.Peers[leader];
+            var grain = leader < peerGrains.Length
+                ? peerGrains[leader] ??= grains.GetGrain<IKeyValueGrain>($"{options.Group}/{options.Peers[leader]}")
+                : grains.GetGrain<IKeyValueGrain>($"{options.Group}/{options.Peers[leader]}");
             KvResponse? response = null;
             try
             {
                 using (GrainCallOptions.WithTimeout(Min(options.AttemptTimeout, remaining)))
                 {
-                    response = await grains.GetGrain<IKeyValueGrain>($"{options.Group}/{peer}").Execute(request);
+                    response = await grain.Execute(request);
                 }
             }
             catch (Exception exception) when (exception is TimeoutException or GrainCallException)

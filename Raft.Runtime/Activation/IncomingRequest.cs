@@ -120,11 +120,18 @@ internal sealed class IncomingRequest : WorkItem
         {
             return ReadOnlyMemory<byte>.Empty;
         }
-        var buffer = new ArrayBufferWriter<byte>(32);
-        var writer = new WireWriter(buffer);
-        serializer.Serialize(ref writer, value, type);
-        writer.Flush();
-        return buffer.WrittenMemory;
+        var buffer = PooledBufferWriter.Rent();
+        try
+        {
+            var writer = new WireWriter(buffer);
+            serializer.Serialize(ref writer, value, type);
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            PooledBufferWriter.Return(buffer);
+        }
     }
 
     private static ReadOnlyMemory<byte> WriteException(WireSerializer serializer, Exception exception)

@@ -130,14 +130,22 @@ internal abstract class RuntimeClient : IGrainCallInvoker
 
     private ReadOnlyMemory<byte> SerializeArguments(GrainMethodInfo method, object?[] arguments)
     {
-        var buffer = new ArrayBufferWriter<byte>(64);
-        var writer = new WireWriter(buffer);
-        foreach (var index in method.SerializedParameterIndexes)
+        // A per-thread scratch buffer, then one exact-size copy: the body outlives this call (it is queued for the socket).
+        var buffer = PooledBufferWriter.Rent();
+        try
         {
-            Serializer.Serialize(ref writer, arguments[index], method.ParameterTypes[index]);
+            var writer = new WireWriter(buffer);
+            foreach (var index in method.SerializedParameterIndexes)
+            {
+                Serializer.Serialize(ref writer, arguments[index], method.ParameterTypes[index]);
+            }
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
         }
-        writer.Flush();
-        return buffer.WrittenMemory;
+        finally
+        {
+            PooledBufferWriter.Return(buffer);
+        }
     }
 
     private object? ReadResponse(GrainMethodInfo method, Message response)

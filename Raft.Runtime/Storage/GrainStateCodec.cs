@@ -13,6 +13,10 @@ internal static class GrainStateCodec
         ReadOnlyMemory<byte> payload;
         try
         {
+            if (serializer is WireGrainStorageSerializer wire)
+            {
+                return wire.EncodeRecord(state);
+            }
             payload = serializer.Serialize(state);
         }
         catch (Exception ex)

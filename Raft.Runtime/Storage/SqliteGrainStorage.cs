@@ -9,9 +9,12 @@ namespace Raft.Runtime.Storage;
 /// The ETag is the row's version number; writes and clears are single conditional statements
 /// (<c>UPDATE ... WHERE version = @etag</c>, or an insert that only succeeds when no live record exists).
 ///
-/// Concurrency: one connection, used by one operation at a time behind an async gate. Serialization and
-/// checksums run outside the gate. Every write is its own transaction and its own fsync; grouping writes
-/// that arrive together into one commit (group commit) is a later optimization.
+/// Concurrency: one connection, used by one operation at a time, in arrival order, off the caller's thread
+/// (<see cref="OperationQueue"/>). Microsoft.Data.Sqlite's async methods run synchronously, commit and fsync
+/// included, so running them on the caller's thread would hold the caller (a grain's turn) for the whole write: a
+/// reentrant grain could not take its next requests while its previous write is being fsynced, which is what lets
+/// them join its next write (a Raft peer's group commit). Serialization and checksums run on the caller's thread,
+/// before the operation is queued. Every write is its own transaction and its own fsync.
 ///
 /// Errors: an ETag mismatch is <see cref="InconsistentStateException"/>, a bad record is
 /// <see cref="CorruptRecordException"/>, anything SQLite or the file system reports is
@@ -25,7 +28,8 @@ public sealed class SqliteGrainStorage : IGrainStorage, IAsyncDisposable, IDispo
     private readonly IGrainStorageSerializer _serializer;
     private readonly string _connectionString;
     private readonly bool _synchronousFull;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly OperationQueue _queue;
+    // Touched only by operations running on _queue.
     private SqliteConnection? _connection;
     private bool _disposed;
 
@@ -38,6 +42,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IAsyncDisposable, IDispo
         DatabasePath = System.IO.Path.GetFullPath(options.Path);
         _synchronousFull = options.SynchronousFull;
         _connectionString = SqliteSchema.ConnectionString(DatabasePath, options.BusyTimeout);
+        _queue = new OperationQueue();
     }
 
     /// <summary>The full path of the database file.</summary>
@@ -48,18 +53,11 @@ public sealed class SqliteGrainStorage : IGrainStorage, IAsyncDisposable, IDispo
     /// write. Optional: every operation opens the database on first use.
     /// </summary>
     /// <exception cref="GrainStorageException">The database cannot be created or opened; the message holds the full path.</exception>
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => _queue.Run(() =>
     {
-        await _gate.WaitAsync();
-        try
-        {
-            await EnsureOpenAsync();
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+        EnsureOpen();
+        return true;
+    });
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -192,66 +190,40 @@ public sealed class SqliteGrainStorage : IGrainStorage, IAsyncDisposable, IDispo
         grainState.RecordExists = false;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes the database after the operations queued before it; later operations throw <see cref="ObjectDisposedException"/>.</summary>
+    public ValueTask DisposeAsync() => new(_queue.Run(() =>
     {
-        await _gate.WaitAsync();
-        try
-        {
-            _disposed = true;
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
-                _connection = null;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+        _disposed = true;
+        _connection?.Dispose();
+        _connection = null;
+        return true;
+    }));
 
-    public void Dispose()
-    {
-        _gate.Wait();
-        try
-        {
-            _disposed = true;
-            _connection?.Dispose();
-            _connection = null;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    /// <summary>Runs one operation on the connection, alone, and turns SQLite errors into <see cref="GrainStorageException"/>.</summary>
-    private async Task<TResult> RunAsync<TResult>(string operation, string recordName, Func<SqliteConnection, Task<TResult>> body)
-    {
-        await _gate.WaitAsync();
-        try
+    /// <summary>
+    /// Queues one operation on the connection, alone, and turns SQLite errors into <see cref="GrainStorageException"/>.
+    /// The body's awaits complete synchronously (Microsoft.Data.Sqlite has no asynchronous I/O); it runs on the queue's thread.
+    /// </summary>
+    private Task<TResult> RunAsync<TResult>(string operation, string recordName, Func<SqliteConnection, Task<TResult>> body) =>
+        _queue.Run(() =>
         {
-            var connection = await EnsureOpenAsync();
+            var connection = EnsureOpen();
             try
             {
-                return await body(connection);
+                return body(connection).GetAwaiter().GetResult();
             }
             catch (SqliteException ex)
             {
                 // Disk full, I/O error, locked by another process, ...: drop the connection, the next call reopens.
-                await CloseAfterErrorAsync();
+                CloseAfterError();
                 throw new GrainStorageException(
                     $"SQLite grain storage at '{DatabasePath}' failed to {operation} '{recordName}': {ex.Message}", ex);
             }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+        });
 
-    // Caller holds _gate.
-    private async Task<SqliteConnection> EnsureOpenAsync()
+    // Runs on _queue.
+    private SqliteConnection EnsureOpen()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_connection is not null)
@@ -268,17 +240,14 @@ public sealed class SqliteGrainStorage : IGrainStorage, IAsyncDisposable, IDispo
                 Directory.CreateDirectory(directory);
             }
             connection = new SqliteConnection(_connectionString);
-            await connection.OpenAsync();
-            await SqliteSchema.ApplyAsync(connection, DatabasePath, _synchronousFull);
+            connection.Open();
+            SqliteSchema.ApplyAsync(connection, DatabasePath, _synchronousFull).GetAwaiter().GetResult();
             _connection = connection;
             return connection;
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or NotSupportedException or GrainStorageException)
         {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync();
-            }
+            connection?.Dispose();
             if (ex is GrainStorageException)
             {
                 throw;
@@ -287,8 +256,8 @@ public sealed class SqliteGrainStorage : IGrainStorage, IAsyncDisposable, IDispo
         }
     }
 
-    // Caller holds _gate.
-    private async Task CloseAfterErrorAsync()
+    // Runs on _queue.
+    private void CloseAfterError()
     {
         if (_connection is null)
         {
@@ -296,7 +265,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IAsyncDisposable, IDispo
         }
         try
         {
-            await _connection.DisposeAsync();
+            _connection.Dispose();
         }
         catch (SqliteException)
         {

@@ -87,6 +87,7 @@ internal sealed class Connection : IAsyncDisposable
     private async Task ReadLoopAsync()
     {
         var reader = PipeReader.Create(stream!);
+        var strings = new FrameStringCache();
         var expectHello = helloName is null;
         Exception? failure = null;
         try
@@ -109,7 +110,7 @@ internal sealed class Connection : IAsyncDisposable
                         }
                         continue;
                     }
-                    OnMessage?.Invoke(this, FrameCodec.ReadMessage(frame));
+                    OnMessage?.Invoke(this, FrameCodec.ReadMessage(frame, strings));
                 }
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted)

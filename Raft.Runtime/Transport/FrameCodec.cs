@@ -54,19 +54,21 @@ internal static class FrameCodec
 
     public static void WriteMessage(IBufferWriter<byte> output, Message message)
     {
-        var targetType = Encoding.UTF8.GetBytes(message.Target.Type);
-        var targetKey = Encoding.UTF8.GetBytes(message.Target.Key);
-        var sourceType = message.Source is { } s ? Encoding.UTF8.GetBytes(s.Type) : [];
-        var sourceKey = message.Source is { } s2 ? Encoding.UTF8.GetBytes(s2.Key) : [];
-        var replyTo = Encoding.UTF8.GetBytes(message.ReplyTo);
-        var replyVia = message.ReplyVia is { } via ? Encoding.UTF8.GetBytes(via) : [];
-        var interfaceName = Encoding.UTF8.GetBytes(message.InterfaceName);
+        // Strings are encoded straight into the output: no temporary arrays per message.
+        var utf8 = Encoding.UTF8;
+        var targetType = utf8.GetByteCount(message.Target.Type);
+        var targetKey = utf8.GetByteCount(message.Target.Key);
+        var sourceType = message.Source is { } s ? utf8.GetByteCount(s.Type) : 0;
+        var sourceKey = message.Source is { } s2 ? utf8.GetByteCount(s2.Key) : 0;
+        var replyTo = utf8.GetByteCount(message.ReplyTo);
+        var replyVia = message.ReplyVia is { } via ? utf8.GetByteCount(via) : 0;
+        var interfaceName = utf8.GetByteCount(message.InterfaceName);
         var length = 1 + 1 + 1 + 8
-            + 4 + targetType.Length + 4 + targetKey.Length
-            + 1 + (message.Source is null ? 0 : 4 + sourceType.Length + 4 + sourceKey.Length)
-            + 4 + replyTo.Length
-            + 1 + (message.ReplyVia is null ? 0 : 4 + replyVia.Length)
-            + 4 + interfaceName.Length + 4 + 8
+            + 4 + targetType + 4 + targetKey
+            + 1 + (message.Source is null ? 0 : 4 + sourceType + 4 + sourceKey)
+            + 4 + replyTo
+            + 1 + (message.ReplyVia is null ? 0 : 4 + replyVia)
+            + 4 + interfaceName + 4 + 8
             + message.Body.Length;
         var span = output.GetSpan(LengthPrefixSize + length);
         var writer = new FrameWriter(span);
@@ -75,30 +77,32 @@ internal static class FrameCodec
         writer.WriteByte((byte)message.Kind);
         writer.WriteByte((byte)message.Status);
         writer.WriteInt64(message.Id);
-        writer.WriteString(targetType);
-        writer.WriteString(targetKey);
+        writer.WriteString(message.Target.Type, targetType);
+        writer.WriteString(message.Target.Key, targetKey);
         writer.WriteByte(message.Source is null ? (byte)0 : (byte)1);
-        if (message.Source is not null)
+        if (message.Source is { } source)
         {
-            writer.WriteString(sourceType);
-            writer.WriteString(sourceKey);
+            writer.WriteString(source.Type, sourceType);
+            writer.WriteString(source.Key, sourceKey);
         }
-        writer.WriteString(replyTo);
+        writer.WriteString(message.ReplyTo, replyTo);
         writer.WriteByte(message.ReplyVia is null ? (byte)0 : (byte)1);
-        if (message.ReplyVia is not null)
+        if (message.ReplyVia is { } replyViaName)
         {
-            writer.WriteString(replyVia);
+            writer.WriteString(replyViaName, replyVia);
         }
-        writer.WriteString(interfaceName);
+        writer.WriteString(message.InterfaceName, interfaceName);
         writer.WriteUInt32(message.MethodId);
         writer.WriteInt64(message.Timeout.Ticks);
         writer.WriteBytes(message.Body.Span);
         output.Advance(LengthPrefixSize + length);
     }
 
-    public static Message ReadMessage(ReadOnlySequence<byte> frame)
+    /// <param name="strings">Decoded header strings to reuse (grain types, keys, silo and interface names repeat on
+    /// every frame of a connection); null decodes each one anew.</param>
+    public static Message ReadMessage(ReadOnlySequence<byte> frame, FrameStringCache? strings = null)
     {
-        var reader = new FrameReader(frame);
+        var reader = new FrameReader(frame, strings);
         var version = reader.ReadByte();
         if (version != ProtocolVersion)
         {
@@ -177,10 +181,10 @@ internal static class FrameCodec
             position += 8;
         }
 
-        public void WriteString(ReadOnlySpan<byte> utf8)
+        public void WriteString(string value, int byteCount)
         {
-            WriteInt32(utf8.Length);
-            WriteBytes(utf8);
+            WriteInt32(byteCount);
+            position += Encoding.UTF8.GetBytes(value, span[position..]);
         }
 
         public void WriteBytes(ReadOnlySpan<byte> bytes)
@@ -190,7 +194,7 @@ internal static class FrameCodec
         }
     }
 
-    private ref struct FrameReader(ReadOnlySequence<byte> frame)
+    private ref struct FrameReader(ReadOnlySequence<byte> frame, FrameStringCache? strings = null)
     {
         private SequenceReader<byte> reader = new(frame);
 
@@ -222,6 +226,10 @@ internal static class FrameCodec
             reader.Advance(length);
             try
             {
+                if (strings is not null && bytes.IsSingleSegment && length <= FrameStringCache.MaxBytes)
+                {
+                    return strings.GetOrDecode(bytes.FirstSpan);
+                }
                 return StrictUtf8.GetString(bytes);
             }
             catch (DecoderFallbackException exception)
@@ -248,7 +256,38 @@ internal static class FrameCodec
         private static MalformedFrameException Truncated() => new("The frame ends early.");
     }
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    internal static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+}
+
+/// <summary>
+/// The strings recently decoded from one connection's frame headers, by their UTF-8 bytes: a small direct-mapped
+/// cache, so that the names every frame repeats are not allocated again for each message. Not thread-safe: one per
+/// read loop. Bytes are compared in full, so a hit returns exactly the string those bytes decode to.
+/// </summary>
+internal sealed class FrameStringCache
+{
+    public const int MaxBytes = 128;
+    private const int Slots = 64;
+    private readonly byte[]?[] keys = new byte[]?[Slots];
+    private readonly string?[] values = new string?[Slots];
+
+    public string GetOrDecode(ReadOnlySpan<byte> utf8)
+    {
+        var hash = 2166136261u;
+        foreach (var b in utf8)
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+        var slot = (int)(hash % Slots);
+        if (keys[slot] is { } key && utf8.SequenceEqual(key))
+        {
+            return values[slot]!;
+        }
+        var value = FrameCodec.StrictUtf8.GetString(utf8); // throws on invalid UTF-8 before anything is cached
+        keys[slot] = utf8.ToArray();
+        values[slot] = value;
+        return value;
+    }
 }
 
 /// <summary>A frame on a TCP connection could not be decoded; the connection that sent it is closed.</summary>
