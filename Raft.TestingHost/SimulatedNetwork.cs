@@ -174,10 +174,10 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
             await Task.Delay(wait, time);
             throw new MessageLostException($"{source} -> {target}: not connected.");
         }
-        if (!Reliable)
+        if (!Reliable || Options.Latency > TimeSpan.Zero)
         {
-            var delay = NextDelay(Options.UnreliableMaxDelay);
-            var drop = NextDouble() < Options.RequestDropRate;
+            var delay = Options.Latency + (Reliable ? TimeSpan.Zero : NextDelay(Options.UnreliableMaxDelay));
+            var drop = !Reliable && NextDouble() < Options.RequestDropRate;
             Trace?.Invoke($"net {call}: request {(drop ? "dropped" : "delivered")} after {delay.TotalMilliseconds} ms");
             var sentTo = incarnations.GetValueOrDefault(target);
             await Task.Delay(delay, time);

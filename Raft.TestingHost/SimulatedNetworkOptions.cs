@@ -6,6 +6,13 @@ public sealed class SimulatedNetworkOptions
     /// <summary>Seed for every random choice the network makes (delays, drops, reordering).</summary>
     public int Seed { get; set; } = 1;
 
+    /// <summary>
+    /// A fixed delay on every call between hosts before its handler runs, standing for the round trip (default none:
+    /// labrpc delivers reliable calls at once). In real time the runtime's own messaging takes that time; a simulation
+    /// needs it set, or a leader commits in zero virtual time and a test that polls for commits never lets time pass.
+    /// </summary>
+    public TimeSpan Latency { get; set; } = TimeSpan.Zero;
+
     /// <summary>Unreliable mode: the largest extra delay on every request.</summary>
     public TimeSpan UnreliableMaxDelay { get; set; } = TimeSpan.FromMilliseconds(26);
 

@@ -53,6 +53,13 @@ public sealed class SimulationLoop : TimeProvider, IWorkExecutor
         scheduler = new LoopScheduler(this);
     }
 
+    /// <summary>
+    /// How many events may run without virtual time moving before <see cref="Run{T}"/> fails with
+    /// <see cref="SimulationLivelockException"/>: code that polls without awaiting a delay (e.g. a retry loop around calls
+    /// that answer at once) never lets the clock advance, so the run would otherwise hang in wall time.
+    /// </summary>
+    public long MaxEventsPerInstant { get; init; } = 200_000;
+
     /// <summary>Runs tasks on the loop: the test body and anything else outside grains.</summary>
     public TaskScheduler Scheduler => scheduler;
 
@@ -159,7 +166,9 @@ public sealed class SimulationLoop : TimeProvider, IWorkExecutor
     public void Run(Func<Task> main, TimeSpan maxVirtualTime)
     {
         ArgumentNullException.ThrowIfNull(main);
-        Drive(() => Task.Factory.StartNew(main, CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler).Unwrap(), maxVirtualTime);
+        // Drive returns the completed main task; its failure is the run's failure.
+        Drive(() => Task.Factory.StartNew(main, CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler).Unwrap(), maxVirtualTime)
+            .GetAwaiter().GetResult();
     }
 
     private Task Drive(Func<Task> start, TimeSpan maxVirtualTime)
@@ -181,11 +190,23 @@ public sealed class SimulationLoop : TimeProvider, IWorkExecutor
         var previousContext = SynchronizationContext.Current;
         // Awaits must come back to the loop's own schedulers, never to a context of the test framework.
         SynchronizationContext.SetSynchronizationContext(null);
+        var instant = now;
+        var eventsThisInstant = 0L;
         try
         {
             var main = start();
             while (!main.IsCompleted)
             {
+                // Work that keeps queueing work without ever waiting on a timer would spin forever at one virtual instant.
+                if (now != instant)
+                {
+                    instant = now;
+                    eventsThisInstant = 0;
+                }
+                else if (++eventsThisInstant > MaxEventsPerInstant)
+                {
+                    throw Livelocked(main);
+                }
                 if (TryDequeue(out var item))
                 {
                     Execute(item);
@@ -448,6 +469,17 @@ public sealed class SimulationLoop : TimeProvider, IWorkExecutor
         return h;
     }
 
+    private SimulationLivelockException Livelocked(Task main)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture,
+            $"Simulation livelocked at virtual time {Format(now)}: {MaxEventsPerInstant} events ran without the clock moving and the main task is still {main.Status}. ");
+        text.AppendLine("Something loops without awaiting a delay on the loop's TimeProvider, so virtual time can never pass.");
+        text.Append(DescribeWaiting());
+        text.Append(RecentTraceText());
+        return new SimulationLivelockException(text.ToString());
+    }
+
     private SimulationStalledException Stalled(Task main)
     {
         var text = new StringBuilder();
@@ -652,6 +684,9 @@ public class SimulationException : Exception
 
 /// <summary>Nothing can run any more while the main task is incomplete: it waits for something that never happens.</summary>
 public sealed class SimulationStalledException(string message) : SimulationException(message);
+
+/// <summary>Work keeps running while virtual time stands still: some loop never awaits a delay.</summary>
+public sealed class SimulationLivelockException(string message) : SimulationException(message);
 
 /// <summary>Work reached the loop from another thread: the run is not deterministic.</summary>
 public sealed class SimulationNondeterminismException(string message) : SimulationException(message);

@@ -1,3 +1,4 @@
+using Raft.Tests.Simulation;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -5,13 +6,23 @@ namespace Raft.Tests.Lab3;
 
 /// <summary>6.5840 Lab 3A: leader election (spec §6).</summary>
 [Collection(Lab3Collection.Name)]
-public sealed class Lab3A(ITestOutputHelper output)
+public class Lab3A : ClockedTests
 {
+    public Lab3A(ITestOutputHelper output)
+        : this(output, TestClock.RealTime)
+    {
+    }
+
+    protected Lab3A(ITestOutputHelper output, TestClock clock)
+        : base(output, clock)
+    {
+    }
+
     [Fact]
-    public async Task InitialElection3A()
+    public Task InitialElection3A() => RunAsync(async () =>
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3A): initial election");
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3A): initial election");
 
         // is a leader elected?
         await ts.CheckOneLeaderAsync();
@@ -29,19 +40,19 @@ public sealed class Lab3A(ITestOutputHelper output)
         var term2 = await ts.CheckTermsAsync();
         if (term1 != term2)
         {
-            output.WriteLine($"warning: term changed even though there were no failures ({term1} -> {term2})");
+            Output.WriteLine($"warning: term changed even though there were no failures ({term1} -> {term2})");
         }
 
         // there should still be a leader.
         await ts.CheckOneLeaderAsync();
         ts.End();
-    }
+    });
 
     [Fact]
-    public async Task ReElection3A()
+    public Task ReElection3A() => RunAsync(async () =>
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3A): election after network failure");
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3A): election after network failure");
 
         var leader1 = await ts.CheckOneLeaderAsync();
 
@@ -69,13 +80,13 @@ public sealed class Lab3A(ITestOutputHelper output)
         ts.Connect(leader2);
         await ts.CheckOneLeaderAsync();
         ts.End();
-    }
+    });
 
     [Fact]
-    public async Task ManyElections3A()
+    public Task ManyElections3A() => RunAsync(async () =>
     {
         const int servers = 7;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3A): multiple elections");
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3A): multiple elections");
 
         await ts.CheckOneLeaderAsync();
 
@@ -99,5 +110,5 @@ public sealed class Lab3A(ITestOutputHelper output)
         }
         await ts.CheckOneLeaderAsync();
         ts.End();
-    }
+    });
 }

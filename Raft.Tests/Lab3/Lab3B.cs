@@ -1,3 +1,4 @@
+using Raft.Tests.Simulation;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -5,13 +6,23 @@ namespace Raft.Tests.Lab3;
 
 /// <summary>6.5840 Lab 3B: log replication (spec §7).</summary>
 [Collection(Lab3Collection.Name)]
-public sealed class Lab3B(ITestOutputHelper output)
+public class Lab3B : ClockedTests
 {
+    public Lab3B(ITestOutputHelper output)
+        : this(output, TestClock.RealTime)
+    {
+    }
+
+    protected Lab3B(ITestOutputHelper output, TestClock clock)
+        : base(output, clock)
+    {
+    }
+
     [Fact]
-    public async Task BasicAgree3B()
+    public Task BasicAgree3B() => RunAsync(async () =>
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3B): basic agreement");
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3B): basic agreement");
 
         const int iters = 3;
         for (var index = 1; index < iters + 1; index++)
@@ -28,14 +39,14 @@ public sealed class Lab3B(ITestOutputHelper output)
             }
         }
         ts.End();
-    }
+    });
 
     /// <summary>Check, by counting the bytes of RPCs, that each command is sent to each peer just once.</summary>
     [Fact]
-    public async Task RPCBytes3B()
+    public Task RPCBytes3B() => RunAsync(async () =>
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3B): RPC byte count");
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3B): RPC byte count");
 
         await ts.OneAsync(99, servers, retry: false);
         var bytes0 = ts.BytesTotal();
@@ -62,16 +73,16 @@ public sealed class Lab3B(ITestOutputHelper output)
         {
             RaftTestHarness.Fatal($"too many RPC bytes; got {got}, expected {expected}");
         }
-        output.WriteLine($"RPC bytes for {sent} command bytes: {got} (bound {expected + 50000})");
+        Output.WriteLine($"RPC bytes for {sent} command bytes: {got} (bound {expected + 50000})");
         ts.End();
-    }
+    });
 
     /// <summary>Test just failure of followers.</summary>
     [Fact]
-    public async Task FollowerFailure3B()
+    public Task FollowerFailure3B() => RunAsync(async () =>
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3B): test progressive failure of followers");
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3B): test progressive failure of followers");
 
         await ts.OneAsync(101, servers, retry: false);
 
@@ -109,14 +120,14 @@ public sealed class Lab3B(ITestOutputHelper output)
             RaftTestHarness.Fatal($"{n} committed but no majority");
         }
         ts.End();
-    }
+    });
 
     /// <summary>Test just failure of leaders.</summary>
     [Fact]
-    public async Task LeaderFailure3B()
+    public Task LeaderFailure3B() => RunAsync(async () =>
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3B): test failure of leaders");
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3B): test failure of leaders");
 
         await ts.OneAsync(101, servers, retry: false);
 
@@ -148,14 +159,14 @@ public sealed class Lab3B(ITestOutputHelper output)
             RaftTestHarness.Fatal($"{n} committed but no majority");
         }
         ts.End();
-    }
+    });
 
     /// <summary>Test that a follower participates after disconnect and re-connect.</summary>
     [Fact]
-    public async Task FailAgree3B()
+    public Task FailAgree3B() => RunAsync(async () =>
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3B): agreement after follower reconnects");
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3B): agreement after follower reconnects");
 
         await ts.OneAsync(101, servers, retry: false);
 
@@ -178,13 +189,13 @@ public sealed class Lab3B(ITestOutputHelper output)
         await ts.SleepAsync(RaftTestHarness.ElectionTimeout);
         await ts.OneAsync(107, servers, retry: true);
         ts.End();
-    }
+    });
 
     [Fact]
-    public async Task FailNoAgree3B()
+    public Task FailNoAgree3B() => RunAsync(async () =>
     {
         const int servers = 5;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3B): no agreement if too many followers disconnect");
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3B): no agreement if too many followers disconnect");
 
         await ts.OneAsync(10, servers, retry: false);
 
@@ -231,13 +242,13 @@ public sealed class Lab3B(ITestOutputHelper output)
 
         await ts.OneAsync(1000, servers, retry: true);
         ts.End();
-    }
+    });
 
     [Fact]
-    public async Task ConcurrentStarts3B()
+    public Task ConcurrentStarts3B() => RunAsync(async () =>
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3B): concurrent Start()s");
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3B): concurrent Start()s");
 
         var success = false;
         for (var attempt = 0; attempt < 5 && !success; attempt++)
@@ -313,13 +324,13 @@ public sealed class Lab3B(ITestOutputHelper output)
             RaftTestHarness.Fatal("term changed too often");
         }
         ts.End();
-    }
+    });
 
     [Fact]
-    public async Task Rejoin3B()
+    public Task Rejoin3B() => RunAsync(async () =>
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3B): rejoin of partitioned leader");
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3B): rejoin of partitioned leader");
 
         await ts.OneAsync(101, servers, retry: true);
 
@@ -349,13 +360,13 @@ public sealed class Lab3B(ITestOutputHelper output)
 
         await ts.OneAsync(105, servers, retry: true);
         ts.End();
-    }
+    });
 
     [Fact]
-    public async Task Backup3B()
+    public Task Backup3B() => RunAsync(async () =>
     {
         const int servers = 5;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3B): leader backs up quickly over incorrect follower logs");
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3B): leader backs up quickly over incorrect follower logs");
 
         await ts.OneAsync(ts.RandInt(), servers, retry: true);
 
@@ -426,13 +437,13 @@ public sealed class Lab3B(ITestOutputHelper output)
         }
         await ts.OneAsync(ts.RandInt(), servers, retry: true);
         ts.End();
-    }
+    });
 
     [Fact]
-    public async Task Count3B()
+    public Task Count3B() => RunAsync(async () =>
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3B): RPC counts aren't too high");
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3B): RPC counts aren't too high");
 
         long Rpcs()
         {
@@ -537,7 +548,7 @@ public sealed class Lab3B(ITestOutputHelper output)
             {
                 RaftTestHarness.Fatal($"too many RPCs ({total2 - total1}) for {iters} entries (bound {(iters + 1 + 3) * 3})");
             }
-            output.WriteLine($"RPCs for agreement: {total2 - total1} (bound {(iters + 1 + 3) * 3})");
+            Output.WriteLine($"RPCs for agreement: {total2 - total1} (bound {(iters + 1 + 3) * 3})");
             success = true;
         }
 
@@ -558,7 +569,7 @@ public sealed class Lab3B(ITestOutputHelper output)
         {
             RaftTestHarness.Fatal($"too many RPCs ({total3 - total2}) for 1 second of idleness (bound {3 * 20})");
         }
-        output.WriteLine($"RPCs to elect: {electionRpcs} (bound 1..30), idle 1 s: {total3 - total2} (bound 60)");
+        Output.WriteLine($"RPCs to elect: {electionRpcs} (bound 1..30), idle 1 s: {total3 - total2} (bound 60)");
         ts.End();
-    }
+    });
 }

@@ -1,3 +1,4 @@
+using Raft.Tests.Simulation;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -5,16 +6,26 @@ namespace Raft.Tests.Lab3;
 
 /// <summary>6.5840 Lab 3C: persistence (spec §8), with the 2025 crash/restart semantics (restart reconnects all).</summary>
 [Collection(Lab3Collection.Name)]
-public class Lab3C(ITestOutputHelper output)
+public class Lab3C : ClockedTests
 {
+    public Lab3C(ITestOutputHelper output)
+        : this(output, TestClock.RealTime)
+    {
+    }
+
+    protected Lab3C(ITestOutputHelper output, TestClock clock)
+        : base(output, clock)
+    {
+    }
+
     /// <summary>The grain storage the peers persist to; a subclass runs the same tests on another provider.</summary>
     protected virtual LabStorage Storage => LabStorage.Memory;
 
     [Fact]
-    public async Task Persist13C()
+    public Task Persist13C() => RunAsync(async () =>
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3C): basic persistence", storage: Storage);
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3C): basic persistence", storage: Storage);
 
         await ts.OneAsync(11, servers, retry: true);
 
@@ -47,13 +58,13 @@ public class Lab3C(ITestOutputHelper output)
 
         await ts.OneAsync(16, servers, retry: true);
         ts.End();
-    }
+    });
 
     [Fact]
-    public async Task Persist23C()
+    public Task Persist23C() => RunAsync(async () =>
     {
         const int servers = 5;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3C): more persistence", storage: Storage);
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3C): more persistence", storage: Storage);
 
         var index = 1;
         for (var iters = 0; iters < 5; iters++)
@@ -89,13 +100,13 @@ public class Lab3C(ITestOutputHelper output)
 
         await ts.OneAsync(1000, servers, retry: true);
         ts.End();
-    }
+    });
 
     [Fact]
-    public async Task Persist33C()
+    public Task Persist33C() => RunAsync(async () =>
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3C): partitioned leader and one follower crash, leader restarts", storage: Storage);
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3C): partitioned leader and one follower crash, leader restarts", storage: Storage);
 
         await ts.OneAsync(101, 3, retry: true);
 
@@ -115,7 +126,7 @@ public class Lab3C(ITestOutputHelper output)
 
         await ts.OneAsync(104, servers, retry: true);
         ts.End();
-    }
+    });
 
     /// <summary>
     /// The scenarios of Figure 8 of the extended Raft paper. Each iteration asks a leader, if there is one, to insert a
@@ -123,10 +134,10 @@ public class Lab3C(ITestOutputHelper output)
     /// majority is up, a random dead server may restart. A new leader may try to finish replicating older entries.
     /// </summary>
     [Fact]
-    public async Task Figure83C()
+    public Task Figure83C() => RunAsync(async () =>
     {
         const int servers = 5;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: true, "Test (3C): Figure 8", storage: Storage);
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: true, "Test (3C): Figure 8", storage: Storage);
 
         await ts.OneAsync(ts.RandInt(), 1, retry: true);
 
@@ -182,13 +193,13 @@ public class Lab3C(ITestOutputHelper output)
 
         await ts.OneAsync(ts.RandInt(), servers, retry: true);
         ts.End();
-    }
+    });
 
     [Fact]
-    public async Task UnreliableAgree3C()
+    public Task UnreliableAgree3C() => RunAsync(async () =>
     {
         const int servers = 5;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: false, "Test (3C): unreliable agreement", storage: Storage);
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: false, "Test (3C): unreliable agreement", storage: Storage);
 
         var background = new List<Task>();
         for (var iters = 1; iters < 50; iters++)
@@ -196,7 +207,7 @@ public class Lab3C(ITestOutputHelper output)
             for (var j = 0; j < 4; j++)
             {
                 var cmd = (100 * iters) + j;
-                background.Add(Task.Run(() => ts.OneAsync(cmd, 1, retry: true)));
+                background.Add(Clock.StartConcurrently(() => ts.OneAsync(cmd, 1, retry: true)));
             }
             await ts.OneAsync(iters, 1, retry: true);
         }
@@ -207,16 +218,16 @@ public class Lab3C(ITestOutputHelper output)
 
         await ts.OneAsync(100, servers, retry: true);
         ts.End();
-    }
+    });
 
     // Known to fail in about 4 of 10 runs on a loaded 2-core machine (one(x) not agreed in 10 s after spurious
     // elections under long reordering); kept out of the default CI run until that liveness problem is fixed.
     [Fact]
     [Trait("Category", "KnownFlaky")]
-    public async Task Figure8Unreliable3C()
+    public Task Figure8Unreliable3C() => RunAsync(async () =>
     {
         const int servers = 5;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: false, "Test (3C): Figure 8 (unreliable)", storage: Storage);
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: false, "Test (3C): Figure 8 (unreliable)", storage: Storage);
 
         await ts.OneAsync(ts.RandInt(10000), 1, retry: true);
 
@@ -273,7 +284,7 @@ public class Lab3C(ITestOutputHelper output)
 
         await ts.OneAsync(ts.RandInt(10000), servers, retry: true);
         ts.End();
-    }
+    });
 
     [Fact]
     public Task ReliableChurn3C() => InternalChurn(reliable: true);
@@ -281,10 +292,10 @@ public class Lab3C(ITestOutputHelper output)
     [Fact]
     public Task UnreliableChurn3C() => InternalChurn(reliable: false);
 
-    private async Task InternalChurn(bool reliable, [System.Runtime.CompilerServices.CallerMemberName] string name = "")
+    private Task InternalChurn(bool reliable, [System.Runtime.CompilerServices.CallerMemberName] string name = "") => RunAsync(async () =>
     {
         const int servers = 5;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable,
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable,
             reliable ? "Test (3C): churn" : "Test (3C): unreliable churn", storage: Storage, name: name);
 
         var stop = 0;
@@ -329,19 +340,19 @@ public class Lab3C(ITestOutputHelper output)
                             }
                             break;
                         }
-                        await Task.Delay(to);
+                        await Task.Delay(TimeSpan.FromMilliseconds(to), Clock.Time);
                     }
                 }
                 else
                 {
-                    await Task.Delay(79 + (me * 17));
+                    await Task.Delay(TimeSpan.FromMilliseconds(79 + (me * 17)), Clock.Time);
                 }
             }
             return values;
         }
 
         const int ncli = 3;
-        var clients = Enumerable.Range(0, ncli).Select(me => Task.Run(() => Client(me))).ToArray();
+        var clients = Enumerable.Range(0, ncli).Select(me => Clock.StartConcurrently(() => Client(me))).ToArray();
 
         for (var iters = 0; iters < 20; iters++)
         {
@@ -429,5 +440,5 @@ public class Lab3C(ITestOutputHelper output)
             }
         }
         ts.End();
-    }
+    });
 }

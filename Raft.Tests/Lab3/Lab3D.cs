@@ -1,3 +1,4 @@
+using Raft.Tests.Simulation;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -8,8 +9,18 @@ namespace Raft.Tests.Lab3;
 /// lastApplied + 1, ingests delivered snapshots, and calls Snapshot(index) synchronously at indices 9, 19, 29, ….
 /// </summary>
 [Collection(Lab3Collection.Name)]
-public class Lab3D(ITestOutputHelper output)
+public class Lab3D : ClockedTests
 {
+    public Lab3D(ITestOutputHelper output)
+        : this(output, TestClock.RealTime)
+    {
+    }
+
+    protected Lab3D(ITestOutputHelper output, TestClock clock)
+        : base(output, clock)
+    {
+    }
+
     /// <summary>The grain storage the peers persist to; a subclass runs the same tests on another provider.</summary>
     protected virtual LabStorage Storage => LabStorage.Memory;
 
@@ -33,12 +44,12 @@ public class Lab3D(ITestOutputHelper output)
     public Task SnapshotInstallUnCrash3D() =>
         SnapCommon("Test (3D): install snapshots (unreliable+crash)", disconnect: false, reliable: false, crash: true);
 
-    private async Task SnapCommon(string description, bool disconnect, bool reliable, bool crash,
-        [System.Runtime.CompilerServices.CallerMemberName] string name = "")
+    private Task SnapCommon(string description, bool disconnect, bool reliable, bool crash,
+        [System.Runtime.CompilerServices.CallerMemberName] string name = "") => RunAsync(async () =>
     {
         const int iters = 30;
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable, description, snapshot: true, storage: Storage, name: name);
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable, description, snapshot: true, storage: Storage, name: name);
 
         await ts.OneAsync(ts.RandInt(), servers, retry: true);
         var leader1 = await ts.CheckOneLeaderAsync();
@@ -108,20 +119,20 @@ public class Lab3D(ITestOutputHelper output)
                 leader1 = await ts.CheckOneLeaderAsync();
             }
         }
-        output.WriteLine($"largest persisted Raft state: {largestLog} bytes reported, {largestStored} bytes stored (bound {RaftTestHarness.MaxLogSize})");
+        Output.WriteLine($"largest persisted Raft state: {largestLog} bytes reported, {largestStored} bytes stored (bound {RaftTestHarness.MaxLogSize})");
         ts.End();
-    }
+    });
 
     /// <summary>
     /// Do the servers persist the snapshots, and restart using snapshot along with the tail of the log?
     /// Unreliable network, as in the 2025 release (2024 ran it reliable).
     /// </summary>
     [Fact]
-    public async Task SnapshotAllCrash3D()
+    public Task SnapshotAllCrash3D() => RunAsync(async () =>
     {
         const int servers = 3;
         const int iters = 5;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: false, "Test (3D): crash and restart all servers", snapshot: true, storage: Storage);
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: false, "Test (3D): crash and restart all servers", snapshot: true, storage: Storage);
 
         await ts.OneAsync(ts.RandInt(), servers, retry: true);
 
@@ -147,17 +158,17 @@ public class Lab3D(ITestOutputHelper output)
             }
         }
         ts.End();
-    }
+    });
 
     /// <summary>
     /// Do servers correctly initialize their in-memory copy of the snapshot, making sure that future writes to
     /// persistent state don't lose state? Unreliable network, as in the 2025 release (2024 ran it reliable).
     /// </summary>
     [Fact]
-    public async Task SnapshotInit3D()
+    public Task SnapshotInit3D() => RunAsync(async () =>
     {
         const int servers = 3;
-        await using var ts = await RaftTestHarness.CreateAsync(output, servers, reliable: false, "Test (3D): snapshot initialization after crash", snapshot: true, storage: Storage);
+        await using var ts = await RaftTestHarness.CreateAsync(Output, Clock, servers, reliable: false, "Test (3D): snapshot initialization after crash", snapshot: true, storage: Storage);
 
         await ts.OneAsync(ts.RandInt(), servers, retry: true);
 
@@ -180,5 +191,5 @@ public class Lab3D(ITestOutputHelper output)
         // do another op to trigger potential bug
         await ts.OneAsync(ts.RandInt(), servers, retry: true);
         ts.End();
-    }
+    });
 }

@@ -10,6 +10,7 @@ using Raft.Runtime;
 using Raft.Runtime.Hosting;
 using Raft.Runtime.Storage;
 using Raft.TestingHost;
+using Raft.Tests.Simulation;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -65,8 +66,9 @@ public sealed class RaftTestHarness : IAsyncDisposable
     private readonly int[] epoch;
     private readonly long[] sizeAtCrash;
     private readonly long[] crashedAt;
-    private readonly Stopwatch sinceStart = Stopwatch.StartNew();
-    private readonly Stopwatch sinceBegin = new();
+    private readonly TestClock clock;
+    private readonly long startedAt;
+    private long beganAt;
     private TestCluster? cluster;
     private IRaftPeerGrain[] peers = [];
     private GrainId[] ids = [];
@@ -80,9 +82,12 @@ public sealed class RaftTestHarness : IAsyncDisposable
     private readonly Queue<string> trace = new();
     private readonly LabStorage storage;
 
-    private RaftTestHarness(ITestOutputHelper output, string name, string description, int servers, bool snapshot, int seed, LabStorage? storage = null)
+    private RaftTestHarness(ITestOutputHelper output, TestClock clock, string name, string description, int servers, bool snapshot, int seed, LabStorage? storage = null)
     {
         this.output = output;
+        this.clock = clock;
+        startedAt = clock.Time.GetTimestamp();
+        beganAt = startedAt;
         this.storage = storage ?? LabStorage.Memory;
         this.name = name;
         this.description = description;
@@ -112,18 +117,23 @@ public sealed class RaftTestHarness : IAsyncDisposable
     /// <summary>The grain storage the peers persist to (memory unless a test class selects another).</summary>
     public LabStorage Storage => storage;
 
+    /// <summary>The clock of the test and its cluster: the system's, or the simulation loop's virtual time.</summary>
+    public TimeProvider Time => clock.Time;
+
     public TestCluster Cluster => cluster ?? throw new InvalidOperationException("not started");
 
     public SimulatedNetwork Network => Cluster.Network;
 
     /// <summary>
-    /// make_config + begin: deploys the cluster, starts and connects every peer. The seed comes from the environment
-    /// variable RAFT_TEST_SEED when set (to replay a failure), else is random; it is printed in the result line and
-    /// seeds the test's choices, the simulated network and the peers' election timeouts. <paramref name="storage"/>
-    /// selects the grain storage (default: the shared memory storage).
+    /// make_config + begin: deploys the cluster on <paramref name="clock"/> (real time or simulation), starts and
+    /// connects every peer. The clock chooses the seed (real time: RAFT_TEST_SEED when set, to replay a failure, else
+    /// random; simulation: the test class's fixed seed unless RAFT_SIM_SEED sets another); it is printed in the result
+    /// line and seeds the test's choices, the simulated network and the peers' election timeouts.
+    /// <paramref name="storage"/> selects the grain storage (default: the shared memory storage).
     /// </summary>
     public static async Task<RaftTestHarness> CreateAsync(
         ITestOutputHelper output,
+        TestClock clock,
         int servers,
         bool reliable,
         string description,
@@ -133,16 +143,13 @@ public sealed class RaftTestHarness : IAsyncDisposable
         LabStorage? storage = null,
         [CallerMemberName] string name = "")
     {
-        var seedText = Environment.GetEnvironmentVariable("RAFT_TEST_SEED");
-        var seed = int.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var fixedSeed)
-            ? fixedSeed
-            : Random.Shared.Next();
-        var warmUp = await WarmUpOnceAsync();
-        if (warmUp is { } took)
+        var seed = clock.ChooseSeed();
+        // In simulation the JIT's wall time is not the cluster's time: nothing to warm up.
+        if (!clock.IsSimulated && await WarmUpOnceAsync() is { } took)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(first test in this process: {took.TotalSeconds:F1} s JIT warm-up before it, not counted)"));
         }
-        var harness = new RaftTestHarness(output, name, description, servers, snapshot, seed, storage);
+        var harness = new RaftTestHarness(output, clock, name, description, servers, snapshot, seed, storage);
         try
         {
             await harness.StartAsync(reliable, silos, configureSilo);
@@ -177,7 +184,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
             }
             warmedUp = true;
             var clock = Stopwatch.StartNew();
-            var harness = new RaftTestHarness(new DiscardOutput(), "warm-up", "warm-up", 3, snapshot: true, seed: 1);
+            var harness = new RaftTestHarness(new DiscardOutput(), TestClock.RealTime, "warm-up", "warm-up", 3, snapshot: true, seed: 1);
             try
             {
                 var work = WarmUpAsync(harness);
@@ -268,6 +275,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
             },
         };
         storage.ConfigureCluster(options);
+        clock.Configure(options);
         if (silos > 1)
         {
             // One peer per silo, round robin, like one Raft server per machine.
@@ -301,15 +309,17 @@ public sealed class RaftTestHarness : IAsyncDisposable
         {
             maxIndex0 = maxIndex;
         }
-        sinceBegin.Restart();
+        beganAt = Time.GetTimestamp();
     }
+
+    private TimeSpan SinceBegin => Time.GetElapsedTime(beganAt);
 
     /// <summary>Records a harness action with its time since Begin; the last ones are printed when a test fails.</summary>
     private void Trace(string text)
     {
         lock (trace)
         {
-            trace.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{sinceBegin.Elapsed.TotalSeconds,7:F3}s {text}"));
+            trace.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{SinceBegin.TotalSeconds,7:F3}s {text}"));
             while (trace.Count > 2000)
             {
                 trace.Dequeue();
@@ -469,7 +479,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         {
             current[i].Crashed = true;
         }
-        crashedAt[i] = Stopwatch.GetTimestamp();
+        crashedAt[i] = Time.GetTimestamp();
         Cluster.CrashGrain(ids[i]);
     }
 
@@ -498,10 +508,10 @@ public sealed class RaftTestHarness : IAsyncDisposable
         {
             since = crashedAt[i];
         }
-        var wait = storage.RestartDelay - Stopwatch.GetElapsedTime(since);
+        var wait = storage.RestartDelay - Time.GetElapsedTime(since);
         if (!IsAlive(i) && wait > TimeSpan.Zero)
         {
-            await Task.Delay(wait);
+            await Task.Delay(wait, Time);
         }
         Trace($"restart {i}");
         // 6.5840 start1: the checker ingests the snapshot the server persisted before it crashed. Read it while the
@@ -573,9 +583,9 @@ public sealed class RaftTestHarness : IAsyncDisposable
     /// <summary>rf.Start(cmd) on a live peer.</summary>
     public async Task<StartResult> StartAsync(int i, object command)
     {
-        var clock = Stopwatch.StartNew();
+        var started = Time.GetTimestamp();
         var result = await Call(i, p => p.Start(LabCommand.Encode(command)), out _);
-        CountStart(clock.Elapsed);
+        CountStart(Time.GetElapsedTime(started));
         return result;
     }
 
@@ -707,12 +717,12 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
     public async Task SleepAsync(TimeSpan delay)
     {
-        var clock = Stopwatch.StartNew();
-        await Task.Delay(delay);
+        var started = Time.GetTimestamp();
+        await Task.Delay(delay, Time);
         lock (statsGate)
         {
             sleepRequested += delay;
-            sleepTaken += clock.Elapsed;
+            sleepTaken += Time.GetElapsedTime(started);
         }
         ThrowIfApplyError();
     }
@@ -828,10 +838,10 @@ public sealed class RaftTestHarness : IAsyncDisposable
     /// </summary>
     public async Task<long> OneAsync(object command, int expectedServers, bool retry)
     {
-        var t0 = Stopwatch.StartNew();
+        var t0 = Time.GetTimestamp();
         var expected = Normalize(command);
         var starts = 0;
-        while (t0.Elapsed < TimeSpan.FromSeconds(10) && !finished)
+        while (Time.GetElapsedTime(t0) < TimeSpan.FromSeconds(10) && !finished)
         {
             var index = -1L;
             for (var k = 0; k < N; k++)
@@ -850,8 +860,8 @@ public sealed class RaftTestHarness : IAsyncDisposable
             }
             if (index != -1)
             {
-                var t1 = Stopwatch.StartNew();
-                while (t1.Elapsed < TimeSpan.FromSeconds(2))
+                var t1 = Time.GetTimestamp();
+                while (Time.GetElapsedTime(t1) < TimeSpan.FromSeconds(2))
                 {
                     var (nd, cmd1) = NCommitted(index);
                     if (nd > 0 && nd >= expectedServers && Equals(cmd1, expected))
@@ -859,7 +869,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
                         Trace($"one({LabCommand.Show(command)}) committed at {index} on {nd}");
                         return index;
                     }
-                    await Task.Delay(20);
+                    await Task.Delay(TimeSpan.FromMilliseconds(20), Time);
                 }
                 if (!retry)
                 {
@@ -868,7 +878,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
             }
             else
             {
-                await Task.Delay(50);
+                await Task.Delay(TimeSpan.FromMilliseconds(50), Time);
             }
         }
         if (!finished)
@@ -924,9 +934,10 @@ public sealed class RaftTestHarness : IAsyncDisposable
     {
         finished = true;
         ThrowIfApplyError();
-        if (sinceStart.Elapsed > TestTimeLimit)
+        var took = Time.GetElapsedTime(startedAt);
+        if (took > TestTimeLimit)
         {
-            Fatal($"test took longer than 120 seconds ({sinceStart.Elapsed.TotalSeconds:F1} s)");
+            Fatal($"test took longer than 120 seconds ({took.TotalSeconds:F1} s)");
         }
         passed = true;
         output.WriteLine(ResultLine("Passed"));
@@ -945,7 +956,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
             commands = maxIndex - maxIndex0;
         }
         return string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {description} ... {verdict} -- {sinceBegin.Elapsed.TotalSeconds,5:F1} {N} {RpcTotal() - rpcs0,5} {BytesTotal() - bytes0,9} {commands,4} seed={Seed} storage={storage.Name} | {TestSideText()}");
+            $"{name}: {description} ... {verdict} -- {SinceBegin.TotalSeconds,5:F1} {N} {RpcTotal() - rpcs0,5} {BytesTotal() - bytes0,9} {commands,4} seed={Seed} storage={storage.Name} | {TestSideText()}");
     }
 
     /// <summary>
@@ -1032,7 +1043,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
     private async Task WriteDiagnosticsAsync()
     {
         WriteTrace();
-        output.WriteLine($"at {sinceBegin.Elapsed.TotalSeconds:F3}s:");
+        output.WriteLine($"at {SinceBegin.TotalSeconds:F3}s:");
         for (var i = 0; i < N; i++)
         {
             string text;
@@ -1044,7 +1055,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
             {
                 try
                 {
-                    var status = await GetStatusAsync(i).WaitAsync(TimeSpan.FromSeconds(2));
+                    var status = await GetStatusAsync(i).WaitAsync(TimeSpan.FromSeconds(2), Time);
                     text = status.ToString();
                 }
                 catch (Exception exception)
@@ -1099,7 +1110,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
     /// <summary>A harness without a cluster, to test the checker itself.</summary>
     internal static RaftTestHarness ForCheckerTests(ITestOutputHelper output, int servers, bool snapshot) =>
-        new(output, "checker", "checker", servers, snapshot, seed: 1);
+        new(output, TestClock.RealTime, "checker", "checker", servers, snapshot, seed: 1);
 
     internal IRaftStateMachine StateMachineFor(string peerId) => CreateStateMachine(peerId);
 
