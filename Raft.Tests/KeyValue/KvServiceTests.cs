@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Raft.Client;
 using Raft.Runtime;
 using Raft.TestingHost.Linearizability;
+using Raft.Tests.Simulation;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -13,8 +13,18 @@ namespace Raft.Tests.KeyValue;
 /// and every recorded history must be linearizable.
 /// </summary>
 [Collection("KeyValue")]
-public sealed class KvServiceTests(ITestOutputHelper output)
+public class KvServiceTests : ClockedTests
 {
+    public KvServiceTests(ITestOutputHelper output)
+        : this(output, TestClock.RealTime)
+    {
+    }
+
+    protected KvServiceTests(ITestOutputHelper output, TestClock clock)
+        : base(output, clock)
+    {
+    }
+
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(30);
 
     [Fact]
@@ -42,9 +52,9 @@ public sealed class KvServiceTests(ITestOutputHelper output)
     public Task SnapshotUnreliableRecoverConcurrentPartition4C() => GenericTest(clients: 5, servers: 5, reliable: false, crash: true, partitions: true, maxRaftState: 1000);
 
     [Fact]
-    public async Task OnePartition4B()
+    public Task OnePartition4B() => RunAsync(async () =>
     {
-        await using var kv = await KvTestCluster.StartAsync(servers: 5);
+        await using var kv = await KvTestCluster.StartAsync(Clock, servers: 5);
         var setup = kv.NewClient("setup", 0);
         await setup.PutAsync("1", "13");
 
@@ -64,40 +74,41 @@ public sealed class KvServiceTests(ITestOutputHelper output)
         var minorityClient = kv.NewClient("minority", 2);
         var put = minorityClient.PutAsync("1", "15");
         var get = minorityClient.GetAsync("1");
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await Task.Delay(TimeSpan.FromSeconds(1), kv.Time);
         Assert.False(put.IsCompleted, "a put in the minority completed");
         Assert.False(get.IsCompleted, "a get in the minority completed");
 
         // Healed, both complete within 3 seconds.
         kv.Cluster.Network.Heal();
-        await put.WaitAsync(TimeSpan.FromSeconds(3));
-        Assert.Equal("15", await get.WaitAsync(TimeSpan.FromSeconds(3)));
+        await put.WaitAsync(TimeSpan.FromSeconds(3), kv.Time);
+        Assert.Equal("15", await get.WaitAsync(TimeSpan.FromSeconds(3), kv.Time));
         CheckLinearizable(kv);
-    }
+    });
 
     [Fact]
-    public async Task SpeedOfSequentialOperations4B()
+    public Task SpeedOfSequentialOperations4B() => RunAsync(async () =>
     {
-        await using var kv = await KvTestCluster.StartAsync(servers: 3);
+        await using var kv = await KvTestCluster.StartAsync(Clock, servers: 3);
         var client = kv.NewClient("speed", 0);
         await client.PutAsync("x", "");
-        var watch = Stopwatch.StartNew();
+        var started = kv.Time.GetTimestamp();
         const int operations = 1000;
         for (var i = 0; i < operations; i++)
         {
             await client.AppendAsync("x", "x");
         }
-        var perOperation = watch.Elapsed / operations;
-        output.WriteLine($"1000 sequential appends: {watch.Elapsed.TotalMilliseconds:F0} ms, {perOperation.TotalMilliseconds:F2} ms/op");
+        var took = kv.Time.GetElapsedTime(started);
+        var perOperation = took / operations;
+        Output.WriteLine($"1000 sequential appends: {took.TotalMilliseconds:F0} ms, {perOperation.TotalMilliseconds:F2} ms/op");
         Assert.Equal(new string('x', operations), await client.GetAsync("x"));
         // The course's bound: a server must commit as soon as it can, not on the next heartbeat.
         Assert.True(perOperation < TimeSpan.FromMilliseconds(33), $"{perOperation.TotalMilliseconds:F1} ms per operation");
-    }
+    });
 
     [Fact]
-    public async Task SnapshotRpc4C()
+    public Task SnapshotRpc4C() => RunAsync(async () =>
     {
-        await using var kv = await KvTestCluster.StartAsync(servers: 3, maxRaftStateBytes: 1000);
+        await using var kv = await KvTestCluster.StartAsync(Clock, servers: 3, maxRaftStateBytes: 1000);
         var client = kv.NewClient("c", 0);
         await client.PutAsync("a", "A");
 
@@ -120,13 +131,13 @@ public sealed class KvServiceTests(ITestOutputHelper output)
         var laggingStatus = await kv.Cluster.GrainFactory.GetGrain<Raft.Grains.Interfaces.IRaftPeerGrain>($"{KvTestCluster.Group}/{lagging}").GetStatus();
         Assert.True(laggingStatus.SnapshotIndex > 1, "the lagging server never installed a snapshot");
         CheckLinearizable(kv);
-    }
+    });
 
     [Fact]
-    public async Task SnapshotSize4C()
+    public Task SnapshotSize4C() => RunAsync(async () =>
     {
         const long maxRaftState = 1000;
-        await using var kv = await KvTestCluster.StartAsync(servers: 3, maxRaftStateBytes: maxRaftState);
+        await using var kv = await KvTestCluster.StartAsync(Clock, servers: 3, maxRaftStateBytes: maxRaftState);
         var client = kv.NewClient("c", 0);
         for (var i = 0; i < 200; i++)
         {
@@ -138,14 +149,14 @@ public sealed class KvServiceTests(ITestOutputHelper output)
         var size = await kv.MaxPersistedSizeAsync();
         Assert.True(size <= 8 * maxRaftState, $"persisted Raft state {size} bytes exceeds 8 × {maxRaftState}");
         var snapshot = await kv.MaxSnapshotSizeAsync();
-        output.WriteLine($"Raft state {size} bytes, snapshot {snapshot} bytes");
+        Output.WriteLine($"Raft state {size} bytes, snapshot {snapshot} bytes");
         Assert.True(snapshot <= 500, $"snapshot is {snapshot} bytes, above the course's 500");
-    }
+    });
 
     [Fact]
-    public async Task AValueOverTheLimitIsRejectedBeforeItReachesTheLog()
+    public Task AValueOverTheLimitIsRejectedBeforeItReachesTheLog() => RunAsync(async () =>
     {
-        await using var kv = await KvTestCluster.StartAsync(servers: 3);
+        await using var kv = await KvTestCluster.StartAsync(Clock, servers: 3);
         var client = kv.NewClient("c", 0);
         await client.PutAsync("k", "small");
         var before = await LeaderStatusAsync(kv);
@@ -153,7 +164,7 @@ public sealed class KvServiceTests(ITestOutputHelper output)
         var after = await LeaderStatusAsync(kv);
         Assert.Equal(before.LastLogIndex, after.LastLogIndex);
         Assert.Equal("small", await client.GetAsync("k"));
-    }
+    });
 
     private static async Task<Raft.Grains.Interfaces.RaftStatus> LeaderStatusAsync(KvTestCluster kv)
     {
@@ -166,12 +177,12 @@ public sealed class KvServiceTests(ITestOutputHelper output)
     /// and a crash of every server between iterations; each client appends to its own key and checks it,
     /// and the whole history must be linearizable.
     /// </summary>
-    private async Task GenericTest(int clients, int servers, bool reliable, bool crash, bool partitions, long maxRaftState)
+    private Task GenericTest(int clients, int servers, bool reliable, bool crash, bool partitions, long maxRaftState) => RunAsync(async () =>
     {
-        var seed = Environment.TickCount;
+        var seed = Clock.ChooseSeed();
         var random = new Random(seed);
-        var started = Stopwatch.StartNew();
-        await using var kv = await KvTestCluster.StartAsync(servers, maxRaftState, reliable, seed);
+        var started = Clock.Time.GetTimestamp();
+        await using var kv = await KvTestCluster.StartAsync(Clock, servers, maxRaftState, reliable, seed);
         var expected = new Dictionary<int, string>();
         var totalOperations = 0;
         for (var iteration = 0; iteration < 3; iteration++)
@@ -179,7 +190,7 @@ public sealed class KvServiceTests(ITestOutputHelper output)
             using var stop = new CancellationTokenSource();
             var partitioner = partitions ? Partitioner(kv, new Random(random.Next()), stop.Token) : Task.CompletedTask;
             var workers = Enumerable.Range(0, clients).Select(c => ClientLoop(kv, c, iteration, expected, new Random(random.Next()), stop.Token)).ToArray();
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            await Task.Delay(TimeSpan.FromSeconds(1), kv.Time);
             stop.Cancel();
             await partitioner;
             kv.Cluster.Network.Heal();
@@ -208,8 +219,8 @@ public sealed class KvServiceTests(ITestOutputHelper output)
             }
         }
         CheckLinearizable(kv);
-        output.WriteLine($"seed {seed}: {started.Elapsed.TotalSeconds:F1} s, {servers} servers, {clients} clients, {totalOperations} operations, {kv.Cluster.Network.TotalCount} RPCs");
-    }
+        Output.WriteLine($"seed {seed}: {Clock.Time.GetElapsedTime(started).TotalSeconds:F1} s, {servers} servers, {clients} clients, {totalOperations} operations, {kv.Cluster.Network.TotalCount} RPCs");
+    });
 
     private static async Task<int> ClientLoop(KvTestCluster kv, int clientNumber, int iteration, Dictionary<int, string> expected, Random random, CancellationToken stop)
     {
@@ -257,7 +268,7 @@ public sealed class KvServiceTests(ITestOutputHelper output)
                 servers[cut..].Select(kv.PeerId).ToArray());
             try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(1000 + random.Next(200)), stop);
+                await Task.Delay(TimeSpan.FromMilliseconds(1000 + random.Next(200)), kv.Time, stop);
             }
             catch (OperationCanceledException)
             {
@@ -268,8 +279,8 @@ public sealed class KvServiceTests(ITestOutputHelper output)
 
     private static async Task<string> FindLeaderAsync(KvTestCluster kv)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (DateTime.UtcNow < deadline)
+        var started = kv.Time.GetTimestamp();
+        while (kv.Time.GetElapsedTime(started) < TimeSpan.FromSeconds(10))
         {
             foreach (var server in kv.Servers)
             {
@@ -279,7 +290,7 @@ public sealed class KvServiceTests(ITestOutputHelper output)
                     return server;
                 }
             }
-            await Task.Delay(50);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), kv.Time);
         }
         throw new TimeoutException("no leader within 10 s");
     }

@@ -5,6 +5,7 @@ using Raft.Grains.Interfaces;
 using Raft.Runtime;
 using Raft.TestingHost;
 using Raft.TestingHost.Linearizability;
+using Raft.Tests.Simulation;
 
 namespace Raft.Tests.KeyValue;
 
@@ -21,6 +22,7 @@ internal sealed class KvTestCluster : IAsyncDisposable
     {
         Cluster = cluster;
         Servers = servers;
+        History = new(KvOutput.Unknown, cluster.Time);
     }
 
     public TestCluster Cluster { get; }
@@ -28,9 +30,14 @@ internal sealed class KvTestCluster : IAsyncDisposable
     /// <summary>Server (peer) ids: "0", "1", ….</summary>
     public IReadOnlyList<string> Servers { get; }
 
-    public HistoryRecorder<KvInput, KvOutput> History { get; } = new(KvOutput.Unknown);
+    /// <summary>The operations the clients ran, timestamped by the cluster's clock (virtual time in simulation).</summary>
+    public HistoryRecorder<KvInput, KvOutput> History { get; }
 
-    public static async Task<KvTestCluster> StartAsync(int servers, long maxRaftStateBytes = -1, bool reliable = true, int seed = 1)
+    /// <summary>The cluster's clock: the system's, or the simulation loop's virtual time.</summary>
+    public TimeProvider Time => Cluster.Time;
+
+    /// <summary>Deploys the servers on <paramref name="clock"/> (real time or simulation) with a network seeded by <paramref name="seed"/>.</summary>
+    public static async Task<KvTestCluster> StartAsync(TestClock clock, int servers, long maxRaftStateBytes = -1, bool reliable = true, int seed = 1)
     {
         var members = Enumerable.Range(0, servers).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
         var options = new TestClusterOptions
@@ -49,6 +56,7 @@ internal sealed class KvTestCluster : IAsyncDisposable
                 });
             },
         };
+        clock.Configure(options);
         var cluster = await TestCluster.DeployAsync(options);
         // A server is its Raft peer plus its key-value grain: one host on the simulated network.
         cluster.Network.HostOf = grain => grain.Type is "raftpeer" or "keyvalue" ? "server/" + grain.Key : grain.ToString();
@@ -102,7 +110,7 @@ internal sealed class TestKvClient
             Peers = cluster.Servers.ToList(),
             OperationDeadline = TimeSpan.FromSeconds(30),
             AttemptTimeout = TimeSpan.FromSeconds(1),
-        });
+        }, cluster.Time);
     }
 
     public string Name { get; }
