@@ -295,9 +295,11 @@ public class KvServiceTests : ClockedTests
         throw new TimeoutException("no leader within 10 s");
     }
 
-    private static void CheckLinearizable(KvTestCluster kv)
+    private void CheckLinearizable(KvTestCluster kv)
     {
-        var result = LinearizabilityChecker.Check(KvModel.Instance, kv.History.GetHistory(), CheckTimeout);
+        var history = kv.History.GetHistory();
+        var result = LinearizabilityChecker.Check(KvModel.Instance, history, CheckTimeout);
+        Output.WriteLine($"linearizability check: {history.Count} operations, {result.PartitionCount} partitions, {result.Elapsed.TotalMilliseconds:F0} ms");
         Assert.False(result.IsIllegal, result.Description);
     }
 }
