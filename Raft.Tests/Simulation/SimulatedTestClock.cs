@@ -9,14 +9,17 @@ namespace Raft.Tests.Simulation;
 /// <summary>
 /// Runs a test body, its cluster and every task it starts on one <see cref="SimulationLoop"/> in virtual time: the
 /// same seed gives the same run. The seed is <paramref name="seed"/> unless the environment variable RAFT_SIM_SEED
-/// sets another (to explore). One instance serves one test run (a loop runs once).
+/// sets another (to explore). One instance serves one test run (a loop runs once). With RAFT_SIM_TRACE=&lt;directory&gt;
+/// the run keeps its last million events and writes them there as sim-&lt;seed&gt;-&lt;trace hash&gt;.trace.
 /// </summary>
 public sealed class SimulatedTestClock(int seed, int traceCapacity = 256) : TestClock
 {
     /// <summary>The bound on one test's virtual time; the course's tests take at most 120 s each.</summary>
     public static readonly TimeSpan MaxVirtualTime = TimeSpan.FromMinutes(10);
 
-    public SimulationLoop Loop { get; } = new(traceCapacity: traceCapacity);
+    private static readonly string? TraceDirectory = Environment.GetEnvironmentVariable("RAFT_SIM_TRACE") is { Length: > 0 } directory ? directory : null;
+
+    public SimulationLoop Loop { get; } = new(traceCapacity: TraceDirectory is null ? traceCapacity : Math.Max(traceCapacity, 1_000_000));
 
     /// <summary>Wall time the last <see cref="RunAsync"/> took.</summary>
     public TimeSpan Wall { get; private set; }
@@ -46,6 +49,12 @@ public sealed class SimulatedTestClock(int seed, int traceCapacity = 256) : Test
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"simulation: seed={Seed} (RAFT_SIM_SEED replays it) trace hash {Loop.TraceHash:x16}, {Loop.EventCount} events, " +
                 $"virtual {Loop.Elapsed.TotalSeconds:F1} s, wall {Wall.TotalSeconds:F2} s"));
+            if (TraceDirectory is not null)
+            {
+                var path = Path.Combine(TraceDirectory, string.Create(CultureInfo.InvariantCulture, $"sim-{Seed}-{Loop.TraceHash:x16}.trace"));
+                File.WriteAllLines(path, Loop.RecentTrace);
+                output.WriteLine($"simulation trace: {path}");
+            }
         }
         return Task.CompletedTask;
     }
