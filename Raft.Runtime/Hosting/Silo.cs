@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Raft.Runtime.Activation;
 using Raft.Runtime.Messaging;
 using Raft.Runtime.Metadata;
 using Raft.Runtime.Scheduling;
@@ -47,7 +48,9 @@ public sealed class Silo : IHostedService, IAsyncDisposable
             registry.AddGrain(grainClass.GrainClass);
         }
         Options = options.Value;
-        Runtime = new SiloRuntime(Options, services, registry, time, executor, loggerFactory, incomingFilters);
+        // A test cluster registers one instance for all its silos, so that a silo restarted in the same process waits too.
+        var storageOperations = services.GetService(typeof(InFlightStorageOperations)) as InFlightStorageOperations ?? new InFlightStorageOperations();
+        Runtime = new SiloRuntime(Options, services, registry, time, executor, loggerFactory, incomingFilters, storageOperations);
         var siloNames = this.membership.Silos.Count == 0
             ? new[] { Options.SiloName }
             : this.membership.Silos.Select(s => s.Name).ToArray();

@@ -159,7 +159,9 @@ public sealed class SimulationLoop : TimeProvider, IWorkExecutor
     public void Run(Func<Task> main, TimeSpan maxVirtualTime)
     {
         ArgumentNullException.ThrowIfNull(main);
-        Drive(() => Task.Factory.StartNew(main, CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler).Unwrap(), maxVirtualTime);
+        // The main task's own failure (a failed assertion in it, say) is the run's failure.
+        Drive(() => Task.Factory.StartNew(main, CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler).Unwrap(), maxVirtualTime)
+            .GetAwaiter().GetResult();
     }
 
     private Task Drive(Func<Task> start, TimeSpan maxVirtualTime)
