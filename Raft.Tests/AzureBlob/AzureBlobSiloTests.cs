@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Raft.Persistence.AzureStorage;
 using Raft.Runtime;
 using Raft.Runtime.Hosting;

@@ -1,7 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Raft.Persistence.AzureStorage;
 using Raft.Runtime;
 using Raft.Runtime.Hosting;
