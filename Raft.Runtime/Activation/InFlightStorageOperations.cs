@@ -50,6 +50,15 @@ internal sealed class InFlightStorageOperations
         }
     }
 
+    /// <summary>The grains with operations not finished yet.</summary>
+    public GrainId[] Grains()
+    {
+        lock (gate)
+        {
+            return byGrain.Keys.ToArray();
+        }
+    }
+
     /// <summary>
     /// Waits until the grain's operations in flight now have ended, or until the last of their deadlines. Returns the
     /// ones still unfinished then (none, normally).
