@@ -32,7 +32,7 @@ namespace Raft.Persistence.AzureStorage;
 /// </list>
 /// Awaits are plain (no ConfigureAwait(false)) so that grain code keeps running on its own scheduler.
 /// </summary>
-public sealed partial class AzureBlobGrainStorage : IGrainStorage, IDisposable
+public sealed partial class AzureBlobGrainStorage : IGrainStorage, IBoundedGrainStorage, IDisposable
 {
     /// <summary>The REST API version sent as x-ms-version.</summary>
     public const string ApiVersion = "2021-08-06";
@@ -107,6 +107,14 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, IDisposable
     public string ContainerName => _options.ContainerName;
 
     public Uri BlobEndpoint { get; }
+
+    /// <summary>
+    /// The longest a read, write or clear runs: up to four request sequences one after the other (the write, the
+    /// container created again and the write repeated, then a read-back or a HEAD after a refusal), each of at most
+    /// MaxRetries + 1 attempts of RequestTimeout with the backoffs between them.
+    /// </summary>
+    public TimeSpan MaxOperationDuration =>
+        4 * ((_options.MaxRetries + 1) * _options.RequestTimeout + _options.MaxRetries * _options.RetryMaxDelay);
 
     /// <summary>The blob holding one grain state: <c>{stateName}-{grainType}/{key}</c>.</summary>
     public static string GetBlobName(string stateName, GrainId grainId)

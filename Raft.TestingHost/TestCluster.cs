@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Raft.Runtime;
+using Raft.Runtime.Activation;
 using Raft.Runtime.Hosting;
 using Raft.Runtime.Scheduling;
 using Raft.Runtime.Storage;
@@ -20,6 +21,10 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly InProcessFabric fabric = new();
     private readonly Dictionary<string, IHost> hosts = new();
     private readonly Dictionary<string, MemoryGrainStorage> memoryStorage = new();
+
+    // Shared by every silo, restarts included: a crashed grain's writes still in flight are waited for by its next
+    // activation wherever, and whenever, it starts.
+    private readonly InFlightStorageOperations storageOperations = new();
     private readonly IDisposable? stallDiagnostic;
 
     private TestCluster(TestClusterOptions options)
@@ -89,6 +94,7 @@ public sealed class TestCluster : IAsyncDisposable
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         builder.Services.AddSingleton(Time);
+        builder.Services.AddSingleton(storageOperations);
         if (Options.Simulation is { } loop)
         {
             builder.Services.AddSingleton<IWorkExecutor>(loop);
@@ -177,7 +183,9 @@ public sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills a silo: every activation on it crashes at once and the silo leaves the network.</summary>
+    /// <summary>
+    /// Kills a silo: every activation on it crashes at once (see <see cref="CrashGrain"/>) and the silo leaves the network.
+    /// </summary>
     public async Task KillSiloAsync(string name)
     {
         if (!hosts.Remove(name, out var host))
@@ -202,9 +210,10 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Crashes one grain: its activation stops running at its next await, its timers stop, writes it tries
-    /// later never reach storage, callers waiting on it fail, and replies it was about to send are lost.
-    /// What it had persisted before stays. The next call (or <see cref="RestartGrain"/>) activates it anew.
+    /// Crashes one grain, as a machine crash would: its activation stops running at its next await, its timers stop,
+    /// writes it tries later never reach storage, callers waiting on it fail, and replies it was about to send are lost.
+    /// What it had persisted before stays, and a write it had already handed to its storage provider goes on and lands
+    /// or fails. The next call (or <see cref="RestartGrain"/>) activates it anew, once such writes have ended.
     /// </summary>
     public void CrashGrain(GrainId grain)
     {
@@ -222,6 +231,13 @@ public sealed class TestCluster : IAsyncDisposable
         CrashGrain(grain);
         GetSilo(SiloOf(grain)).EnsureActivated(grain);
     }
+
+    /// <summary>
+    /// Completes once the storage writes and clears that the grain's activations handed to their providers have ended
+    /// (bounded by the providers' time limits). After <see cref="CrashGrain"/>, what storage holds then is what the
+    /// grain's next activation reads: the next activation waits for the same writes before it loads its state.
+    /// </summary>
+    public async Task WaitForStorageWritesAsync(GrainId grain) => await storageOperations.WaitAsync(grain, Time);
 
     /// <summary>True when the grain currently has an activation.</summary>
     public bool IsActive(GrainId grain) => GetSilo(SiloOf(grain)).Runtime.Catalog.TryGet(grain, out _);

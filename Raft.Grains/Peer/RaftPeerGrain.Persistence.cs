@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Raft.Runtime.Storage;
 
 namespace Raft.Grains;
 
@@ -99,8 +100,18 @@ public sealed partial class RaftPeerGrain
         _heartbeatTimer?.Dispose();
         _heartbeatTimer = null;
         _applySignal.Set();
-        _logger.LogError(exception, "Raft peer {Peer} in term {Term}: writing its state to storage {Storage} failed; deactivating",
-            _id, _node.CurrentTerm, _options.StorageName);
+        if (exception is InconsistentStateException)
+        {
+            // After a crash, a write of the previous incarnation that landed late (RaftPeerStore names the record). As in
+            // Orleans, deactivate: the next call activates the peer again, and it reads all its state back from storage.
+            _logger.LogWarning(exception, "Raft peer {Peer} in term {Term}: {Conflict} Deactivating; the next call activates it again from storage {Storage}",
+                _id, _node.CurrentTerm, exception.Message, _options.StorageName);
+        }
+        else
+        {
+            _logger.LogError(exception, "Raft peer {Peer} in term {Term}: writing its state to storage {Storage} failed; deactivating",
+                _id, _node.CurrentTerm, _options.StorageName);
+        }
         DeactivateOnIdle();
     }
 }

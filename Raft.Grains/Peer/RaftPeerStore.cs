@@ -106,7 +106,7 @@ internal sealed class RaftPeerStore
             }
             else
             {
-                await state.ClearStateAsync();
+                await ClearAsync(state, SegmentName(segment));
                 RecordWrites++;
             }
         }
@@ -208,14 +208,14 @@ internal sealed class RaftPeerStore
         if (plan.HardState is { } hard)
         {
             _hardState.State = hard;
-            await _hardState.WriteStateAsync();
+            await WriteAsync(_hardState, HardStateName);
             RecordWrites++;
             _hardStateSize = Measure(hard);
         }
         if (plan.Snapshot is { } snapshot)
         {
             _snapshot.State = snapshot;
-            await _snapshot.WriteStateAsync();
+            await WriteAsync(_snapshot, SnapshotName);
             RecordWrites++;
             SnapshotSize = Measure(snapshot);
         }
@@ -227,7 +227,7 @@ internal sealed class RaftPeerStore
                 state = Create<RaftLogSegmentRecord>(SegmentName(segment));
             }
             state.State = record;
-            await state.WriteStateAsync();
+            await WriteAsync(state, SegmentName(segment));
             RecordWrites++;
             _segments[segment] = state;
             _segmentSizes[segment] = Measure(record);
@@ -235,7 +235,7 @@ internal sealed class RaftPeerStore
         for (var i = plan.Clears.Count - 1; i >= 0; i--)
         {
             var segment = plan.Clears[i];
-            await _segments[segment].ClearStateAsync();
+            await ClearAsync(_segments[segment], SegmentName(segment));
             RecordWrites++;
             _segments.Remove(segment);
             _segmentSizes.Remove(segment);
@@ -331,11 +331,34 @@ internal sealed class RaftPeerStore
         }
     }
 
+    private Task WriteAsync<T>(IPersistentState<T> state, string name) => NameConflicts(state.WriteStateAsync(), "write", name);
+
+    private Task ClearAsync<T>(IPersistentState<T> state, string name) => NameConflicts(state.ClearStateAsync(), "clear", name);
+
+    /// <summary>
+    /// An ETag conflict means another writer changed the record since this activation read it: after a crash, a write
+    /// the previous incarnation had sent and that landed late. The peer must not go on from what it holds in memory; the
+    /// conflict escapes (the grain deactivates, and the next activation reads everything again), naming peer and record.
+    /// </summary>
+    private async Task NameConflicts(Task operation, string kind, string name)
+    {
+        try
+        {
+            await operation;
+        }
+        catch (InconsistentStateException exception)
+        {
+            throw new InconsistentStateException(
+                $"Raft peer '{_peerId}': the {kind} of record '{name}' was refused because another writer changed the record since this activation read it. {exception.Message}",
+                exception.StoredEtag, exception.CurrentEtag, exception);
+        }
+    }
+
     private async Task WriteManifestAsync(SegmentRange range)
     {
         var record = new RaftLogManifestRecord(range.First, range.Count);
         _manifest.State = record;
-        await _manifest.WriteStateAsync();
+        await WriteAsync(_manifest, ManifestName);
         RecordWrites++;
         _manifestSize = Measure(record);
     }

@@ -100,13 +100,17 @@ internal sealed partial class ActivationData : IGrainContext
         }
     }
 
-    /// <summary>Starts the activation: construct, load state, OnActivateAsync. Called once by the catalog.</summary>
+    /// <summary>
+    /// Starts the activation: wait for writes an earlier activation left in flight, construct, load state,
+    /// OnActivateAsync. Called once by the catalog.
+    /// </summary>
     public void Activate() => Scheduler.Run(ActivateAsync);
 
     private async Task ActivateAsync()
     {
         try
         {
+            await AwaitEarlierStorageOperationsAsync();
             constructing = this;
             try
             {

@@ -11,7 +11,11 @@ internal interface IPersistentStateBinding
 
 /// <summary>
 /// The IPersistentState&lt;T&gt; handed to a grain: one named record in one storage provider. Writes from an
-/// activation that has been killed are refused, so a crashed grain's zombie code never reaches storage.
+/// activation that has been killed are refused, so a crashed grain's zombie code never reaches storage. A write or
+/// clear handed to the provider before the kill goes on (a crash does not take back a request already sent): it is
+/// recorded in the silo's <see cref="InFlightStorageOperations"/> until it ends, so that the grain's next activation
+/// waits for it before reading its state, and it runs on the silo's <see cref="StorageTaskScheduler"/>, so that it
+/// does end although the killed activation's scheduler runs nothing more.
 /// </summary>
 internal sealed class PersistentStateBinding<T> : IPersistentState<T>, IPersistentStateBinding
 {
@@ -40,23 +44,37 @@ internal sealed class PersistentStateBinding<T> : IPersistentState<T>, IPersiste
 
     public Task ReadStateAsync() => storage.ReadStateAsync(stateName, activation.GrainId, grainState);
 
-    public Task WriteStateAsync()
-    {
-        ThrowIfKilled();
-        return storage.WriteStateAsync(stateName, activation.GrainId, grainState);
-    }
+    public Task WriteStateAsync() =>
+        Track("write", static binding => binding.storage.WriteStateAsync(binding.stateName, binding.activation.GrainId, binding.grainState));
 
-    public Task ClearStateAsync()
-    {
-        ThrowIfKilled();
-        return storage.ClearStateAsync(stateName, activation.GrainId, grainState);
-    }
+    public Task ClearStateAsync() =>
+        Track("clear", static binding => binding.storage.ClearStateAsync(binding.stateName, binding.activation.GrainId, binding.grainState));
 
-    private void ThrowIfKilled()
+    private Task Track(string kind, Func<PersistentStateBinding<T>, Task> operation)
     {
+        var runtime = activation.Runtime;
+        var bound = storage is IBoundedGrainStorage bounded ? bounded.MaxOperationDuration : runtime.Options.ActivationTimeout;
+        var deadline = runtime.Time.GetTimestamp() + (long)(bound.TotalSeconds * runtime.Time.TimestampFrequency);
+        // Recorded before the kill check: a kill that comes after the check finds the write recorded, one that came
+        // before it makes the check refuse the write. Either way a new activation never misses a write that goes out.
+        var tracked = runtime.StorageOperations.Begin(activation.GrainId, stateName, kind, deadline);
         if (activation.IsKilled)
         {
-            throw new ActivationKilledException($"{activation.GrainId} was killed; its write of '{stateName}' is refused.");
+            runtime.StorageOperations.End(tracked);
+            throw new ActivationKilledException($"{activation.GrainId} was killed; its {kind} of '{stateName}' is refused.");
+        }
+        return runtime.StorageScheduler.Run(() => RunAsync(operation, tracked));
+    }
+
+    private async Task RunAsync(Func<PersistentStateBinding<T>, Task> operation, InFlightStorageOperations.Operation tracked)
+    {
+        try
+        {
+            await operation(this);
+        }
+        finally
+        {
+            activation.Runtime.StorageOperations.End(tracked);
         }
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Raft.Runtime.Activation;
 using Raft.Runtime.Messaging;
 using Raft.Runtime.Metadata;
 using Raft.Runtime.Scheduling;
@@ -47,7 +48,9 @@ public sealed class Silo : IHostedService, IAsyncDisposable
             registry.AddGrain(grainClass.GrainClass);
         }
         Options = options.Value;
-        Runtime = new SiloRuntime(Options, services, registry, time, executor, loggerFactory, incomingFilters);
+        // A test cluster registers one instance for all its silos, so that a silo restarted in the same process waits too.
+        var storageOperations = services.GetService(typeof(InFlightStorageOperations)) as InFlightStorageOperations ?? new InFlightStorageOperations();
+        Runtime = new SiloRuntime(Options, services, registry, time, executor, loggerFactory, incomingFilters, storageOperations);
         var siloNames = this.membership.Silos.Count == 0
             ? new[] { Options.SiloName }
             : this.membership.Silos.Select(s => s.Name).ToArray();
@@ -116,12 +119,25 @@ public sealed class Silo : IHostedService, IAsyncDisposable
         started = false;
         Runtime.IsStopping = true;
         await Runtime.Catalog.DeactivateAllAsync(Options.DeactivationTimeout);
+        await WaitForStorageWritesAsync();
         if (Runtime.MessageCenter.Transport is { } transport)
         {
             await transport.DisposeAsync();
             Runtime.MessageCenter.Transport = null;
         }
         logger.LogInformation("Silo {Silo} stopped", Name);
+    }
+
+    /// <summary>
+    /// Writes this silo's grains handed to their providers and not finished yet (a killed activation's, or one a grain
+    /// did not await) go on until they end: the host disposes the providers right after the silo stops, and a provider
+    /// disposed under a write would end it while its request may still land, after the grain's next activation has read
+    /// the record. Bounded by the providers' time limits.
+    /// </summary>
+    private async Task WaitForStorageWritesAsync()
+    {
+        var mine = Runtime.StorageOperations.Grains().Where(grain => Runtime.MessageCenter.PlaceGrain(grain) == Name);
+        await Task.WhenAll(mine.Select(grain => Runtime.StorageOperations.WaitAsync(grain, Runtime.Time)));
     }
 
     /// <summary>Storage providers that need set-up (a database file, a container) do it before the silo serves.</summary>

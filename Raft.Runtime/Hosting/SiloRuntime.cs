@@ -18,7 +18,8 @@ internal sealed class SiloRuntime
         TimeProvider time,
         IWorkExecutor executor,
         ILoggerFactory loggerFactory,
-        IEnumerable<IIncomingGrainCallFilter> incomingFilters)
+        IEnumerable<IIncomingGrainCallFilter> incomingFilters,
+        InFlightStorageOperations storageOperations)
     {
         Options = options;
         Services = services;
@@ -31,6 +32,8 @@ internal sealed class SiloRuntime
         Serializer = new WireSerializer(References);
         Activator = new GrainActivator(services);
         Catalog = new Catalog(this);
+        StorageOperations = storageOperations;
+        StorageScheduler = new StorageTaskScheduler(executor);
     }
 
     public string SiloName => Options.SiloName;
@@ -58,6 +61,12 @@ internal sealed class SiloRuntime
     public GrainActivator Activator { get; }
 
     public Catalog Catalog { get; }
+
+    /// <summary>Storage writes handed to providers and not finished yet (see <see cref="InFlightStorageOperations"/>).</summary>
+    public InFlightStorageOperations StorageOperations { get; }
+
+    /// <summary>Where storage writes run, apart from the activations' schedulers (see <see cref="StorageTaskScheduler"/>).</summary>
+    public StorageTaskScheduler StorageScheduler { get; }
 
     public SiloMessageCenter MessageCenter { get; set; } = null!;
 

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Raft.Persistence.AzureStorage;
 using Raft.Runtime;
 using Raft.Runtime.Hosting;
@@ -14,27 +12,8 @@ namespace Raft.Tests.AzureBlob;
 
 /// <summary>Silos (a generic host with UseSilo) whose grain storage is AddAzureBlobGrainStorage on a real Azurite.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class AzureBlobSiloTests : IAsyncLifetime
+public sealed class AzureBlobSiloTests(AzuriteFixture azurite) : AzuriteContainerTests(azurite, "silo")
 {
-    private readonly AzuriteFixture _azurite;
-    private readonly string _container = AzureTestStorage.UniqueContainer("silo");
-
-    public AzureBlobSiloTests(AzuriteFixture azurite) => _azurite = azurite;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync() => AzureTestStorage.DeleteContainerAsync(_azurite, _container);
-
-    private static HostApplicationBuilder NewBuilder(IDictionary<string, string?>? configuration = null)
-    {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        if (configuration is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(configuration);
-        }
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        return builder;
-    }
 
     private static void OneLocalSilo(ISiloBuilder silo) => silo.Configure<SiloOptions>(o =>
     {
@@ -46,19 +25,14 @@ public sealed class AzureBlobSiloTests : IAsyncLifetime
     /// <summary>A one-silo host with the persistent counter grain and Azure Blob storage "Default" on this test's container.</summary>
     private IHost BuildSilo(Action<AzureBlobStorageOptions>? configure = null)
     {
-        var builder = NewBuilder();
+        var builder = NewHostBuilder();
         builder.UseSilo(silo =>
         {
             OneLocalSilo(silo);
             silo.AddGrain<PersistentCounterGrain>();
             silo.AddAzureBlobGrainStorage("Default", options =>
             {
-                options.ConnectionString = _azurite.ConnectionString;
-                options.ContainerName = _container;
-                options.RequestTimeout = TimeSpan.FromSeconds(5);
-                options.MaxRetries = 2;
-                options.RetryBaseDelay = TimeSpan.FromMilliseconds(50);
-                options.RetryMaxDelay = TimeSpan.FromMilliseconds(400);
+                AzureTestStorage.Configure(options, Azurite, Container);
                 configure?.Invoke(options);
             });
         });
@@ -87,14 +61,14 @@ public sealed class AzureBlobSiloTests : IAsyncLifetime
         }
 
         // The blob is on Azurite, in the Orleans layout, encoded with the silo's default (wire) serializer.
-        using (var reader = new AzureBlobGrainStorage(AzureTestStorage.Options(_azurite, _container), new WireGrainStorageSerializer()))
+        using (var reader = new AzureBlobGrainStorage(AzureTestStorage.Options(Azurite, Container), new WireGrainStorageSerializer()))
         {
             var stored = new GrainState<CounterState>(new CounterState(0));
             await reader.ReadStateAsync("counter", new GrainId("persistentcounter", "restart-me"), stored);
             Assert.True(stored.RecordExists);
             Assert.Equal(new CounterState(3), stored.State);
         }
-        using (var raw = await AzureTestStorage.SendRawAsync(_azurite, HttpMethod.Head, $"/{_container}/counter-persistentcounter/restart-me"))
+        using (var raw = await AzureTestStorage.SendRawAsync(Azurite, HttpMethod.Head, $"/{Container}/counter-persistentcounter/restart-me"))
         {
             Assert.Equal(200, (int)raw.StatusCode);
         }
@@ -110,15 +84,15 @@ public sealed class AzureBlobSiloTests : IAsyncLifetime
     [Fact]
     public async Task WrongAccountKey_FailsTheSiloStart_NamingAccountAndContainer()
     {
-        var connectionString = WrongKeyConnectionString(_azurite, out var wrongKey);
+        var connectionString = WrongKeyConnectionString(Azurite, out var wrongKey);
         using var host = BuildSilo(options => options.ConnectionString = connectionString);
 
         var e = await Assert.ThrowsAsync<GrainStorageException>(() => host.StartAsync());
 
         Assert.Contains("Grain storage 'Default' (Azure Blob) could not start", e.Message, StringComparison.Ordinal);
-        Assert.Contains($"authorization failed for account 'devstoreaccount1' container '{_container}'", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"authorization failed for account 'devstoreaccount1' container '{Container}'", e.Message, StringComparison.Ordinal);
         Assert.Contains("check the account key", e.Message, StringComparison.Ordinal);
-        Assert.Contains(_azurite.BlobEndpoint, e.Message, StringComparison.Ordinal);
+        Assert.Contains(Azurite.BlobEndpoint, e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(wrongKey, e.Message, StringComparison.Ordinal);
         // Storage starts before the transport: a silo whose storage failed never listened.
         Assert.Equal(0, host.Services.GetRequiredService<Raft.Runtime.Hosting.Silo>().SiloPort);
@@ -142,15 +116,15 @@ public sealed class AzureBlobSiloTests : IAsyncLifetime
         Assert.Contains("Grain storage 'Default' (Azure Blob) could not start", e.Message, StringComparison.Ordinal);
         Assert.Contains($"http://127.0.0.1:{port}/devstoreaccount1", e.Message, StringComparison.Ordinal);
         Assert.Contains("'devstoreaccount1'", e.Message, StringComparison.Ordinal);
-        Assert.Contains($"'{_container}'", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{Container}'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Options_BindFromStorageSection_ThenTheConfigureDelegate()
     {
-        var builder = NewBuilder(new Dictionary<string, string?>
+        var builder = NewHostBuilder(new Dictionary<string, string?>
         {
-            ["Storage:Blobs:ConnectionString"] = _azurite.ConnectionString,
+            ["Storage:Blobs:ConnectionString"] = Azurite.ConnectionString,
             ["Storage:Blobs:ContainerName"] = "from-config",
             ["Storage:Other:ConnectionString"] = "UseDevelopmentStorage=true",
             ["Storage:Other:ContainerName"] = "other-from-config",
@@ -165,7 +139,7 @@ public sealed class AzureBlobSiloTests : IAsyncLifetime
 
         var blobs = Assert.IsType<AzureBlobGrainStorage>(host.Services.GetRequiredKeyedService<IGrainStorage>("Blobs"));
         Assert.Equal("from-config", blobs.ContainerName);
-        Assert.Equal(new Uri(_azurite.BlobEndpoint), blobs.BlobEndpoint);
+        Assert.Equal(new Uri(Azurite.BlobEndpoint), blobs.BlobEndpoint);
         var other = Assert.IsType<AzureBlobGrainStorage>(host.Services.GetRequiredKeyedService<IGrainStorage>("Other"));
         Assert.Equal("from-code", other.ContainerName);
         Assert.Equal(new Uri("http://127.0.0.1:10000/devstoreaccount1"), other.BlobEndpoint);
@@ -175,12 +149,12 @@ public sealed class AzureBlobSiloTests : IAsyncLifetime
     [Fact]
     public void MissingConnectionString_OrBadOptions_FailWhileConfiguring_NamingTheSetting()
     {
-        var missing = Assert.Throws<ArgumentException>(() => NewBuilder().UseSilo(silo => silo.AddAzureBlobGrainStorage()));
+        var missing = Assert.Throws<ArgumentException>(() => NewHostBuilder().UseSilo(silo => silo.AddAzureBlobGrainStorage()));
         Assert.Contains("Azure Blob grain storage 'Default' has no connection string", missing.Message, StringComparison.Ordinal);
         Assert.Contains("Storage:Default:ConnectionString", missing.Message, StringComparison.Ordinal);
         Assert.Contains("UseDevelopmentStorage=true", missing.Message, StringComparison.Ordinal);
 
-        var badContainer = Assert.Throws<ArgumentException>(() => NewBuilder(new Dictionary<string, string?>
+        var badContainer = Assert.Throws<ArgumentException>(() => NewHostBuilder(new Dictionary<string, string?>
         {
             ["Storage:Grains:ConnectionString"] = "UseDevelopmentStorage=true",
             ["Storage:Grains:ContainerName"] = "Not_Valid",
@@ -189,7 +163,7 @@ public sealed class AzureBlobSiloTests : IAsyncLifetime
         Assert.Contains("'Not_Valid'", badContainer.Message, StringComparison.Ordinal);
 
         var badKey = "not base64 !!!";
-        var badString = Assert.Throws<ArgumentException>(() => NewBuilder().UseSilo(silo => silo.AddAzureBlobGrainStorage(
+        var badString = Assert.Throws<ArgumentException>(() => NewHostBuilder().UseSilo(silo => silo.AddAzureBlobGrainStorage(
             configure: o => o.ConnectionString = $"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={badKey}")));
         Assert.Contains("Azure Blob grain storage 'Default'", badString.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(badKey, badString.Message, StringComparison.Ordinal);

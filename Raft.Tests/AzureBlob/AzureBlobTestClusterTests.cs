@@ -10,17 +10,8 @@ namespace Raft.Tests.AzureBlob;
 
 /// <summary>An in-process TestCluster whose only grain storage is Azure Blob on Azurite (no shared memory storage).</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class AzureBlobTestClusterTests : IAsyncLifetime
+public sealed class AzureBlobTestClusterTests(AzuriteFixture azurite) : AzuriteContainerTests(azurite, "cluster")
 {
-    private readonly AzuriteFixture _azurite;
-    private readonly string _container = AzureTestStorage.UniqueContainer("cluster");
-
-    public AzureBlobTestClusterTests(AzuriteFixture azurite) => _azurite = azurite;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync() => AzureTestStorage.DeleteContainerAsync(_azurite, _container);
-
     private Task<TestCluster> DeployAsync(int silos) => Clusters.DeployAsync(silos, options =>
     {
         options.MemoryStorageNames.Clear();
@@ -28,21 +19,14 @@ public sealed class AzureBlobTestClusterTests : IAsyncLifetime
         options.ConfigureSilo = silo =>
         {
             inner?.Invoke(silo);
-            silo.AddAzureBlobGrainStorage("Default", o =>
-            {
-                o.ConnectionString = _azurite.ConnectionString;
-                o.ContainerName = _container;
-                o.RequestTimeout = TimeSpan.FromSeconds(5);
-                o.RetryBaseDelay = TimeSpan.FromMilliseconds(50);
-                o.RetryMaxDelay = TimeSpan.FromMilliseconds(400);
-            });
+            silo.AddAzureBlobGrainStorage("Default", o => AzureTestStorage.Configure(o, Azurite, Container));
         };
     });
 
     /// <summary>What Azurite holds for a persistent counter, read with the silos' serializer by a provider of our own.</summary>
     private async Task<int?> StoredCounterAsync(string key)
     {
-        using var reader = new AzureBlobGrainStorage(AzureTestStorage.Options(_azurite, _container), new WireGrainStorageSerializer());
+        using var reader = new AzureBlobGrainStorage(AzureTestStorage.Options(Azurite, Container), new WireGrainStorageSerializer());
         var state = new GrainState<CounterState>(new CounterState(0));
         await reader.ReadStateAsync("counter", new GrainId("persistentcounter", key), state);
         return state.RecordExists ? state.State.Value : null;

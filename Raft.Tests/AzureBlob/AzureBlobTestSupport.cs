@@ -77,16 +77,24 @@ internal sealed class RecordingTimeProvider : TimeProvider
 
 internal static class AzureTestStorage
 {
-    public static AzureBlobStorageOptions Options(AzuriteFixture azurite, string container = "grainstate") => new()
+    /// <summary>The provider tests' settings (the Raft tests have their own: AzureRaft): quick retries, 5 s per attempt.</summary>
+    public static void Configure(AzureBlobStorageOptions options, AzuriteFixture azurite, string container)
     {
-        ConnectionString = azurite.ConnectionString,
-        ContainerName = container,
-        RequestTimeout = TimeSpan.FromSeconds(5),
-        MaxRetries = 2,
-        RetryBaseDelay = TimeSpan.FromMilliseconds(50),
-        RetryMaxDelay = TimeSpan.FromMilliseconds(400),
-        RetryJitterSeed = 7,
-    };
+        options.ConnectionString = azurite.ConnectionString;
+        options.ContainerName = container;
+        options.RequestTimeout = TimeSpan.FromSeconds(5);
+        options.MaxRetries = 2;
+        options.RetryBaseDelay = TimeSpan.FromMilliseconds(50);
+        options.RetryMaxDelay = TimeSpan.FromMilliseconds(400);
+    }
+
+    /// <summary><see cref="Configure"/>'s settings with a fixed jitter seed, for a provider a test creates itself.</summary>
+    public static AzureBlobStorageOptions Options(AzuriteFixture azurite, string container = "grainstate")
+    {
+        var options = new AzureBlobStorageOptions { RetryJitterSeed = 7 };
+        Configure(options, azurite, container);
+        return options;
+    }
 
     public static AzureBlobGrainStorage Create(AzureBlobStorageOptions options, ILogger<AzureBlobGrainStorage>? logger = null, TimeProvider? timeProvider = null) =>
         new(options, new JsonGrainStorageSerializer(), logger, timeProvider);

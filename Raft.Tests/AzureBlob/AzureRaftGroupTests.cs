@@ -75,11 +75,9 @@ public sealed class AzureRaftGroupTests : IAsyncLifetime
         }
     }
 
-    // A crashed activation's Azure write that was already in flight can land after its restarted successor read
-    // the record, whose next write then fails its ETag check (seen once in a full run). Until crash/restart waits
-    // for the zombie's in-flight writes, this test stays out of the default run.
+    // A crashed activation's Azure write that was already sent goes on; each new activation waits for it before it
+    // loads (the runtime's InFlightStorageOperations), so it never reads a record that such a write changes later.
     [Theory]
-    [Trait("Category", "KnownFlaky")]
     [InlineData(PeerRestart.EveryGrain, 0)]
     [InlineData(PeerRestart.EveryGrain, 10)]
     [InlineData(PeerRestart.Silo, 0)]
@@ -399,31 +397,8 @@ public sealed class AzureRaftGroupTests : IAsyncLifetime
         await WakeAllAsync(raft);
     }
 
-    /// <summary>
-    /// Wakes every peer. A crash does not take back a write the crashed activation had already sent: Azurite may apply
-    /// it just after the new activation read that record, and the new activation's first write of it (the log repair at
-    /// activation, for instance) is then refused with an ETag conflict and the activation fails. That is the peer being
-    /// careful, not a loss: the next call activates it again from what Azurite now holds, so such a Wake is retried.
-    /// </summary>
-    private async Task WakeAllAsync(RaftTestCluster raft)
-    {
-        await Task.WhenAll(raft.PeerIds.Select(async id =>
-        {
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    await raft.Peer(id).Wake();
-                    return;
-                }
-                catch (GrainCallException exception) when (attempt < 5 && AzureRaft.IsConflictWithAnEarlierWrite(exception))
-                {
-                    _output.WriteLine($"{_log.Now.TotalSeconds:F3}s: activating {id} after its restart met a write of its crashed activation; waking it again: {exception.Message}");
-                    await Task.Delay(TimeSpan.FromMilliseconds(50));
-                }
-            }
-        }));
-    }
+    /// <summary>Wakes every peer (activating the ones that are not).</summary>
+    private static Task WakeAllAsync(RaftTestCluster raft) => Task.WhenAll(raft.PeerIds.Select(id => raft.Peer(id).Wake()));
 
     /// <summary>
     /// Offers <paramref name="command"/> to every peer in turn (any failure, e.g. an activation that cannot load yet, is

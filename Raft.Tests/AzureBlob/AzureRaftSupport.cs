@@ -69,14 +69,6 @@ internal static class AzureRaft
         };
     };
 
-    /// <summary>
-    /// An activation that failed because a write was refused on its ETag: what a new activation meets when the crashed
-    /// activation's last write lands after the new one read the record.
-    /// </summary>
-    public static bool IsConflictWithAnEarlierWrite(Exception exception) =>
-        exception.Message.Contains("does not match ETag", StringComparison.Ordinal)
-        && exception.Message.Contains("Activation of raftpeer/", StringComparison.Ordinal);
-
     /// <summary>Every blob in the container with its length (one List Blobs call, straight to the emulator).</summary>
     public static async Task<IReadOnlyList<(string Name, long Length)>> ListBlobsAsync(AzuriteFixture azurite, string container)
     {

@@ -39,34 +39,6 @@ public sealed class AzureLabStorage(AzuriteFixture azurite, ITestOutputHelper ou
 
     public override void ConfigureRaft(RaftOptions options) => AzureRaft.ConfigureRaft(options);
 
-    /// <summary>
-    /// A write the crashed activation had sent lands within milliseconds on Azurite, unless the machine is starved. Seen
-    /// without this delay: a peer crashed right after it sent its first snapshot write; the new activation, restarted at
-    /// once, loaded no snapshot, and its own snapshot write at the same index was refused (409 BlobAlreadyExists).
-    /// </summary>
-    public override TimeSpan RestartDelay => TimeSpan.FromMilliseconds(500);
-
-    /// <summary>
-    /// Retries a Wake whose activation met a write of the crashed activation (see AzureRaftGroupTests.WakeAllAsync):
-    /// the next activation loads what Azurite holds by then.
-    /// </summary>
-    public override async Task WakeAfterRestartAsync(IRaftPeerGrain peer)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await peer.Wake();
-                return;
-            }
-            catch (GrainCallException exception) when (attempt < 5 && AzureRaft.IsConflictWithAnEarlierWrite(exception))
-            {
-                output.WriteLine($"waking {peer.GetPrimaryKeyString()} again: {exception.Message}");
-                await Task.Delay(TimeSpan.FromMilliseconds(50));
-            }
-        }
-    }
-
     /// <summary>Lists the container: blob "{state}-{grainType}/{key}" of Content-Length n is record (state, grain, n).</summary>
     public override async Task<IReadOnlyList<(string StateName, GrainId GrainId, long Bytes)>> StoredRecordsAsync(TestCluster cluster)
     {

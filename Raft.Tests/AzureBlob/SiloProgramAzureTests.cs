@@ -1,7 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Raft.Persistence.AzureStorage;
 using Raft.Runtime;
 using Raft.Runtime.Hosting;
@@ -13,43 +11,32 @@ namespace Raft.Tests.AzureBlob;
 
 /// <summary>The Raft.Silo executable's storage settings: Storage:Provider=AzureBlob with Storage:Default:*, against Azurite.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class SiloProgramAzureTests : IAsyncLifetime
+public sealed class SiloProgramAzureTests(AzuriteFixture azurite) : AzuriteContainerTests(azurite, "program")
 {
-    private readonly AzuriteFixture _azurite;
-    private readonly string _container = AzureTestStorage.UniqueContainer("program");
-
-    public SiloProgramAzureTests(AzuriteFixture azurite) => _azurite = azurite;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync() => AzureTestStorage.DeleteContainerAsync(_azurite, _container);
-
     [Fact]
     public async Task ProviderAzureBlob_ConfiguresTheDefaultStorage_AndGrainsPersistOnAzurite()
     {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = NewHostBuilder(new Dictionary<string, string?>
         {
             ["Silo:SiloName"] = "silo0",
             ["Silo:SiloPort"] = "0",
             ["Silo:GatewayPort"] = "-1",
             ["Storage:Provider"] = "AzureBlob",
-            ["Storage:Default:ConnectionString"] = _azurite.ConnectionString,
-            ["Storage:Default:ContainerName"] = _container,
+            ["Storage:Default:ConnectionString"] = Azurite.ConnectionString,
+            ["Storage:Default:ContainerName"] = Container,
         });
         Raft.Silo.SiloConfiguration.Configure(builder);
         builder.Services.AddSingleton(new GrainClassRegistration(typeof(PersistentCounterGrain)));
         using var host = builder.Build();
 
         var storage = Assert.IsType<AzureBlobGrainStorage>(host.Services.GetRequiredKeyedService<IGrainStorage>("Default"));
-        Assert.Equal(_container, storage.ContainerName);
+        Assert.Equal(Container, storage.ContainerName);
         await host.StartAsync();
         var counter = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IPersistentCounterGrain>("via-silo-config");
         Assert.Equal(1, await counter.Increment());
         await host.StopAsync();
 
-        using var raw = await AzureTestStorage.SendRawAsync(_azurite, HttpMethod.Head, $"/{_container}/counter-persistentcounter/via-silo-config");
+        using var raw = await AzureTestStorage.SendRawAsync(Azurite, HttpMethod.Head, $"/{Container}/counter-persistentcounter/via-silo-config");
         Assert.Equal(200, (int)raw.StatusCode);
     }
 
@@ -58,8 +45,7 @@ public sealed class SiloProgramAzureTests : IAsyncLifetime
     [InlineData("AzureBlob", "Storage:Default:ConnectionString")]
     public void BadStorageSettings_AreAnArgumentException_NamingTheSetting(string provider, string expected)
     {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:Provider"] = provider });
+        var builder = NewHostBuilder(new Dictionary<string, string?> { ["Storage:Provider"] = provider });
 
         var e = Assert.Throws<ArgumentException>(() => Raft.Silo.SiloConfiguration.Configure(builder));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
@@ -74,8 +60,8 @@ public sealed class SiloProgramAzureTests : IAsyncLifetime
         Assert.Equal(2, await Raft.Silo.Program.Main([.. quiet, "--Storage:Provider=AzureBlob"]));
 
         var wrongKey = Convert.ToBase64String(new byte[64]);
-        var connectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={wrongKey};BlobEndpoint={_azurite.BlobEndpoint}";
+        var connectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={wrongKey};BlobEndpoint={Azurite.BlobEndpoint}";
         Assert.Equal(1, await Raft.Silo.Program.Main(
-            [.. quiet, "--Storage:Provider=AzureBlob", $"--Storage:Default:ConnectionString={connectionString}", $"--Storage:Default:ContainerName={_container}"]));
+            [.. quiet, "--Storage:Provider=AzureBlob", $"--Storage:Default:ConnectionString={connectionString}", $"--Storage:Default:ContainerName={Container}"]));
     }
 }

@@ -26,20 +26,6 @@ public abstract class LabStorage : IAsyncDisposable
     {
     }
 
-    /// <summary>
-    /// The least time between crashing a peer and restarting it. A crash stops the activation at once, but a write it had
-    /// already sent to a remote storage may still be applied afterwards. If the new activation has already read that
-    /// record, its own next write of it is refused as a conflict and the peer stops (safe, but not what the 6.5840
-    /// tester expects of an instant restart). The memory storage needs no delay.
-    /// </summary>
-    public virtual TimeSpan RestartDelay => TimeSpan.Zero;
-
-    /// <summary>
-    /// Wakes a peer the harness has just restarted (after TestCluster.RestartGrain). A storage that may still apply a write
-    /// the crashed activation sent can make the new activation fail; such a storage retries here.
-    /// </summary>
-    public virtual Task WakeAfterRestartAsync(IRaftPeerGrain peer) => peer.Wake();
-
     /// <summary>Every stored record: its state name, grain and size in bytes as stored (envelope included).</summary>
     public abstract Task<IReadOnlyList<(string StateName, GrainId GrainId, long Bytes)>> StoredRecordsAsync(TestCluster cluster);
 

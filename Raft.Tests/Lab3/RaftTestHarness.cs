@@ -65,7 +65,6 @@ public sealed class RaftTestHarness : IAsyncDisposable
     private readonly bool[] alive;
     private readonly int[] epoch;
     private readonly long[] sizeAtCrash;
-    private readonly long[] crashedAt;
     private readonly TestClock clock;
     private readonly long startedAt;
     private long beganAt;
@@ -100,7 +99,6 @@ public sealed class RaftTestHarness : IAsyncDisposable
         alive = new bool[servers];
         epoch = new int[servers];
         sizeAtCrash = new long[servers];
-        crashedAt = new long[servers];
         for (var i = 0; i < servers; i++)
         {
             current[i] = new Incarnation(i, 0);
@@ -479,7 +477,6 @@ public sealed class RaftTestHarness : IAsyncDisposable
         {
             current[i].Crashed = true;
         }
-        crashedAt[i] = Time.GetTimestamp();
         Cluster.CrashGrain(ids[i]);
     }
 
@@ -501,18 +498,10 @@ public sealed class RaftTestHarness : IAsyncDisposable
         {
             await CrashAsync(i);
         }
-        // A storage whose writes travel over the network may still apply one the crashed peer had sent: let it land
-        // before the new incarnation reads its state.
-        long since;
-        lock (life)
-        {
-            since = crashedAt[i];
-        }
-        var wait = storage.RestartDelay - Time.GetElapsedTime(since);
-        if (!IsAlive(i) && wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait, Time);
-        }
+        // A write the crashed peer had already handed to its storage goes on and lands or fails (over the network, on
+        // Azure). The new incarnation waits for it before it loads; wait here too, so that the checker below ingests
+        // the snapshot the new incarnation will load.
+        await Cluster.WaitForStorageWritesAsync(ids[i]);
         Trace($"restart {i}");
         // 6.5840 start1: the checker ingests the snapshot the server persisted before it crashed. Read it while the
         // peer is dead (nothing can write it now) and before the new activation can deliver anything.
@@ -535,7 +524,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
                 ApplyConnectivity(j);
             }
         }
-        await storage.WakeAfterRestartAsync(peers[i]);
+        await peers[i].Wake();
     }
 
     /// <summary>The snapshot record the peer persisted ("raft-snapshot" in the silo's "Default" provider), or null if none.</summary>
