@@ -22,12 +22,16 @@ public sealed class RaftOptions
 
     public TimeSpan ElectionTimeoutMax { get; set; } = TimeSpan.FromMilliseconds(600);
 
-    /// <summary>Timeout of one RPC between peers; a call that times out is a lost message.</summary>
-    public TimeSpan RpcTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// How long a peer waits for the reply to a RequestVote or AppendEntries before it counts the message as lost. Nothing
+    /// waits behind a call (heartbeats go out on every tick, a follower's probe is retried on the next heartbeat's
+    /// answer), so it only decides how long a late reply is still used: longer than a slow network's reply delay.
+    /// </summary>
+    public TimeSpan RpcTimeout { get; set; } = TimeSpan.FromSeconds(2.5);
 
     /// <summary>
     /// Timeout of one InstallSnapshot, which carries the whole snapshot and a storage write on the follower. Only that
-    /// follower's replication loop waits on it; the follower restarts its election timer when the request arrives.
+    /// follower's appends wait on it (heartbeats go on); a lost one is sent again from the next heartbeat tick.
     /// </summary>
     public TimeSpan InstallSnapshotTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -35,6 +39,18 @@ public sealed class RaftOptions
     public int MaxEntriesPerAppend { get; set; } = 512;
 
     public int MaxBytesPerAppend { get; set; } = 1 << 20;
+
+    /// <summary>
+    /// Flow control per follower once its log is known to match (Replicate state): at most this many appends, and
+    /// this many bytes of entries, unanswered at a time. A follower being probed gets one append at a time.
+    /// </summary>
+    public int MaxInflightAppends { get; set; } = 32;
+
+    public long MaxInflightBytes { get; set; } = 8 << 20;
+
+    /// <summary>The core's flow-control limits from these settings.</summary>
+    internal Protocol.ReplicationLimits ToReplicationLimits() =>
+        new(MaxEntriesPerAppend, MaxBytesPerAppend, MaxInflightAppends, MaxInflightBytes);
 
     /// <summary>Entries per persisted log segment record; an append rewrites only the tail segment.</summary>
     public int EntriesPerSegment { get; set; } = 64;

@@ -12,6 +12,10 @@ public sealed partial class RaftPeerGrain
     private IGrainTimer? _heartbeatTimer;
     private Random _random = null!;
 
+    // When the election timer was last armed and for how long: a tick queued before a reset must not start an election.
+    private long _electionTimerArmedAt;
+    private TimeSpan _electionTimeout;
+
     // The role, term and leader last acted on; ObserveRoleChange compares the core against them.
     private RaftRole _seenRole;
     private long _seenTerm;
@@ -37,13 +41,23 @@ public sealed partial class RaftPeerGrain
             return;
         }
         var timeout = NextElectionTimeout();
+        _electionTimerArmedAt = _time.GetTimestamp();
+        _electionTimeout = timeout;
         _electionTimer.Change(timeout, timeout);
     }
+
+    /// <summary>
+    /// A tick can already be queued on the activation when a heartbeat resets the timer (the reset then only re-arms it
+    /// after the tick), so the tick itself checks that a whole timeout passed since the last reset. The small slack
+    /// keeps a timer that fires a hair early by another clock from losing a whole round.
+    /// </summary>
+    private bool ElectionTimeoutElapsed() =>
+        _time.GetElapsedTime(_electionTimerArmedAt) >= _electionTimeout - TimeSpan.FromMilliseconds(5);
 
     /// <summary>The election timer fired: stand for election in a new term (§5.2).</summary>
     private async Task OnElectionTimerAsync(CancellationToken cancellationToken)
     {
-        if (_stopped || _failure is not null)
+        if (_stopped || _failure is not null || (!_node.IsLeader && !ElectionTimeoutElapsed()))
         {
             return;
         }
@@ -82,7 +96,11 @@ public sealed partial class RaftPeerGrain
         }
     }
 
-    /// <summary>One vote request; replies are handled one by one as they arrive, so a dead peer delays nobody.</summary>
+    /// <summary>
+    /// One vote request; replies are handled one by one as they arrive, so a dead peer delays nobody. The wait is
+    /// RpcTimeout (longer than an election round): the core counts a late reply while the election is still on and
+    /// ignores it once it is over, so there is no reason to throw a late vote away.
+    /// </summary>
     private async Task RequestVoteAsync(string peer, RequestVoteRequest request)
     {
         try
@@ -182,21 +200,20 @@ public sealed partial class RaftPeerGrain
         var term = _node.CurrentTerm;
         _logger.LogInformation("Raft peer {Peer} won the election for term {Term} (last log index {Index}, commit index {CommitIndex})",
             _id, term, _node.Log.LastIndex, _node.CommitIndex);
-        _replicators = _node.Peers.ToDictionary(peer => peer, peer => new PeerReplicator(peer, term), StringComparer.Ordinal);
+        _followers = _node.Peers.ToDictionary(peer => peer, peer => new FollowerLink(peer, term), StringComparer.Ordinal);
         _electionTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _heartbeatTimer?.Dispose();
         _heartbeatTimer = RegisterGrainTimer(OnHeartbeatTimerAsync,
             new GrainTimerCreationOptions(_options.HeartbeatInterval, _options.HeartbeatInterval) { Interleave = true, KeepAlive = true });
-        // Event-driven: assert leadership at once and start bringing followers up to date, not at the first tick.
+        // Event-driven: assert leadership (and probe where followers' logs match) at once, not at the first tick.
         BroadcastHeartbeat();
-        BroadcastAppend();
     }
 
     private void StopLeading()
     {
         _heartbeatTimer?.Dispose();
         _heartbeatTimer = null;
-        _replicators = null;
+        _followers = null;
         ResetElectionTimer();
     }
 

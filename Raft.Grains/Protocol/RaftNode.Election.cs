@@ -60,7 +60,7 @@ public sealed partial class RaftNode
     /// </summary>
     public VoteOutcome HandleVoteResponse(string peer, long requestTerm, RequestVoteResponse response)
     {
-        RequirePeer(peer);
+        ProgressFor(peer); // throws for a stranger
         if (response.Term > CurrentTerm)
         {
             AdoptHigherTerm(response.Term);
