@@ -16,7 +16,10 @@ internal sealed class FollowerProgress(long next, ReplicationLimits limits)
     public ReplicationState State { get; private set; } = ReplicationState.Probe;
 
     /// <summary>Probe state: an append is in flight and the next one waits for its answer (or its loss).</summary>
-    public bool ProbeSent { get; set; }
+    public bool ProbeSent { get; private set; }
+
+    /// <summary>Probe state: the append in flight, kept so that a switch to Replicate need not send its entries again.</summary>
+    private (long PrevIndex, long LastIndex, long Bytes)? _probe;
 
     /// <summary>Snapshot state: the LastIncludedIndex of the InstallSnapshot in flight.</summary>
     public long PendingSnapshot { get; private set; }
@@ -38,7 +41,6 @@ internal sealed class FollowerProgress(long next, ReplicationLimits limits)
         if (Match < index)
         {
             Match = index;
-            ProbeSent = false;
             updated = true;
         }
         Next = Math.Max(Next, index + 1);
@@ -46,7 +48,7 @@ internal sealed class FollowerProgress(long next, ReplicationLimits limits)
     }
 
     /// <summary>An append of <paramref name="count"/> entries ending at <paramref name="lastIndex"/> went out.</summary>
-    public void OnSent(long lastIndex, long bytes)
+    public void OnSent(long prevIndex, long lastIndex, long bytes)
     {
         switch (State)
         {
@@ -57,6 +59,7 @@ internal sealed class FollowerProgress(long next, ReplicationLimits limits)
                 break;
             case ReplicationState.Probe:
                 ProbeSent = true;
+                _probe = (prevIndex, lastIndex, bytes);
                 break;
             default:
                 throw new InvalidOperationException($"No append goes out in state {State}.");
@@ -72,17 +75,37 @@ internal sealed class FollowerProgress(long next, ReplicationLimits limits)
         State = ReplicationState.Probe;
         Next = Match + 1;
         ProbeSent = false;
+        _probe = null;
         PendingSnapshot = 0;
         _inflights.Clear();
     }
 
+    /// <summary>
+    /// The logs are known to match through Match: send optimistically from there. A probe still in flight that starts
+    /// at or below Match cannot fail on a conflict, so it counts as the first append of the window (a heartbeat's
+    /// success often arrives while the probe that carries the entries is still on its way).
+    /// </summary>
     public void BecomeReplicate()
     {
+        var probe = State == ReplicationState.Probe && ProbeSent ? _probe : null;
         State = ReplicationState.Replicate;
         Next = Match + 1;
         ProbeSent = false;
+        _probe = null;
         PendingSnapshot = 0;
         _inflights.Clear();
+        if (probe is { } inFlight && inFlight.PrevIndex <= Match && inFlight.LastIndex > Match)
+        {
+            Next = inFlight.LastIndex + 1;
+            _inflights.Add(inFlight.LastIndex, inFlight.Bytes);
+        }
+    }
+
+    /// <summary>Probe state: the probe in flight will not be answered; the next one may go.</summary>
+    public void OnProbeLost()
+    {
+        ProbeSent = false;
+        _probe = null;
     }
 
     public void BecomeSnapshot(long snapshotIndex)
@@ -90,6 +113,7 @@ internal sealed class FollowerProgress(long next, ReplicationLimits limits)
         State = ReplicationState.Snapshot;
         PendingSnapshot = snapshotIndex;
         ProbeSent = false;
+        _probe = null;
         _inflights.Clear();
     }
 }

@@ -60,13 +60,6 @@ public sealed partial class RaftNode
         {
             return ReplicationOutcome.Stale;
         }
-        if (request.Entries.Length == 0 && progress.State == ReplicationState.Probe)
-        {
-            // etcd: a heartbeat's answer lets the next probe go, so a probe whose reply was lost is retried once per
-            // heartbeat rather than after a timeout.
-            progress.ProbeSent = false;
-        }
-
         if (reply.Success)
         {
             var acknowledged = request.PrevLogIndex + request.Entries.Length;
@@ -85,6 +78,7 @@ public sealed partial class RaftNode
                     progress.BecomeReplicate();
                     break;
             }
+            UnpauseProbeOnHeartbeatReply(progress, request);
             TryAdvanceCommitIndex();
             return ReplicationOutcome.Accepted;
         }
@@ -97,17 +91,30 @@ public sealed partial class RaftNode
                 progress.BecomeProbe();
                 break;
             case ReplicationState.Probe when request.PrevLogIndex == progress.Next - 1:
-                progress.ProbeSent = false;
+                progress.OnProbeLost(); // answered: the next probe goes from the new NextIndex
                 break;
             default:
                 // A rejection only says something about the probe it answers; once progress moved on (or a snapshot is
                 // on its way), a reordered rejection would drag NextIndex around for nothing.
+                UnpauseProbeOnHeartbeatReply(progress, request);
                 return ReplicationOutcome.Stale;
         }
         var next = NextIndexAfterConflict(reply);
         // Strictly below the rejected probe (so probing always moves) and never below what is proven to match.
         progress.Next = Math.Max(Math.Min(next, request.PrevLogIndex), progress.Match + 1);
         return progress.Next <= _log.SnapshotIndex ? ReplicationOutcome.NeedsSnapshot : ReplicationOutcome.BackedOff;
+    }
+
+    /// <summary>
+    /// etcd: a heartbeat's answer lets the next probe go, so a probe whose reply was lost is retried once per heartbeat
+    /// rather than after a timeout.
+    /// </summary>
+    private static void UnpauseProbeOnHeartbeatReply(FollowerProgress progress, AppendEntriesRequest request)
+    {
+        if (request.Entries.Length == 0 && progress.State == ReplicationState.Probe)
+        {
+            progress.OnProbeLost();
+        }
     }
 
     /// <summary>

@@ -38,7 +38,7 @@ public sealed partial class RaftNode
         {
             bytes += RaftLog.EstimatedSize(entry);
         }
-        progress.OnSent(entries[^1].Index, bytes);
+        progress.OnSent(next - 1, entries[^1].Index, bytes);
         return OutboundRequest.Append(AppendRequest(next - 1, entries));
     }
 
@@ -78,7 +78,7 @@ public sealed partial class RaftNode
                 progress.BecomeProbe();
                 break;
             case ReplicationState.Probe when request.PrevLogIndex == progress.Next - 1:
-                progress.ProbeSent = false;
+                progress.OnProbeLost();
                 break;
         }
     }

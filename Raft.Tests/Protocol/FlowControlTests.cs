@@ -73,6 +73,23 @@ public class FlowControlTests
     }
 
     [Fact]
+    public void A_heartbeat_success_while_the_probe_is_in_flight_counts_the_probe_as_the_first_append_of_the_window()
+    {
+        var cluster = new ProtocolCluster(3, Small);
+        Assert.True(cluster.Campaign("s1", "s2", "s3"));
+        cluster.Propose("s1", "a", "b", "c");
+        var probe = Append(cluster, "s2");
+
+        Assert.Equal(ReplicationOutcome.Accepted, cluster.Deliver("s1", "s2", cluster["s1"].Heartbeat("s2")!));
+
+        var progress = cluster["s1"].ProgressOf("s2");
+        Assert.Equal((ReplicationState.Replicate, 0L, 3L, 1), (progress.State, progress.MatchIndex, progress.NextIndex, progress.InflightAppends));
+        Assert.Equal(2, Append(cluster, "s2").PrevLogIndex); // entries 3.., not 1 and 2 again
+        Assert.Equal(ReplicationOutcome.Accepted, cluster.Deliver("s1", "s2", probe));
+        Assert.Equal(1, cluster["s1"].ProgressOf("s2").InflightAppends);
+    }
+
+    [Fact]
     public void Replicate_sends_optimistically_until_the_window_of_appends_is_full_and_an_ack_reopens_it()
     {
         var cluster = ReplicatingTo_s2();
@@ -229,7 +246,7 @@ public class FlowControlTests
     }
 
     [Fact]
-    public void A_heartbeat_reply_unpauses_a_probe_whose_answer_never_came()
+    public void A_heartbeat_reply_ends_the_pause_of_a_probe_whose_answer_never_came()
     {
         var cluster = LeaderWithConflictingFollower();
         var leader = cluster["s1"];
@@ -239,7 +256,10 @@ public class FlowControlTests
 
         Assert.Equal(ReplicationOutcome.Accepted, cluster.Deliver("s1", "s2", leader.Heartbeat("s2")!)); // at NextIndex - 1 = 1
 
-        Assert.Equal(new PeerProgress(2, 1, ReplicationState.Replicate), leader.ProgressOf("s2"));
+        // Matched through 1: replicating, with the probe (entries 2 and 3) still counted in flight until answered or lost.
+        var progress = leader.ProgressOf("s2");
+        Assert.Equal((ReplicationState.Replicate, 1L, 4L, 1, false),
+            (progress.State, progress.MatchIndex, progress.NextIndex, progress.InflightAppends, progress.IsPaused));
     }
 
     [Fact]
