@@ -10,11 +10,11 @@ namespace Raft.Grains;
 
 /// <summary>
 /// One Raft peer, keyed "{group}/{peer}" (for example "kv/0"): the thin driver around the pure <see cref="RaftNode"/>.
-/// It owns the I/O the core leaves out: grain timers (election, heartbeat), grain calls to the other peers (one
-/// replication loop per follower), storage writes (group commit through <see cref="RaftPeerStore"/>), and delivery of
+/// It owns the I/O the core leaves out: grain timers (election, heartbeat), grain calls to the other peers (appends
+/// under the core's per-follower flow control, heartbeats on every tick), storage writes (group commit through <see cref="RaftPeerStore"/>), and delivery of
 /// committed entries to the state machine (the applier). The grain is reentrant so that two peers calling each other
 /// never deadlock; every await releases the turn, so code after an await re-checks role and term before acting.
-/// Partial files: Rpc (incoming RPCs), Election (timers, votes, role changes), Replication (per-follower loops),
+/// Partial files: Rpc (incoming RPCs), Election (timers, votes, role changes), Replication (appends, heartbeats, replies),
 /// Persistence (group commit), Applier (state machine delivery).
 /// </summary>
 [Reentrant]
