@@ -23,6 +23,13 @@ public sealed class RaftOptions
     public TimeSpan ElectionTimeoutMax { get; set; } = TimeSpan.FromMilliseconds(600);
 
     /// <summary>
+    /// Ask for pre-votes before an election (Raft thesis §9.6): a peer stands only if a majority would vote for it and
+    /// does not hear from a leader, so a follower that missed heartbeats (lost messages, a stalled process) does not
+    /// depose a working leader. Costs one extra round trip per real election.
+    /// </summary>
+    public bool PreVote { get; set; } = true;
+
+    /// <summary>
     /// How long a peer waits for the reply to a RequestVote or AppendEntries before it counts the message as lost. Nothing
     /// waits behind a call (heartbeats go out on every tick, a follower's probe is retried on the next heartbeat's
     /// answer), so it only decides how long a late reply is still used: longer than a slow network's reply delay.

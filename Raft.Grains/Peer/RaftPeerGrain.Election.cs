@@ -12,6 +12,9 @@ public sealed partial class RaftPeerGrain
     private IGrainTimer? _heartbeatTimer;
     private Random _random = null!;
 
+    // When this follower last heard from the leader of its term (a valid AppendEntries or InstallSnapshot).
+    private long _leaderContactAt;
+
     // When the election timer was last armed and for how long: a tick queued before a reset must not start an election.
     private long _electionTimerArmedAt;
     private TimeSpan _electionTimeout;
@@ -46,6 +49,21 @@ public sealed partial class RaftPeerGrain
         _electionTimer.Change(timeout, timeout);
     }
 
+    /// <summary>A valid AppendEntries or InstallSnapshot from the leader of the current term arrived.</summary>
+    private void OnLeaderContact()
+    {
+        _leaderContactAt = _time.GetTimestamp();
+        ResetElectionTimer();
+    }
+
+    /// <summary>
+    /// Thesis §9.6: this peer refuses pre-votes while it is leader or heard from the leader of its term within the
+    /// minimum election timeout, so a peer that merely missed heartbeats cannot start an election that deposes it.
+    /// </summary>
+    private bool LeaderIsActive() =>
+        _node.IsLeader
+        || (_node.LeaderId is not null && _time.GetElapsedTime(_leaderContactAt) < _options.ElectionTimeoutMin);
+
     /// <summary>
     /// A tick can already be queued on the activation when a heartbeat resets the timer (the reset then only re-arms it
     /// after the tick), so the tick itself checks that a whole timeout passed since the last reset. The small slack
@@ -54,7 +72,10 @@ public sealed partial class RaftPeerGrain
     private bool ElectionTimeoutElapsed() =>
         _time.GetElapsedTime(_electionTimerArmedAt) >= _electionTimeout - TimeSpan.FromMilliseconds(5);
 
-    /// <summary>The election timer fired: stand for election in a new term (§5.2).</summary>
+    /// <summary>
+    /// The election timer fired: stand for election in a new term (§5.2), after a pre-vote (thesis §9.6) when
+    /// <see cref="RaftOptions.PreVote"/> is on.
+    /// </summary>
     private async Task OnElectionTimerAsync(CancellationToken cancellationToken)
     {
         if (_stopped || _failure is not null || (!_node.IsLeader && !ElectionTimeoutElapsed()))
@@ -66,6 +87,32 @@ public sealed partial class RaftPeerGrain
         {
             return;
         }
+        if (!_options.PreVote)
+        {
+            await CampaignAsync();
+            return;
+        }
+        var preVote = _node.StartPreVote();
+        if (!preVote.Started || preVote.VoteRequest is not { } request)
+        {
+            return;
+        }
+        if (preVote.BecameLeader)
+        {
+            await CampaignAsync(); // a group of one
+            return;
+        }
+        _logger.LogDebug("Raft peer {Peer} heard no leader in term {Term}; asking for pre-votes for term {PreVoteTerm}",
+            _id, _node.CurrentTerm, request.Term);
+        foreach (var peer in _node.Peers)
+        {
+            _ = RequestPreVoteAsync(peer, request);
+        }
+    }
+
+    /// <summary>A real election: new term, vote for itself, durable before anyone is asked.</summary>
+    private async Task CampaignAsync()
+    {
         var previousRole = _node.Role;
         var previousTerm = _node.CurrentTerm;
         var campaign = _node.ElectionTimeout();
@@ -93,6 +140,48 @@ public sealed partial class RaftPeerGrain
         foreach (var peer in _node.Peers)
         {
             _ = RequestVoteAsync(peer, request);
+        }
+    }
+
+    /// <summary>One pre-vote request; the reply that completes a majority starts the real election.</summary>
+    private async Task RequestPreVoteAsync(string peer, RequestVoteRequest request)
+    {
+        try
+        {
+            RequestVoteResponse response;
+            try
+            {
+                using (GrainCallOptions.WithTimeout(_options.RpcTimeout))
+                {
+                    response = await PeerGrain(peer).RequestVote(request);
+                }
+            }
+            catch (Exception exception)
+            {
+                LogLostRpc("PreVote", peer, request.Term, exception);
+                return;
+            }
+            if (_stopped || _failure is not null)
+            {
+                return;
+            }
+            // The core re-checks: a reply to an older pre-vote, or one after a leader was heard, is Stale.
+            var outcome = _node.HandlePreVoteResponse(peer, request.Term, response);
+            _logger.LogDebug("Raft peer {Peer} in term {Term}: pre-vote from {Voter} for term {RequestTerm}: {Outcome}",
+                _id, _node.CurrentTerm, peer, request.Term, outcome);
+            ObserveRoleChange();
+            if (_node.HasUnpersistedChanges)
+            {
+                await PersistAsync(); // a higher term seen in the reply
+            }
+            if (outcome == PreVoteOutcome.Won && !_stopped && _failure is null)
+            {
+                await CampaignAsync();
+            }
+        }
+        catch (Exception exception)
+        {
+            _logger.LogWarning(exception, "Raft peer {Peer}: handling the pre-vote of {Voter} for term {Term} failed", _id, peer, request.Term);
         }
     }
 

@@ -14,6 +14,10 @@ public sealed partial class RaftNode
     private readonly string[] _peers;
     private readonly Dictionary<string, FollowerProgress> _progress;
     private readonly HashSet<string> _votesReceived = [];
+    private readonly HashSet<string> _preVotesReceived = [];
+
+    /// <summary>The term of the pre-vote under way (CurrentTerm + 1), or 0: none, or it ended (won, or a leader or term seen).</summary>
+    private long _preVoteTerm;
 
     /// <summary>
     /// A fresh peer with empty state. <paramref name="members"/> lists every peer of the group, this one included;
@@ -112,6 +116,7 @@ public sealed partial class RaftNode
         LeaderId = null;
         Role = RaftRole.Follower;
         _votesReceived.Clear();
+        _preVoteTerm = 0;
         MarkHardStateDirty();
     }
 
@@ -127,6 +132,7 @@ public sealed partial class RaftNode
         Role = RaftRole.Follower;
         LeaderId = leaderId;
         _votesReceived.Clear();
+        _preVoteTerm = 0; // a leader is heard: the pre-vote under way is over
     }
 
     private void BecomeLeader()
