@@ -143,25 +143,30 @@ public sealed partial class RaftPeerGrain
         }
     }
 
+    /// <summary>A RequestVote (or pre-vote) round trip; null when lost, or when this activation stopped meanwhile.</summary>
+    private async Task<RequestVoteResponse?> CallRequestVoteAsync(string peer, RequestVoteRequest request)
+    {
+        try
+        {
+            using (GrainCallOptions.WithTimeout(_options.RpcTimeout))
+            {
+                var response = await PeerGrain(peer).RequestVote(request);
+                return _stopped ? null : response;
+            }
+        }
+        catch (Exception exception)
+        {
+            LogLostRpc(request.PreVote ? "PreVote" : nameof(RequestVote), peer, request.Term, exception);
+            return null;
+        }
+    }
+
     /// <summary>One pre-vote request; the reply that completes a majority starts the real election.</summary>
     private async Task RequestPreVoteAsync(string peer, RequestVoteRequest request)
     {
         try
         {
-            RequestVoteResponse response;
-            try
-            {
-                using (GrainCallOptions.WithTimeout(_options.RpcTimeout))
-                {
-                    response = await PeerGrain(peer).RequestVote(request);
-                }
-            }
-            catch (Exception exception)
-            {
-                LogLostRpc("PreVote", peer, request.Term, exception);
-                return;
-            }
-            if (_stopped || _failure is not null)
+            if (await CallRequestVoteAsync(peer, request) is not { } response || _failure is not null)
             {
                 return;
             }
@@ -194,20 +199,7 @@ public sealed partial class RaftPeerGrain
     {
         try
         {
-            RequestVoteResponse response;
-            try
-            {
-                using (GrainCallOptions.WithTimeout(_options.RpcTimeout))
-                {
-                    response = await PeerGrain(peer).RequestVote(request);
-                }
-            }
-            catch (Exception exception)
-            {
-                LogLostRpc(nameof(RequestVote), peer, request.Term, exception);
-                return;
-            }
-            if (_stopped)
+            if (await CallRequestVoteAsync(peer, request) is not { } response)
             {
                 return;
             }
