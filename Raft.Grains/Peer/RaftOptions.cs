@@ -30,6 +30,12 @@ public sealed class RaftOptions
     public bool PreVote { get; set; } = true;
 
     /// <summary>
+    /// A leader that heard no reply from a majority for <see cref="ElectionTimeoutMax"/> steps down (Raft thesis §6.2),
+    /// so a leader cut off from the others stops accepting proposals that can never commit, and clients move on.
+    /// </summary>
+    public bool CheckQuorum { get; set; } = true;
+
+    /// <summary>
     /// How long a peer waits for the reply to a RequestVote or AppendEntries before it counts the message as lost. Nothing
     /// waits behind a call (heartbeats go out on every tick, a follower's probe is retried on the next heartbeat's
     /// answer), so it only decides how long a late reply is still used: longer than a slow network's reply delay.

@@ -12,6 +12,9 @@ public sealed partial class RaftPeerGrain
     private IGrainTimer? _heartbeatTimer;
     private Random _random = null!;
 
+    // When this leader last checked that a majority answers (RaftOptions.CheckQuorum).
+    private long _quorumCheckedAt;
+
     // When this follower last heard from the leader of its term (a valid AppendEntries or InstallSnapshot).
     private long _leaderContactAt;
 
@@ -221,10 +224,22 @@ public sealed partial class RaftPeerGrain
 
     private Task OnHeartbeatTimerAsync(CancellationToken cancellationToken)
     {
-        if (!_stopped && _node.IsLeader)
+        if (_stopped || !_node.IsLeader)
         {
-            BroadcastHeartbeat();
+            return Task.CompletedTask;
         }
+        if (_options.CheckQuorum && _time.GetElapsedTime(_quorumCheckedAt) >= _options.ElectionTimeoutMax)
+        {
+            _quorumCheckedAt = _time.GetTimestamp();
+            if (!_node.CheckQuorum())
+            {
+                _logger.LogInformation("Raft peer {Peer}, leader of term {Term}, heard from no majority for {Interval}: stepping down",
+                    _id, _node.CurrentTerm, _options.ElectionTimeoutMax);
+                ObserveRoleChange();
+                return Task.CompletedTask;
+            }
+        }
+        BroadcastHeartbeat();
         return Task.CompletedTask;
     }
 
@@ -282,6 +297,7 @@ public sealed partial class RaftPeerGrain
         _logger.LogInformation("Raft peer {Peer} won the election for term {Term} (last log index {Index}, commit index {CommitIndex})",
             _id, term, _node.Log.LastIndex, _node.CommitIndex);
         _followers = _node.Peers.ToDictionary(peer => peer, peer => new FollowerLink(peer, term), StringComparer.Ordinal);
+        _quorumCheckedAt = _time.GetTimestamp();
         _electionTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _heartbeatTimer?.Dispose();
         _heartbeatTimer = RegisterGrainTimer(OnHeartbeatTimerAsync,

@@ -24,6 +24,12 @@ internal sealed class FollowerProgress(long next, ReplicationLimits limits)
     /// <summary>Snapshot state: the LastIncludedIndex of the InstallSnapshot in flight.</summary>
     public long PendingSnapshot { get; private set; }
 
+    /// <summary>
+    /// A reply of the current term came from this follower since the last quorum check (etcd's RecentActive). A new
+    /// leader starts with every follower active, so its first check judges a whole interval.
+    /// </summary>
+    public bool RecentActive { get; set; } = true;
+
     public bool IsPaused => State switch
     {
         ReplicationState.Probe => ProbeSent,

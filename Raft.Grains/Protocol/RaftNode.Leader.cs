@@ -60,6 +60,7 @@ public sealed partial class RaftNode
         {
             return ReplicationOutcome.Stale;
         }
+        progress.RecentActive = true;
         if (reply.Success)
         {
             var acknowledged = request.PrevLogIndex + request.Entries.Length;
@@ -134,6 +135,7 @@ public sealed partial class RaftNode
         {
             return ReplicationOutcome.Stale;
         }
+        progress.RecentActive = true;
         progress.MaybeUpdate(request.LastIncludedIndex);
         if (progress.State == ReplicationState.Replicate)
         {
@@ -145,6 +147,36 @@ public sealed partial class RaftNode
         }
         TryAdvanceCommitIndex();
         return ReplicationOutcome.Accepted;
+    }
+
+    /// <summary>
+    /// Check-quorum (thesis §6.2, etcd's CheckQuorum): the driver calls this once per interval (at least an election
+    /// timeout). A leader that heard no reply of its term from a majority (itself included) since the last check steps
+    /// down to follower in the same term: it cannot commit anything, and it stops taking proposals that could never
+    /// commit. Returns whether this node is still leader. Nothing to persist (term and vote are unchanged).
+    /// </summary>
+    public bool CheckQuorum()
+    {
+        if (Role != RaftRole.Leader)
+        {
+            return false;
+        }
+        var active = 1;
+        foreach (var progress in _progress.Values)
+        {
+            if (progress.RecentActive)
+            {
+                active++;
+            }
+            progress.RecentActive = false;
+        }
+        if (active >= Quorum)
+        {
+            return true;
+        }
+        Role = RaftRole.Follower;
+        LeaderId = null;
+        return false;
     }
 
     /// <summary>
