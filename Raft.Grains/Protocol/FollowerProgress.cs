@@ -18,9 +18,6 @@ internal sealed class FollowerProgress(long next, ReplicationLimits limits)
     /// <summary>Probe state: an append is in flight and the next one waits for its answer (or its loss).</summary>
     public bool ProbeSent { get; private set; }
 
-    /// <summary>Probe state: the append in flight, kept so that a switch to Replicate need not send its entries again.</summary>
-    private (long PrevIndex, long LastIndex, long Bytes)? _probe;
-
     /// <summary>Snapshot state: the LastIncludedIndex of the InstallSnapshot in flight.</summary>
     public long PendingSnapshot { get; private set; }
 
@@ -54,7 +51,7 @@ internal sealed class FollowerProgress(long next, ReplicationLimits limits)
     }
 
     /// <summary>An append of <paramref name="count"/> entries ending at <paramref name="lastIndex"/> went out.</summary>
-    public void OnSent(long prevIndex, long lastIndex, long bytes)
+    public void OnSent(long lastIndex, long bytes)
     {
         switch (State)
         {
@@ -65,7 +62,6 @@ internal sealed class FollowerProgress(long next, ReplicationLimits limits)
                 break;
             case ReplicationState.Probe:
                 ProbeSent = true;
-                _probe = (prevIndex, lastIndex, bytes);
                 break;
             default:
                 throw new InvalidOperationException($"No append goes out in state {State}.");
@@ -81,45 +77,32 @@ internal sealed class FollowerProgress(long next, ReplicationLimits limits)
         State = ReplicationState.Probe;
         Next = Match + 1;
         ProbeSent = false;
-        _probe = null;
         PendingSnapshot = 0;
         _inflights.Clear();
     }
 
     /// <summary>
-    /// The logs are known to match through Match: send optimistically from there. A probe still in flight that starts
-    /// at or below Match cannot fail on a conflict, so it counts as the first append of the window (a heartbeat's
-    /// success often arrives while the probe that carries the entries is still on its way).
+    /// The logs are known to match through Match: send optimistically from there. A probe still in flight is not
+    /// counted in the window: its entries go again, since it may have gone to an incarnation of the follower that
+    /// crashed, and nothing would report its loss before the RPC timeout.
     /// </summary>
     public void BecomeReplicate()
     {
-        var probe = State == ReplicationState.Probe && ProbeSent ? _probe : null;
         State = ReplicationState.Replicate;
         Next = Match + 1;
         ProbeSent = false;
-        _probe = null;
         PendingSnapshot = 0;
         _inflights.Clear();
-        if (probe is { } inFlight && inFlight.PrevIndex <= Match && inFlight.LastIndex > Match)
-        {
-            Next = inFlight.LastIndex + 1;
-            _inflights.Add(inFlight.LastIndex, inFlight.Bytes);
-        }
     }
 
     /// <summary>Probe state: the probe in flight will not be answered; the next one may go.</summary>
-    public void OnProbeLost()
-    {
-        ProbeSent = false;
-        _probe = null;
-    }
+    public void OnProbeLost() => ProbeSent = false;
 
     public void BecomeSnapshot(long snapshotIndex)
     {
         State = ReplicationState.Snapshot;
         PendingSnapshot = snapshotIndex;
         ProbeSent = false;
-        _probe = null;
         _inflights.Clear();
     }
 }

@@ -38,7 +38,7 @@ public sealed partial class RaftNode
         {
             bytes += RaftLog.EstimatedSize(entry);
         }
-        progress.OnSent(next - 1, entries[^1].Index, bytes);
+        progress.OnSent(entries[^1].Index, bytes);
         return OutboundRequest.Append(AppendRequest(next - 1, entries));
     }
 
