@@ -22,12 +22,29 @@ public sealed class RaftOptions
 
     public TimeSpan ElectionTimeoutMax { get; set; } = TimeSpan.FromMilliseconds(600);
 
-    /// <summary>Timeout of one RPC between peers; a call that times out is a lost message.</summary>
-    public TimeSpan RpcTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// Ask for pre-votes before an election (Raft thesis §9.6): a peer stands only if a majority would vote for it and
+    /// does not hear from a leader, so a follower that missed heartbeats (lost messages, a stalled process) does not
+    /// depose a working leader. Costs one extra round trip per real election.
+    /// </summary>
+    public bool PreVote { get; set; } = true;
+
+    /// <summary>
+    /// A leader that heard no reply from a majority for <see cref="ElectionTimeoutMax"/> steps down (Raft thesis §6.2),
+    /// so a leader cut off from the others stops accepting proposals that can never commit, and clients move on.
+    /// </summary>
+    public bool CheckQuorum { get; set; } = true;
+
+    /// <summary>
+    /// How long a peer waits for the reply to a RequestVote or AppendEntries before it counts the message as lost. Nothing
+    /// waits behind a call (heartbeats go out on every tick, a follower's probe is retried on the next heartbeat's
+    /// answer), so it only decides how long a late reply is still used: longer than a slow network's reply delay.
+    /// </summary>
+    public TimeSpan RpcTimeout { get; set; } = TimeSpan.FromSeconds(2.5);
 
     /// <summary>
     /// Timeout of one InstallSnapshot, which carries the whole snapshot and a storage write on the follower. Only that
-    /// follower's replication loop waits on it; the follower restarts its election timer when the request arrives.
+    /// follower's appends wait on it (heartbeats go on); a lost one is sent again from the next heartbeat tick.
     /// </summary>
     public TimeSpan InstallSnapshotTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -35,6 +52,18 @@ public sealed class RaftOptions
     public int MaxEntriesPerAppend { get; set; } = 512;
 
     public int MaxBytesPerAppend { get; set; } = 1 << 20;
+
+    /// <summary>
+    /// Flow control per follower once its log is known to match (Replicate state): at most this many appends, and
+    /// this many bytes of entries, unanswered at a time. A follower being probed gets one append at a time.
+    /// </summary>
+    public int MaxInflightAppends { get; set; } = 32;
+
+    public long MaxInflightBytes { get; set; } = 8 << 20;
+
+    /// <summary>The core's flow-control limits from these settings.</summary>
+    internal Protocol.ReplicationLimits ToReplicationLimits() =>
+        new(MaxEntriesPerAppend, MaxBytesPerAppend, MaxInflightAppends, MaxInflightBytes);
 
     /// <summary>Entries per persisted log segment record; an append rewrites only the tail segment.</summary>
     public int EntriesPerSegment { get; set; } = 64;

@@ -12,6 +12,16 @@ public sealed partial class RaftPeerGrain
     private IGrainTimer? _heartbeatTimer;
     private Random _random = null!;
 
+    // When this leader last checked that a majority answers (RaftOptions.CheckQuorum).
+    private long _quorumCheckedAt;
+
+    // When this follower last heard from the leader of its term (a valid AppendEntries or InstallSnapshot).
+    private long _leaderContactAt;
+
+    // When the election timer was last armed and for how long: a tick queued before a reset must not start an election.
+    private long _electionTimerArmedAt;
+    private TimeSpan _electionTimeout;
+
     // The role, term and leader last acted on; ObserveRoleChange compares the core against them.
     private RaftRole _seenRole;
     private long _seenTerm;
@@ -37,13 +47,41 @@ public sealed partial class RaftPeerGrain
             return;
         }
         var timeout = NextElectionTimeout();
+        _electionTimerArmedAt = _time.GetTimestamp();
+        _electionTimeout = timeout;
         _electionTimer.Change(timeout, timeout);
     }
 
-    /// <summary>The election timer fired: stand for election in a new term (§5.2).</summary>
+    /// <summary>A valid AppendEntries or InstallSnapshot from the leader of the current term arrived.</summary>
+    private void OnLeaderContact()
+    {
+        _leaderContactAt = _time.GetTimestamp();
+        ResetElectionTimer();
+    }
+
+    /// <summary>
+    /// Thesis §9.6: this peer refuses pre-votes while it is leader or heard from the leader of its term within the
+    /// minimum election timeout, so a peer that merely missed heartbeats cannot start an election that deposes it.
+    /// </summary>
+    private bool LeaderIsActive() =>
+        _node.IsLeader
+        || (_node.LeaderId is not null && _time.GetElapsedTime(_leaderContactAt) < _options.ElectionTimeoutMin);
+
+    /// <summary>
+    /// A tick can already be queued on the activation when a heartbeat resets the timer (the reset then only re-arms it
+    /// after the tick), so the tick itself checks that a whole timeout passed since the last reset. The small slack
+    /// keeps a timer that fires a hair early by another clock from losing a whole round.
+    /// </summary>
+    private bool ElectionTimeoutElapsed() =>
+        _time.GetElapsedTime(_electionTimerArmedAt) >= _electionTimeout - TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// The election timer fired: stand for election in a new term (§5.2), after a pre-vote (thesis §9.6) when
+    /// <see cref="RaftOptions.PreVote"/> is on.
+    /// </summary>
     private async Task OnElectionTimerAsync(CancellationToken cancellationToken)
     {
-        if (_stopped || _failure is not null)
+        if (_stopped || _failure is not null || (!_node.IsLeader && !ElectionTimeoutElapsed()))
         {
             return;
         }
@@ -52,6 +90,32 @@ public sealed partial class RaftPeerGrain
         {
             return;
         }
+        if (!_options.PreVote)
+        {
+            await CampaignAsync();
+            return;
+        }
+        var preVote = _node.StartPreVote();
+        if (!preVote.Started || preVote.VoteRequest is not { } request)
+        {
+            return;
+        }
+        if (preVote.BecameLeader)
+        {
+            await CampaignAsync(); // a group of one
+            return;
+        }
+        _logger.LogDebug("Raft peer {Peer} heard no leader in term {Term}; asking for pre-votes for term {PreVoteTerm}",
+            _id, _node.CurrentTerm, request.Term);
+        foreach (var peer in _node.Peers)
+        {
+            _ = RequestPreVoteAsync(peer, request);
+        }
+    }
+
+    /// <summary>A real election: new term, vote for itself, durable before anyone is asked.</summary>
+    private async Task CampaignAsync()
+    {
         var previousRole = _node.Role;
         var previousTerm = _node.CurrentTerm;
         var campaign = _node.ElectionTimeout();
@@ -82,25 +146,63 @@ public sealed partial class RaftPeerGrain
         }
     }
 
-    /// <summary>One vote request; replies are handled one by one as they arrive, so a dead peer delays nobody.</summary>
+    /// <summary>A RequestVote (or pre-vote) round trip; null when lost, or when this activation stopped meanwhile.</summary>
+    private async Task<RequestVoteResponse?> CallRequestVoteAsync(string peer, RequestVoteRequest request)
+    {
+        try
+        {
+            using (GrainCallOptions.WithTimeout(_options.RpcTimeout))
+            {
+                var response = await PeerGrain(peer).RequestVote(request);
+                return _stopped ? null : response;
+            }
+        }
+        catch (Exception exception)
+        {
+            LogLostRpc(request.PreVote ? "PreVote" : nameof(RequestVote), peer, request.Term, exception);
+            return null;
+        }
+    }
+
+    /// <summary>One pre-vote request; the reply that completes a majority starts the real election.</summary>
+    private async Task RequestPreVoteAsync(string peer, RequestVoteRequest request)
+    {
+        try
+        {
+            if (await CallRequestVoteAsync(peer, request) is not { } response || _failure is not null)
+            {
+                return;
+            }
+            // The core re-checks: a reply to an older pre-vote, or one after a leader was heard, is Stale.
+            var outcome = _node.HandlePreVoteResponse(peer, request.Term, response);
+            _logger.LogDebug("Raft peer {Peer} in term {Term}: pre-vote from {Voter} for term {RequestTerm}: {Outcome}",
+                _id, _node.CurrentTerm, peer, request.Term, outcome);
+            ObserveRoleChange();
+            if (_node.HasUnpersistedChanges)
+            {
+                await PersistAsync(); // a higher term seen in the reply
+            }
+            if (outcome == PreVoteOutcome.Won && !_stopped && _failure is null)
+            {
+                await CampaignAsync();
+            }
+        }
+        catch (Exception exception)
+        {
+            _logger.LogWarning(exception, "Raft peer {Peer}: handling the pre-vote of {Voter} for term {Term} failed", _id, peer, request.Term);
+        }
+    }
+
+    /// <summary>
+    /// One vote request; replies are handled one by one as they arrive, so a dead peer delays nobody. The wait is
+    /// RpcTimeout (longer than an election round): the core counts a late reply while the election is still on and
+    /// ignores it once it is over, so there is no reason to throw a late vote away.
+    /// </summary>
     private async Task RequestVoteAsync(string peer, RequestVoteRequest request)
     {
         try
         {
-            RequestVoteResponse response;
-            try
-            {
-                using (GrainCallOptions.WithTimeout(_options.RpcTimeout))
-                {
-                    response = await PeerGrain(peer).RequestVote(request);
-                }
-            }
-            catch (Exception exception)
-            {
-                LogLostRpc(nameof(RequestVote), peer, request.Term, exception);
-                return;
-            }
-            if (_stopped)
+            if (await CallRequestVoteAsync(peer, request) is not { } response)
             {
                 return;
             }
@@ -122,10 +224,22 @@ public sealed partial class RaftPeerGrain
 
     private Task OnHeartbeatTimerAsync(CancellationToken cancellationToken)
     {
-        if (!_stopped && _node.IsLeader)
+        if (_stopped || !_node.IsLeader)
         {
-            BroadcastHeartbeat();
+            return Task.CompletedTask;
         }
+        if (_options.CheckQuorum && _time.GetElapsedTime(_quorumCheckedAt) >= _options.ElectionTimeoutMax)
+        {
+            _quorumCheckedAt = _time.GetTimestamp();
+            if (!_node.CheckQuorum())
+            {
+                _logger.LogInformation("Raft peer {Peer}, leader of term {Term}, heard from no majority for {Interval}: stepping down",
+                    _id, _node.CurrentTerm, _options.ElectionTimeoutMax);
+                ObserveRoleChange();
+                return Task.CompletedTask;
+            }
+        }
+        BroadcastHeartbeat();
         return Task.CompletedTask;
     }
 
@@ -182,21 +296,21 @@ public sealed partial class RaftPeerGrain
         var term = _node.CurrentTerm;
         _logger.LogInformation("Raft peer {Peer} won the election for term {Term} (last log index {Index}, commit index {CommitIndex})",
             _id, term, _node.Log.LastIndex, _node.CommitIndex);
-        _replicators = _node.Peers.ToDictionary(peer => peer, peer => new PeerReplicator(peer, term), StringComparer.Ordinal);
+        _followers = _node.Peers.ToDictionary(peer => peer, peer => new FollowerLink(peer, term), StringComparer.Ordinal);
+        _quorumCheckedAt = _time.GetTimestamp();
         _electionTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _heartbeatTimer?.Dispose();
         _heartbeatTimer = RegisterGrainTimer(OnHeartbeatTimerAsync,
             new GrainTimerCreationOptions(_options.HeartbeatInterval, _options.HeartbeatInterval) { Interleave = true, KeepAlive = true });
-        // Event-driven: assert leadership at once and start bringing followers up to date, not at the first tick.
+        // Event-driven: assert leadership (and probe where followers' logs match) at once, not at the first tick.
         BroadcastHeartbeat();
-        BroadcastAppend();
     }
 
     private void StopLeading()
     {
         _heartbeatTimer?.Dispose();
         _heartbeatTimer = null;
-        _replicators = null;
+        _followers = null;
         ResetElectionTimer();
     }
 

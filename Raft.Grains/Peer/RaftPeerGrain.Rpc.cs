@@ -9,14 +9,15 @@ public sealed partial class RaftPeerGrain
     public async Task<RequestVoteResponse> RequestVote(RequestVoteRequest request)
     {
         ThrowIfUnavailable();
-        var result = _node.HandleRequestVote(request);
+        var result = _node.HandleRequestVote(request, LeaderIsActive());
         ObserveRoleChange();
         if (result.ResetElectionTimer)
         {
             ResetElectionTimer();
         }
-        _logger.LogDebug("Raft peer {Peer} in term {Term}: vote for {Candidate} in term {RequestTerm} {Decision}",
-            _id, _node.CurrentTerm, request.CandidateId, request.Term, result.Response.VoteGranted ? "granted" : "refused");
+        _logger.LogDebug("Raft peer {Peer} in term {Term}: {Kind} for {Candidate} in term {RequestTerm} {Decision}",
+            _id, _node.CurrentTerm, request.PreVote ? "pre-vote" : "vote", request.CandidateId, request.Term,
+            result.Response.VoteGranted ? "granted" : "refused");
         // Term and vote are durable before the vote leaves.
         await PersistAsync();
         return result.Response;
@@ -29,7 +30,7 @@ public sealed partial class RaftPeerGrain
         ObserveRoleChange();
         if (result.ResetElectionTimer)
         {
-            ResetElectionTimer();
+            OnLeaderContact();
         }
         // Entries are durable before success is reported (and so is everything an earlier request is still writing).
         await PersistAsync();
@@ -46,7 +47,7 @@ public sealed partial class RaftPeerGrain
         ObserveRoleChange();
         if (result.ResetElectionTimer)
         {
-            ResetElectionTimer();
+            OnLeaderContact();
         }
         await PersistAsync();
         if (result.SnapshotToApply is not null)

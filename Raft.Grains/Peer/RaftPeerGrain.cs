@@ -10,11 +10,11 @@ namespace Raft.Grains;
 
 /// <summary>
 /// One Raft peer, keyed "{group}/{peer}" (for example "kv/0"): the thin driver around the pure <see cref="RaftNode"/>.
-/// It owns the I/O the core leaves out: grain timers (election, heartbeat), grain calls to the other peers (one
-/// replication loop per follower), storage writes (group commit through <see cref="RaftPeerStore"/>), and delivery of
+/// It owns the I/O the core leaves out: grain timers (election, heartbeat), grain calls to the other peers (appends
+/// under the core's per-follower flow control, heartbeats on every tick), storage writes (group commit through <see cref="RaftPeerStore"/>), and delivery of
 /// committed entries to the state machine (the applier). The grain is reentrant so that two peers calling each other
 /// never deadlock; every await releases the turn, so code after an await re-checks role and term before acting.
-/// Partial files: Rpc (incoming RPCs), Election (timers, votes, role changes), Replication (per-follower loops),
+/// Partial files: Rpc (incoming RPCs), Election (timers, votes, role changes), Replication (appends, heartbeats, replies),
 /// Persistence (group commit), Applier (state machine delivery).
 /// </summary>
 [Reentrant]
@@ -32,6 +32,7 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
     private RaftPeerStore _store = null!;
     private IRaftStateMachine _stateMachine = NoOpStateMachine.Instance;
     private TaskScheduler _scheduler = TaskScheduler.Default;
+    private TimeProvider _time = TimeProvider.System;
 
     /// <summary>Set when the activation deactivates or failed: background loops stop at their next check.</summary>
     private bool _stopped;
@@ -63,6 +64,7 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
     {
         _id = this.GetPrimaryKeyString();
         _scheduler = TaskScheduler.Current;
+        _time = ServiceProvider.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System;
         ValidateOptions(_options);
         var members = ResolveMembers(_id, _options);
         _store = new RaftPeerStore(_id, _stateFactory, GrainContext, _options.StorageName, _options.EntriesPerSegment, _serializer);
@@ -77,7 +79,7 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
                 _id, _options.StorageName);
             throw;
         }
-        _node = RaftNode.Restore(_id, members, durable);
+        _node = RaftNode.Restore(_id, members, durable, _options.ToReplicationLimits());
         _random = new Random(MixSeed(_options.Seed, _id));
         _stateMachine = _stateMachineFactory?.Create(_id) ?? NoOpStateMachine.Instance;
         _seenRole = _node.Role;
@@ -243,9 +245,11 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
             throw new InvalidOperationException(
                 $"RaftOptions: need HeartbeatInterval ({options.HeartbeatInterval}) < ElectionTimeoutMin ({options.ElectionTimeoutMin}) <= ElectionTimeoutMax ({options.ElectionTimeoutMax}).");
         }
-        if (options.EntriesPerSegment < 1 || options.MaxEntriesPerAppend < 1 || options.MaxBytesPerAppend < 1)
+        if (options.EntriesPerSegment < 1 || options.MaxEntriesPerAppend < 1 || options.MaxBytesPerAppend < 1
+            || options.MaxInflightAppends < 1 || options.MaxInflightBytes < 1)
         {
-            throw new InvalidOperationException("RaftOptions.EntriesPerSegment, MaxEntriesPerAppend and MaxBytesPerAppend must be at least 1.");
+            throw new InvalidOperationException(
+                "RaftOptions.EntriesPerSegment, MaxEntriesPerAppend, MaxBytesPerAppend, MaxInflightAppends and MaxInflightBytes must be at least 1.");
         }
     }
 

@@ -21,37 +21,36 @@ public sealed partial class RaftNode
     }
 
     /// <summary>
-    /// The seeds' buildOutbound: what to send <paramref name="peer"/> now, chosen from its NextIndex. InstallSnapshot when
-    /// the entries it needs are compacted; otherwise AppendEntries from NextIndex, carrying entries only when
-    /// <paramref name="withEntries"/> (a heartbeat carries none). Null when this node is not leader.
+    /// What to send <paramref name="peer"/> from its NextIndex, ignoring flow control and recording nothing: InstallSnapshot
+    /// when the entries it needs are compacted, otherwise AppendEntries from NextIndex, carrying entries only when
+    /// <paramref name="withEntries"/>. Null when this node is not leader. For tests and tools that step messages by hand;
+    /// a driver sends <see cref="NextAppend"/> and <see cref="Heartbeat"/>, which keep the in-flight window.
     /// </summary>
     public OutboundRequest? BuildOutbound(string peer, bool withEntries, int maxEntries = int.MaxValue, long maxBytes = long.MaxValue)
     {
-        RequirePeer(peer);
+        var progress = ProgressFor(peer);
         if (Role != RaftRole.Leader)
         {
             return null;
         }
-        var next = Math.Min(_progress[peer].NextIndex, _log.LastIndex + 1);
+        var next = Math.Min(progress.Next, _log.LastIndex + 1);
         if (next <= _log.SnapshotIndex)
         {
-            return OutboundRequest.Snapshot(new InstallSnapshotRequest(
-                CurrentTerm, Id, _log.SnapshotIndex, _log.SnapshotTerm, SnapshotData ?? []));
+            return OutboundRequest.Snapshot(SnapshotRequest());
         }
-        var prevIndex = next - 1;
         var entries = withEntries ? _log.Slice(next, maxEntries, maxBytes) : [];
-        return OutboundRequest.Append(new AppendEntriesRequest(
-            CurrentTerm, Id, prevIndex, _log.TermAt(prevIndex)!.Value, entries, CommitIndex));
+        return OutboundRequest.Append(AppendRequest(next - 1, entries));
     }
 
     /// <summary>
-    /// The seeds' handleAppendReply: the one place an AppendEntries reply changes leader state. Higher term: step down.
+    /// The one place an AppendEntries reply (to an append or a heartbeat) changes leader state. Higher term: step down.
     /// Different term or role since the request: stale. Success: MatchIndex = PrevLogIndex + Entries.Length (never
-    /// backwards) and commit may advance. Conflict: NextIndex backs up by whole terms using the hints.
+    /// backwards), the window frees what that covers, a probe turns into Replicate, and commit may advance. Rejection:
+    /// NextIndex backs up by whole terms using the hints and the follower is probed, one append at a time.
     /// </summary>
     public ReplicationOutcome HandleAppendReply(string peer, AppendEntriesRequest request, AppendEntriesResponse reply)
     {
-        RequirePeer(peer);
+        var progress = ProgressFor(peer);
         if (reply.Term > CurrentTerm)
         {
             AdoptHigherTerm(reply.Term);
@@ -61,36 +60,72 @@ public sealed partial class RaftNode
         {
             return ReplicationOutcome.Stale;
         }
-
-        var progress = _progress[peer];
+        progress.RecentActive = true;
         if (reply.Success)
         {
-            var match = Math.Max(progress.MatchIndex, request.PrevLogIndex + request.Entries.Length);
-            _progress[peer] = new PeerProgress(Math.Max(progress.NextIndex, match + 1), match);
+            var acknowledged = request.PrevLogIndex + request.Entries.Length;
+            progress.MaybeUpdate(acknowledged);
+            switch (progress.State)
+            {
+                case ReplicationState.Probe when acknowledged == progress.Match:
+                    // Where the logs match is known now: send optimistically from there.
+                    progress.BecomeReplicate();
+                    break;
+                case ReplicationState.Replicate:
+                    progress.FreeThrough(progress.Match);
+                    break;
+                case ReplicationState.Snapshot when progress.Match >= _log.SnapshotIndex:
+                    // A late success showed the follower does not need the snapshot after all.
+                    progress.BecomeReplicate();
+                    break;
+            }
+            UnpauseProbeOnHeartbeatReply(progress, request);
             TryAdvanceCommitIndex();
             return ReplicationOutcome.Accepted;
         }
 
-        // A rejection only tells us something about the probe it answers; once progress moved on, a reordered
-        // rejection would drag NextIndex around for nothing.
-        if (request.PrevLogIndex != progress.NextIndex - 1)
+        switch (progress.State)
         {
-            return ReplicationOutcome.Stale;
+            case ReplicationState.Replicate when request.PrevLogIndex > progress.Match:
+                // An append past what is proven did not fit (a conflict, or an earlier append was lost or overtaken):
+                // everything after Match in flight is suspect. Probe from the hint.
+                progress.BecomeProbe();
+                break;
+            case ReplicationState.Probe when request.PrevLogIndex == progress.Next - 1:
+                progress.OnProbeLost(); // answered: the next probe goes from the new NextIndex
+                break;
+            default:
+                // A rejection only says something about the probe it answers; once progress moved on (or a snapshot is
+                // on its way), a reordered rejection would drag NextIndex around for nothing.
+                UnpauseProbeOnHeartbeatReply(progress, request);
+                return ReplicationOutcome.Stale;
         }
         var next = NextIndexAfterConflict(reply);
-        // Strictly below the rejected probe (so the loop always moves) and never below what is proven to match.
-        next = Math.Max(Math.Min(next, request.PrevLogIndex), progress.MatchIndex + 1);
-        _progress[peer] = progress with { NextIndex = next };
-        return next <= _log.SnapshotIndex ? ReplicationOutcome.NeedsSnapshot : ReplicationOutcome.BackedOff;
+        // Strictly below the rejected probe (so probing always moves) and never below what is proven to match.
+        progress.Next = Math.Max(Math.Min(next, request.PrevLogIndex), progress.Match + 1);
+        return progress.Next <= _log.SnapshotIndex ? ReplicationOutcome.NeedsSnapshot : ReplicationOutcome.BackedOff;
+    }
+
+    /// <summary>
+    /// etcd: a heartbeat's answer lets the next probe go, so a probe whose reply was lost is retried once per heartbeat
+    /// rather than after a timeout.
+    /// </summary>
+    private static void UnpauseProbeOnHeartbeatReply(FollowerProgress progress, AppendEntriesRequest request)
+    {
+        if (request.Entries.Length == 0 && progress.State == ReplicationState.Probe)
+        {
+            progress.OnProbeLost();
+        }
     }
 
     /// <summary>
     /// An InstallSnapshot reply. A reply in the same term means the follower now holds everything through
-    /// LastIncludedIndex: either it installed the snapshot or it had already committed that far.
+    /// LastIncludedIndex: either it installed the snapshot or it had already committed that far, so the leader goes on
+    /// optimistically from there.
     /// </summary>
     public ReplicationOutcome HandleInstallSnapshotReply(string peer, InstallSnapshotRequest request, InstallSnapshotResponse reply)
     {
-        RequirePeer(peer);
+        var progress = ProgressFor(peer);
         if (reply.Term > CurrentTerm)
         {
             AdoptHigherTerm(reply.Term);
@@ -100,11 +135,48 @@ public sealed partial class RaftNode
         {
             return ReplicationOutcome.Stale;
         }
-        var progress = _progress[peer];
-        var match = Math.Max(progress.MatchIndex, request.LastIncludedIndex);
-        _progress[peer] = new PeerProgress(Math.Max(progress.NextIndex, match + 1), match);
+        progress.RecentActive = true;
+        progress.MaybeUpdate(request.LastIncludedIndex);
+        if (progress.State == ReplicationState.Replicate)
+        {
+            progress.FreeThrough(progress.Match);
+        }
+        else
+        {
+            progress.BecomeReplicate();
+        }
         TryAdvanceCommitIndex();
         return ReplicationOutcome.Accepted;
+    }
+
+    /// <summary>
+    /// Check-quorum (thesis §6.2, etcd's CheckQuorum): the driver calls this once per interval (at least an election
+    /// timeout). A leader that heard no reply of its term from a majority (itself included) since the last check steps
+    /// down to follower in the same term: it cannot commit anything, and it stops taking proposals that could never
+    /// commit. Returns whether this node is still leader. Nothing to persist (term and vote are unchanged).
+    /// </summary>
+    public bool CheckQuorum()
+    {
+        if (Role != RaftRole.Leader)
+        {
+            return false;
+        }
+        var active = 1;
+        foreach (var progress in _progress.Values)
+        {
+            if (progress.RecentActive)
+            {
+                active++;
+            }
+            progress.RecentActive = false;
+        }
+        if (active >= Quorum)
+        {
+            return true;
+        }
+        Role = RaftRole.Follower;
+        LeaderId = null;
+        return false;
     }
 
     /// <summary>
@@ -136,7 +208,7 @@ public sealed partial class RaftNode
         matches[0] = LocalDurableIndex;
         for (var i = 0; i < _peers.Length; i++)
         {
-            matches[i + 1] = _progress[_peers[i]].MatchIndex;
+            matches[i + 1] = _progress[_peers[i]].Match;
         }
         Array.Sort(matches);
         // The Quorum-th highest value is held by at least Quorum members.

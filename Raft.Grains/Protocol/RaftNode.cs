@@ -12,18 +12,27 @@ public sealed partial class RaftNode
 {
     private readonly RaftLog _log;
     private readonly string[] _peers;
-    private readonly Dictionary<string, PeerProgress> _progress;
+    private readonly Dictionary<string, FollowerProgress> _progress;
     private readonly HashSet<string> _votesReceived = [];
+    private readonly HashSet<string> _preVotesReceived = [];
 
-    /// <summary>A fresh peer with empty state. <paramref name="members"/> lists every peer of the group, this one included.</summary>
-    public RaftNode(string id, IEnumerable<string> members)
-        : this(id, members, DurableState.Empty)
+    /// <summary>The term of the pre-vote under way (CurrentTerm + 1), or 0: none, or it ended (won, or a leader or term seen).</summary>
+    private long _preVoteTerm;
+
+    /// <summary>
+    /// A fresh peer with empty state. <paramref name="members"/> lists every peer of the group, this one included;
+    /// <paramref name="limits"/> bound what a leader sends each follower (default <see cref="ReplicationLimits.Default"/>).
+    /// </summary>
+    public RaftNode(string id, IEnumerable<string> members, ReplicationLimits? limits = null)
+        : this(id, members, DurableState.Empty, limits)
     {
     }
 
-    private RaftNode(string id, IEnumerable<string> members, DurableState state)
+    private RaftNode(string id, IEnumerable<string> members, DurableState state, ReplicationLimits? limits)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
+        Limits = limits ?? ReplicationLimits.Default;
+        Limits.Validate();
         var all = members.ToArray();
         if (all.Distinct(StringComparer.Ordinal).Count() != all.Length)
         {
@@ -35,7 +44,7 @@ public sealed partial class RaftNode
         }
         Id = id;
         _peers = all.Where(member => member != id).ToArray();
-        _progress = _peers.ToDictionary(peer => peer, _ => new PeerProgress(1, 0), StringComparer.Ordinal);
+        _progress = _peers.ToDictionary(peer => peer, _ => new FollowerProgress(1, Limits), StringComparer.Ordinal);
 
         var snapshot = state.Snapshot;
         _log = new RaftLog(
@@ -52,9 +61,12 @@ public sealed partial class RaftNode
     }
 
     /// <summary>Rebuilds a peer from what it persisted before a crash or deactivation.</summary>
-    public static RaftNode Restore(string id, IEnumerable<string> members, DurableState state) => new(id, members, state);
+    public static RaftNode Restore(string id, IEnumerable<string> members, DurableState state, ReplicationLimits? limits = null) =>
+        new(id, members, state, limits);
 
     public string Id { get; }
+
+    public ReplicationLimits Limits { get; }
 
     /// <summary>The other members of the group.</summary>
     public IReadOnlyList<string> Peers => _peers;
@@ -87,12 +99,10 @@ public sealed partial class RaftNode
     /// <summary>
     /// Replication progress per follower. Meaningful only while <see cref="IsLeader"/>; reset on every election win.
     /// </summary>
-    public IReadOnlyDictionary<string, PeerProgress> Progress => _progress;
+    public IReadOnlyDictionary<string, PeerProgress> Progress =>
+        _progress.ToDictionary(entry => entry.Key, entry => entry.Value.ToView(), StringComparer.Ordinal);
 
-    public PeerProgress ProgressOf(string peer) =>
-        _progress.TryGetValue(peer, out var progress)
-            ? progress
-            : throw new ArgumentException($"'{peer}' is not a peer of '{Id}'.", nameof(peer));
+    public PeerProgress ProgressOf(string peer) => ProgressFor(peer).ToView();
 
     public RaftStatus ToStatus(long lastApplied) =>
         new(Id, CurrentTerm, IsLeader, Role.ToString(), LeaderId, CommitIndex, lastApplied,
@@ -106,6 +116,7 @@ public sealed partial class RaftNode
         LeaderId = null;
         Role = RaftRole.Follower;
         _votesReceived.Clear();
+        _preVoteTerm = 0;
         MarkHardStateDirty();
     }
 
@@ -121,6 +132,7 @@ public sealed partial class RaftNode
         Role = RaftRole.Follower;
         LeaderId = leaderId;
         _votesReceived.Clear();
+        _preVoteTerm = 0; // a leader is heard: the pre-vote under way is over
     }
 
     private void BecomeLeader()
@@ -128,20 +140,18 @@ public sealed partial class RaftNode
         Role = RaftRole.Leader;
         LeaderId = Id;
         _votesReceived.Clear();
-        // Figure 2: nextIndex optimistic (just past our log), matchIndex proven from nothing.
+        // Figure 2: nextIndex optimistic (just past our log), matchIndex proven from nothing; the first exchange
+        // (a heartbeat at NextIndex - 1, or an append) probes where the follower's log matches.
         foreach (var peer in _peers)
         {
-            _progress[peer] = new PeerProgress(_log.LastIndex + 1, 0);
+            _progress[peer] = new FollowerProgress(_log.LastIndex + 1, Limits);
         }
         // No no-op entry here: the 6.5840 tests count indexes. A driver that wants one proposes it.
         TryAdvanceCommitIndex();
     }
 
-    private void RequirePeer(string peer)
-    {
-        if (!_progress.ContainsKey(peer))
-        {
-            throw new ArgumentException($"'{peer}' is not a peer of '{Id}'.", nameof(peer));
-        }
-    }
+    private FollowerProgress ProgressFor(string peer) =>
+        _progress.TryGetValue(peer, out var progress)
+            ? progress
+            : throw new ArgumentException($"'{peer}' is not a peer of '{Id}'.", nameof(peer));
 }

@@ -220,10 +220,7 @@ public class Lab3C : ClockedTests
         ts.End();
     });
 
-    // Known to fail in about 4 of 10 runs on a loaded 2-core machine (one(x) not agreed in 10 s after spurious
-    // elections under long reordering); kept out of the default CI run until that liveness problem is fixed.
     [Fact]
-    [Trait("Category", "KnownFlaky")]
     public Task Figure8Unreliable3C() => RunAsync(async () =>
     {
         const int servers = 5;

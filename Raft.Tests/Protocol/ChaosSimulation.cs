@@ -194,8 +194,20 @@ internal sealed class ChaosSimulation
         }
         var node = _cluster[leader];
         var peer = node.Peers[_random.Next(node.Peers.Count)];
-        var outbound = node.BuildOutbound(peer, withEntries: _random.Next(5) > 0, maxEntries: _random.Next(1, 6))!;
-        Send(leader, peer, (object?)outbound.AppendEntries ?? outbound.InstallSnapshot!, request: null);
+        // The driver's flow-controlled path (appends the window admits, heartbeats) and, to stress the reply handling
+        // with messages flow control would not send, unrestricted builds from NextIndex.
+        object? message = _random.Next(3) switch
+        {
+            0 => node.NextAppend(peer) is { } next ? (object?)next.AppendEntries ?? next.InstallSnapshot : null,
+            1 => node.Heartbeat(peer),
+            _ => node.BuildOutbound(peer, withEntries: _random.Next(5) > 0, maxEntries: _random.Next(1, 6)) is { } built
+                ? (object?)built.AppendEntries ?? built.InstallSnapshot
+                : null,
+        };
+        if (message is not null)
+        {
+            Send(leader, peer, message, request: null);
+        }
     }
 
     private void DeliverOne()
@@ -213,7 +225,8 @@ internal sealed class ChaosSimulation
         }
         if (roll < 10 || _down.Contains(envelope.To))
         {
-            return; // lost
+            ReportLoss(envelope); // lost
+            return;
         }
         Deliver(envelope);
     }
@@ -260,6 +273,26 @@ internal sealed class ChaosSimulation
                 break;
             default:
                 throw new InvalidOperationException($"Unknown message {envelope.Message.GetType().Name}.");
+        }
+    }
+
+    /// <summary>The leader notices a lost request or reply, as the grain does when a call fails or times out.</summary>
+    private void ReportLoss(Envelope envelope)
+    {
+        switch (envelope.Message, envelope.Request)
+        {
+            case (AppendEntriesRequest request, _) when !_down.Contains(envelope.From):
+                _cluster[envelope.From].ReportAppendLost(envelope.To, request);
+                break;
+            case (InstallSnapshotRequest request, _) when !_down.Contains(envelope.From):
+                _cluster[envelope.From].ReportSnapshotLost(envelope.To, request);
+                break;
+            case (AppendEntriesResponse, AppendEntriesRequest request) when !_down.Contains(envelope.To):
+                _cluster[envelope.To].ReportAppendLost(envelope.From, request);
+                break;
+            case (InstallSnapshotResponse, InstallSnapshotRequest request) when !_down.Contains(envelope.To):
+                _cluster[envelope.To].ReportSnapshotLost(envelope.From, request);
+                break;
         }
     }
 

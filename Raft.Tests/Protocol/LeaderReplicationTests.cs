@@ -60,7 +60,7 @@ public class LeaderReplicationTests
         Assert.Equal(ReplicationOutcome.Accepted, cluster.SendOnce("s1", "s2"));
 
         var leader = cluster["s1"];
-        Assert.Equal(new PeerProgress(3, 2), leader.ProgressOf("s2"));
+        Assert.Equal(new PeerProgress(3, 2, ReplicationState.Replicate), leader.ProgressOf("s2"));
         Assert.Equal(2, leader.CommitIndex);
         Assert.Equal(new PeerProgress(1, 0), leader.ProgressOf("s3"));
     }
@@ -110,7 +110,7 @@ public class LeaderReplicationTests
         Assert.Equal(ReplicationOutcome.Accepted, leader.HandleAppendReply("s2", newer, newerReply));
         Assert.Equal(ReplicationOutcome.Accepted, leader.HandleAppendReply("s2", older, olderReply));
 
-        Assert.Equal(new PeerProgress(4, 3), leader.ProgressOf("s2"));
+        Assert.Equal(new PeerProgress(4, 3, ReplicationState.Replicate), leader.ProgressOf("s2"));
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public class LeaderReplicationTests
         var rejection = new AppendEntriesResponse(1, false, AppendEntriesResponse.NoConflictTerm, 1, 0);
 
         Assert.Equal(ReplicationOutcome.Stale, leader.HandleAppendReply("s2", outdated, rejection));
-        Assert.Equal(new PeerProgress(3, 2), leader.ProgressOf("s2"));
+        Assert.Equal(new PeerProgress(3, 2, ReplicationState.Replicate), leader.ProgressOf("s2"));
     }
 
     [Fact]

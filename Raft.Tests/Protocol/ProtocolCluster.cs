@@ -12,18 +12,31 @@ internal sealed class ProtocolCluster
 {
     private readonly Dictionary<string, RaftNode> _nodes = [];
     private readonly Dictionary<string, MemoryDisk> _disks = [];
+    private readonly ReplicationLimits? _limits;
 
     public ProtocolCluster(int size)
         : this(Enumerable.Range(1, size).Select(i => $"s{i}").ToArray())
     {
     }
 
+    /// <summary>Peers s1..s<paramref name="size"/> whose leaders obey <paramref name="limits"/>.</summary>
+    public ProtocolCluster(int size, ReplicationLimits limits)
+        : this(limits, Enumerable.Range(1, size).Select(i => $"s{i}").ToArray())
+    {
+    }
+
     public ProtocolCluster(params string[] ids)
+        : this(null, ids)
+    {
+    }
+
+    private ProtocolCluster(ReplicationLimits? limits, string[] ids)
     {
         Ids = ids;
+        _limits = limits;
         foreach (var id in ids)
         {
-            _nodes[id] = new RaftNode(id, ids);
+            _nodes[id] = new RaftNode(id, ids, limits);
             _disks[id] = new MemoryDisk();
         }
     }
@@ -56,7 +69,7 @@ internal sealed class ProtocolCluster
     }
 
     /// <summary>A crash loses everything not persisted; the restart rebuilds the node from its disk.</summary>
-    public void CrashAndRestart(string id) => _nodes[id] = RaftNode.Restore(id, Ids, _disks[id].Load());
+    public void CrashAndRestart(string id) => _nodes[id] = RaftNode.Restore(id, Ids, _disks[id].Load(), _limits);
 
     /// <summary>Fires <paramref name="candidate"/>'s election timer and delivers its RequestVote to <paramref name="voters"/> only.</summary>
     public bool Campaign(string candidate, params string[] voters)
@@ -109,6 +122,27 @@ internal sealed class ProtocolCluster
         var reply = _nodes[follower].HandleAppendEntries(request).Response;
         Persist(follower);
         return _nodes[leader].HandleAppendReply(follower, request, reply);
+    }
+
+    /// <summary>
+    /// Delivers <paramref name="request"/> (from <see cref="RaftNode.NextAppend"/> or <see cref="RaftNode.Heartbeat"/>) to
+    /// <paramref name="follower"/>, persists it there and hands the reply back to the leader.
+    /// </summary>
+    public ReplicationOutcome Deliver(string leader, string follower, AppendEntriesRequest request)
+    {
+        RoundTrips++;
+        var reply = _nodes[follower].HandleAppendEntries(request).Response;
+        Persist(follower);
+        return _nodes[leader].HandleAppendReply(follower, request, reply);
+    }
+
+    /// <summary>The same for an InstallSnapshot.</summary>
+    public ReplicationOutcome Deliver(string leader, string follower, InstallSnapshotRequest request)
+    {
+        RoundTrips++;
+        var reply = _nodes[follower].HandleInstallSnapshot(request).Response;
+        Persist(follower);
+        return _nodes[leader].HandleInstallSnapshotReply(follower, request, reply);
     }
 
     /// <summary>The seeds' replicateToPeer loop, synchronously: send until the follower holds the leader's whole log.</summary>

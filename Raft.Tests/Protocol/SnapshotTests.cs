@@ -100,7 +100,7 @@ public class SnapshotTests
         Assert.Equal(ReplicationOutcome.NeedsSnapshot, outcome); // s3 is empty: its length hint (1) is compacted
         Assert.True(cluster["s1"].BuildOutbound("s3", withEntries: true)!.IsSnapshot);
         Assert.Equal(ReplicationOutcome.Accepted, cluster.SendOnce("s1", "s3"));
-        Assert.Equal(new PeerProgress(5, 4), cluster["s1"].ProgressOf("s3"));
+        Assert.Equal(new PeerProgress(5, 4, ReplicationState.Replicate), cluster["s1"].ProgressOf("s3"));
         Assert.Equal(ReplicationOutcome.Accepted, cluster.SendOnce("s1", "s3"));
         Assert.Equal(5, cluster["s3"].Log.LastIndex);
     }
