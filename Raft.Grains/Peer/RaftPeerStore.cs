@@ -27,9 +27,14 @@ internal sealed class RaftPeerStore
     private readonly IPersistentState<RaftLogManifestRecord> _manifest;
     private readonly IPersistentState<RaftSnapshotRecord> _snapshot;
 
+    /// <summary>The provider applies writes in issue order: a plan's writes are issued together (see ExecuteAsync).</summary>
+    private readonly bool _issueTogether;
+
     // The segment records that exist in storage (after activation's repair), by segment number.
     private readonly SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> _segments = new();
     private readonly Dictionary<long, long> _segmentSizes = new();
+    // Their sum, kept up to date: the state machine reads PersistedSize after every applied entry.
+    private long _segmentBytes;
     private long _hardStateSize;
     private long _manifestSize;
 
@@ -51,12 +56,13 @@ internal sealed class RaftPeerStore
         _hardState = Create<RaftHardStateRecord>(HardStateName);
         _manifest = Create<RaftLogManifestRecord>(ManifestName);
         _snapshot = Create<RaftSnapshotRecord>(SnapshotName);
+        _issueTogether = factory.PreservesIssueOrder(storageName);
     }
 
     public static string SegmentName(long segment) => $"raft-log-{segment}";
 
     /// <summary>Encoded bytes of the hard state, manifest and log segment records (not the snapshot): 6.5840's RaftStateSize.</summary>
-    public long PersistedSize => _hardStateSize + _manifestSize + _segmentSizes.Values.Sum();
+    public long PersistedSize => _hardStateSize + _manifestSize + _segmentBytes;
 
     /// <summary>Encoded bytes of the snapshot record.</summary>
     public long SnapshotSize { get; private set; }
@@ -102,7 +108,7 @@ internal sealed class RaftPeerStore
             if (chain.Contains(segment))
             {
                 _segments[segment] = state;
-                _segmentSizes[segment] = Measure(state.State);
+                SetSegmentSize(segment, Measure(state.State));
             }
             else
             {
@@ -197,53 +203,96 @@ internal sealed class RaftPeerStore
 
     /// <summary>
     /// Writes a plan in crash-safe order: grow the manifest, hard state, snapshot, segments in ascending order, then
-    /// clear segments (highest first) and shrink the manifest. Each record is written at most once.
+    /// clear segments (highest first) and shrink the manifest. Each record is written at most once. With a provider
+    /// that applies writes in issue order (SQLite, memory) the writes are issued together, so the provider can commit
+    /// them in one transaction (one fsync per flush instead of one per record); otherwise each is awaited before the
+    /// next is issued. Either way a crash keeps a prefix of the plan, which is what PERSISTENCE.md's argument needs.
     /// </summary>
     public async Task ExecuteAsync(WritePlan plan)
     {
+        var steps = new List<(Func<Task> Write, Action Done)>(plan.Writes.Count + plan.Clears.Count + 4);
         if (plan.ManifestBefore is { } grown)
         {
-            await WriteManifestAsync(grown);
+            steps.Add(ManifestStep(grown));
         }
         if (plan.HardState is { } hard)
         {
-            _hardState.State = hard;
-            await _hardState.WriteStateAsync();
-            RecordWrites++;
-            _hardStateSize = Measure(hard);
+            steps.Add((() => { _hardState.State = hard; return _hardState.WriteStateAsync(); }, () => _hardStateSize = Measure(hard)));
         }
         if (plan.Snapshot is { } snapshot)
         {
-            _snapshot.State = snapshot;
-            await _snapshot.WriteStateAsync();
-            RecordWrites++;
-            SnapshotSize = Measure(snapshot);
+            steps.Add((() => { _snapshot.State = snapshot; return _snapshot.WriteStateAsync(); }, () => SnapshotSize = Measure(snapshot)));
         }
         foreach (var (segment, record) in plan.Writes)
         {
-            if (!_segments.TryGetValue(segment, out var state))
+            // Outside the stored set, the record does not exist (a fresh state writes with "must not exist").
+            var state = _segments.TryGetValue(segment, out var stored) ? stored : Create<RaftLogSegmentRecord>(SegmentName(segment));
+            steps.Add((() => { state.State = record; return state.WriteStateAsync(); }, () =>
             {
-                // Outside the stored set, so the record does not exist (a fresh state writes with "must not exist").
-                state = Create<RaftLogSegmentRecord>(SegmentName(segment));
-            }
-            state.State = record;
-            await state.WriteStateAsync();
-            RecordWrites++;
-            _segments[segment] = state;
-            _segmentSizes[segment] = Measure(record);
+                _segments[segment] = state;
+                SetSegmentSize(segment, Measure(record));
+            }));
         }
         for (var i = plan.Clears.Count - 1; i >= 0; i--)
         {
             var segment = plan.Clears[i];
-            await _segments[segment].ClearStateAsync();
-            RecordWrites++;
-            _segments.Remove(segment);
-            _segmentSizes.Remove(segment);
+            var state = _segments[segment];
+            steps.Add((() => state.ClearStateAsync(), () =>
+            {
+                _segments.Remove(segment);
+                SetSegmentSize(segment, 0);
+            }));
         }
         if (plan.ManifestAfter is { } fitted)
         {
-            await WriteManifestAsync(fitted);
+            steps.Add(ManifestStep(fitted));
         }
+
+        if (!_issueTogether)
+        {
+            foreach (var (write, done) in steps)
+            {
+                await write();
+                RecordWrites++;
+                done();
+            }
+            return;
+        }
+        var issued = new Task[steps.Count];
+        for (var i = 0; i < steps.Count; i++)
+        {
+            issued[i] = steps[i].Write();
+            if (issued[i].IsFaulted)
+            {
+                // Refused at once (memory storage): nothing after it may land, or the prefix rule breaks.
+                await issued[i];
+            }
+        }
+        await Task.WhenAll(issued);
+        foreach (var (_, done) in steps)
+        {
+            RecordWrites++;
+            done();
+        }
+    }
+
+    private void SetSegmentSize(long segment, long bytes)
+    {
+        _segmentBytes += bytes - _segmentSizes.GetValueOrDefault(segment);
+        if (bytes == 0)
+        {
+            _segmentSizes.Remove(segment);
+        }
+        else
+        {
+            _segmentSizes[segment] = bytes;
+        }
+    }
+
+    private (Func<Task> Write, Action Done) ManifestStep(SegmentRange range)
+    {
+        var record = new RaftLogManifestRecord(range.First, range.Count);
+        return (() => { _manifest.State = record; return _manifest.WriteStateAsync(); }, () => _manifestSize = Measure(record));
     }
 
     private (List<LogEntry> Entries, HashSet<long> Chain) LinkSegments(
@@ -333,11 +382,10 @@ internal sealed class RaftPeerStore
 
     private async Task WriteManifestAsync(SegmentRange range)
     {
-        var record = new RaftLogManifestRecord(range.First, range.Count);
-        _manifest.State = record;
-        await _manifest.WriteStateAsync();
+        var (write, done) = ManifestStep(range);
+        await write();
         RecordWrites++;
-        _manifestSize = Measure(record);
+        done();
     }
 
     private SegmentRange StoredManifestRange() =>
