@@ -274,7 +274,7 @@ for peers in $(tr ',' ' ' <<<"$peers_list"); do
           rm -f "$work/cpu.start"
           # Silo CPU is sampled when the client's clock starts (after its warm-up, it says so) and when it ends.
           : >"$work/cell.err"
-          ( for _ in $(seq $(( (cell_warm_s + 60) * 10 ))); do grep -q "clock started" "$work/cell.err" 2>/dev/null && break; sleep 0.1; done
+          ( for _ in $(seq $(( cell_warm_s > 0 ? (cell_warm_s + 60) * 10 : 0 ))); do grep -q "clock started" "$work/cell.err" 2>/dev/null && break; sleep 0.1; done
             silo_cpu_ticks >"$work/cpu.start" ) &
           sampler=$!
           if run_client $((dur_s + cell_warm_s + 90)) bench "${gateways[@]}" --peers "$peer_ids" --clients "$clients" --duration "${dur_s}s" \

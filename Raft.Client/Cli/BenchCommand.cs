@@ -115,8 +115,11 @@ internal static class BenchCommand
                 if (measured && Interlocked.Exchange(ref cpuSampled, 1) == 0)
                 {
                     cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
-                    // Lets a driving script sample the servers' CPU over the same window (scripts/bench.sh).
-                    cli.Error.WriteLine("bench: clock started");
+                    if (settings.Warmup > TimeSpan.Zero)
+                    {
+                        // Lets a driving script sample the servers' CPU over the same window (scripts/bench.sh).
+                        cli.Error.WriteLine("bench: clock started");
+                    }
                 }
                 try
                 {
