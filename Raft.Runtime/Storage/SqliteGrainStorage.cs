@@ -56,6 +56,9 @@ public sealed class SqliteGrainStorage : IGrainStorage, IOperationBatchScope, IA
     /// <summary>Transactions that committed two or more operations together (group commits).</summary>
     public long GroupCommits => _queue.BatchCommits;
 
+    /// <summary>Transactions run (each one commit and, with synchronous = FULL, one fsync of the WAL).</summary>
+    public long Transactions => _queue.Transactions;
+
     /// <summary>The full path of the database file.</summary>
     public string DatabasePath { get; }
 
