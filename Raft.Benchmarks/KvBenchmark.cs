@@ -215,6 +215,12 @@ internal static class KvBenchmark
         Row("lock contentions per committed entry", string.Create(inv, $"{Per(after.LockContentions - before.LockContentions):N2} ({(after.LockContentions - before.LockContentions) / elapsed.TotalSeconds:N0}/s)"));
         var writes = after.Storage.Writes - before.Storage.Writes;
         Row("storage writes+clears per committed entry", string.Create(inv, $"{Per(writes + after.Storage.Clears - before.Storage.Clears):N3} ({writes / elapsed.TotalSeconds:N0} writes/s; log segments {after.Storage.SegmentWrites - before.Storage.SegmentWrites}, hard state {after.Storage.HardStateWrites - before.Storage.HardStateWrites}, manifest {after.Storage.ManifestWrites - before.Storage.ManifestWrites}, snapshot {after.Storage.SnapshotWrites - before.Storage.SnapshotWrites})"));
+        var transactions = after.Storage.Transactions - before.Storage.Transactions;
+        if (transactions > 0)
+        {
+            // Every peer writes every entry: entries per fsync of one peer's log.
+            Row("SQLite transactions (= fsyncs): log entries per fsync per peer", string.Create(inv, $"{(double)entries * settings.Peers / transactions:N1} ({transactions / elapsed.TotalSeconds:N0} transactions/s over {after.Storage.Providers} files)"));
+        }
         Row("storage write time (mean per write, incl. waiting for the connection)", string.Create(inv, $"{(writes == 0 ? 0 : (after.Storage.WriteTicks - before.Storage.WriteTicks) * 1e6 / Stopwatch.Frequency / writes):N0} µs; storage busy {(after.Storage.WriteTicks - before.Storage.WriteTicks) * 1.0 / Stopwatch.Frequency / elapsed.TotalSeconds / Math.Max(1, after.Storage.Providers):P0} of the time per provider; max {after.Storage.MaxInFlight} writes waiting on one provider"));
         if (settings.Detail)
         {
@@ -322,19 +328,22 @@ internal static class KvBenchmark
         }
     }
 
-    internal sealed record StorageCounts(long Writes, long Clears, long WriteTicks, long SegmentWrites, long HardStateWrites, long ManifestWrites, long SnapshotWrites, int MaxInFlight, int Providers)
+    internal sealed record StorageCounts(long Writes, long Clears, long WriteTicks, long SegmentWrites, long HardStateWrites, long ManifestWrites, long SnapshotWrites, int MaxInFlight, int Providers, long Transactions)
     {
         public static StorageCounts Sum(List<CountingStorage> storages) => new(
             storages.Sum(s => Interlocked.Read(ref s.Writes)), storages.Sum(s => Interlocked.Read(ref s.Clears)), storages.Sum(s => Interlocked.Read(ref s.WriteTicks)),
             storages.Sum(s => Interlocked.Read(ref s.SegmentWrites)), storages.Sum(s => Interlocked.Read(ref s.HardStateWrites)),
             storages.Sum(s => Interlocked.Read(ref s.ManifestWrites)), storages.Sum(s => Interlocked.Read(ref s.SnapshotWrites)),
-            storages.Max(s => s.MaxInFlight), storages.Count);
+            storages.Max(s => s.MaxInFlight), storages.Count, storages.Sum(s => (s.Inner as SqliteGrainStorage)?.Transactions ?? 0));
     }
 
     /// <summary>Counts the writes a provider receives and the time they take (waiting for the provider included).</summary>
     internal sealed class CountingStorage(IGrainStorage inner) : IGrainStorage
     {
         public IGrainStorage Inner { get; } = inner;
+
+        // Counting must not change how the peer store issues its writes.
+        public bool PreservesIssueOrder => Inner.PreservesIssueOrder;
 
         public long Writes;
         public long Clears;

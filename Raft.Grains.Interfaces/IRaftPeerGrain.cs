@@ -20,6 +20,14 @@ public interface IRaftPeerGrain : IGrainWithStringKey
     /// <summary>Proposes a command. On a follower: IsLeader = false and the known leader as a hint.</summary>
     Task<StartResult> Start(byte[] command);
 
+    /// <summary>
+    /// Proposes several commands, in order, at consecutive indexes starting at the result's Index, and returns as soon
+    /// as they are appended, without waiting for this peer's own write (a service that waits for the entries to be
+    /// applied learns of durability through commit; the leader counts its own copy only once durable). One call for a
+    /// batch of requests instead of one Start each.
+    /// </summary>
+    Task<StartResult> Propose(byte[][] commands);
+
     /// <summary>The current term and whether this peer believes it is the leader.</summary>
     [AlwaysInterleave]
     Task<RaftState> GetState();

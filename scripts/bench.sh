@@ -17,6 +17,8 @@
 #   --value-size LIST   bytes per value                        (default 100,1024)
 #   --duration T        measured time per cell, e.g. 10s       (default 10s)
 #   --warmup T          unrecorded load after each cluster start (default 3s; 0s for none)
+#   --cell-warmup T     unrecorded load at the cell's own client count before each cell's clock starts (the client's
+#                       --warmup): a fresh client process JITs for seconds on a loaded 2-core machine (default 5s)
 #   --keys N            distinct keys                          (default 1000)
 #   --gateway-order O   first: the client connects to silo s0's gateway, wherever the leader is (a request for a
 #                       leader on another silo takes one more hop, s0 -> leader's silo); leader: to the leader's silo
@@ -24,7 +26,9 @@
 #                                                              (default first)
 #   --out FILE          results file, JSON lines, appended     (default bench-results/<date>.jsonl)
 #   --label TEXT        free text stored with every cell (e.g. "baseline")
-#   --silo-args "ARGS"  extra configuration for every silo, e.g. "--Raft:ElectionTimeoutMin=00:00:01 --Raft:ElectionTimeoutMax=00:00:02"
+#   --silo-args "ARGS"  extra configuration for every silo (default: etcd's default timeouts, heartbeat 100 ms and
+#                       election 1-2 s: "--Raft:ElectionTimeoutMin=00:00:01 --Raft:ElectionTimeoutMax=00:00:02";
+#                       "" for the silo's own 300-600 ms)
 #   --keep              keep the temporary directory (silo logs, databases) for inspection
 #   --no-build          do not build Raft.Silo and Raft.Client in Release first
 #   --silo-dll PATH     run this Raft.Silo.dll instead of the Release build (to compare with an older build)
@@ -41,11 +45,12 @@ topology_list=single,per-peer
 value_list=100,1024
 duration=10s
 warmup=3s
+cell_warmup=5s
 keys=1000
 gateway_order=first
 out=""
 label=""
-silo_args=""
+silo_args="--Raft:ElectionTimeoutMin=00:00:01 --Raft:ElectionTimeoutMax=00:00:02"
 keep=0
 build=1
 table_only=""
@@ -62,6 +67,7 @@ while [ $# -gt 0 ]; do
     --value-size) value_list=$2; shift 2;;
     --duration) duration=$2; shift 2;;
     --warmup) warmup=$2; shift 2;;
+    --cell-warmup) cell_warmup=$2; shift 2;;
     --keys) keys=$2; shift 2;;
     --gateway-order) gateway_order=$2; shift 2;;
     --out) out=$2; shift 2;;
@@ -90,13 +96,13 @@ seconds_of() { # 10s, 1m, 500ms, 10 -> whole seconds (at least 1)
 
 print_table() {
   local file=$1
-  echo "| label | peers | storage | topology | value B | clients | writes/s | p50 ms | p95 ms | p99 ms | max ms | errors | gateway hosts leader | load 1m |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| label | peers | storage | topology | value B | clients | writes/s | p50 ms | p95 ms | p99 ms | max ms | errors | gateway hosts leader | CPU µs/op | load 1m |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   jq -r 'def ms(f): if f == null then "-" else (f / 10 | round / 100) end;
           [.label, .peers, .storage, .topology, .valueSize, .clients,
            (if .opsPerSecond == null then "failed" else (.opsPerSecond | floor) end),
            ms(.latencyMicros.p50), ms(.latencyMicros.p95), ms(.latencyMicros.p99), ms(.latencyMicros.max),
-           (.errors // "-"), (if .gatewayHostsLeader == null then "?" elif .gatewayHostsLeader then "yes" else "no" end), .loadAverage1m] | "| " + (map(tostring) | join(" | ")) + " |"' "$file"
+           (.errors // "-"), (if .gatewayHostsLeader == null then "?" elif .gatewayHostsLeader then "yes" else "no" end), (.cpuMicrosPerOp // "-"), .loadAverage1m] | "| " + (map(tostring) | join(" | ")) + " |"' "$file"
 }
 
 if [ -n "$table_only" ]; then
@@ -106,6 +112,7 @@ fi
 
 dur_s=$(seconds_of "$duration")
 warm_s=$(seconds_of "$warmup")
+cell_warm_s=$(seconds_of "$cell_warmup")
 for v in $(tr ',' ' ' <<<"$storage_list"); do case "$v" in sqlite|memory) ;; *) echo "bench.sh: storage must be sqlite or memory, not '$v'" >&2; exit 2;; esac; done
 for v in $(tr ',' ' ' <<<"$topology_list"); do case "$v" in single|per-peer) ;; *) echo "bench.sh: topology must be single or per-peer, not '$v'" >&2; exit 2;; esac; done
 case "$gateway_order" in first|leader) ;; *) echo "bench.sh: --gateway-order is first or leader" >&2; exit 2;; esac
@@ -225,6 +232,16 @@ start_cluster() { # peers storage topology
   return 1
 }
 
+# CPU seconds used so far by the silo processes (utime + stime, in clock ticks, of every silo).
+silo_cpu_ticks() {
+  local pid total=0 fields
+  for pid in "${pids[@]}"; do
+    read -r -a fields <"/proc/$pid/stat" 2>/dev/null || continue
+    total=$(( total + fields[13] + fields[14] ))
+  done
+  echo "$total"
+}
+
 # Prints "<leader peer id> <term>" ("none 0" when no peer leads or the status query fails).
 leader_and_term() {
   local status
@@ -254,13 +271,22 @@ for peers in $(tr ',' ' ' <<<"$peers_list"); do
         for clients in $(tr ',' ' ' <<<"$clients_list"); do
           load_before=$(cut -d' ' -f1 /proc/loadavg)
           cell=$work/cell.json
-          if run_client $((dur_s + 90)) bench "${gateways[@]}" --peers "$peer_ids" --clients "$clients" --duration "${dur_s}s" \
-               --value-size "$value" --keys "$keys" --json >"$cell" 2>"$work/cell.err"; then
+          rm -f "$work/cpu.start"
+          # Silo CPU is sampled when the client's clock starts (after its warm-up, it says so) and when it ends.
+          : >"$work/cell.err"
+          ( for _ in $(seq $(( cell_warm_s > 0 ? (cell_warm_s + 60) * 10 : 0 ))); do grep -q "clock started" "$work/cell.err" 2>/dev/null && break; sleep 0.1; done
+            silo_cpu_ticks >"$work/cpu.start" ) &
+          sampler=$!
+          if run_client $((dur_s + cell_warm_s + 90)) bench "${gateways[@]}" --peers "$peer_ids" --clients "$clients" --duration "${dur_s}s" \
+               --warmup "${cell_warm_s}s" --value-size "$value" --keys "$keys" --json >"$cell" 2>"$work/cell.err"; then
             :
           else
             echo "bench.sh: cell $peers/$storage/$topology/$value B/$clients clients failed: $(tail -1 "$work/cell.err")" >&2
             echo '{}' >"$cell"
           fi
+          cpu_end=$(silo_cpu_ticks)
+          wait "$sampler" 2>/dev/null || true
+          silo_cpu=$(awk -v a="$(cat "$work/cpu.start" 2>/dev/null || echo "$cpu_end")" -v b="$cpu_end" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')
           load_after=$(cut -d' ' -f1 /proc/loadavg)
           term_before=$term
           read -r leader term <<<"$(leader_and_term)"
@@ -268,14 +294,15 @@ for peers in $(tr ',' ' ' <<<"$peers_list"); do
           leader_gateway=$first_gateway
           [ "$topology" = per-peer ] && [ "$leader" != none ] && leader_gateway=${gateways[$(( ${#gateways[@]} - 2 * peers + 2 * leader + 1 ))]}
           jq -c --argjson peers "$peers" --arg storage "$storage" --arg topology "$topology" --arg lbl "$label" \
-                --arg commit "$commit$dirty" --arg siloArgs "$silo_args" --arg time "$(date -u +%FT%TZ)" --argjson cores "$(nproc)" \
+                --arg commit "$commit$dirty" --arg siloArgs "$silo_args" --arg silo "$silo_dll" --argjson siloCpu "$silo_cpu" --arg time "$(date -u +%FT%TZ)" --argjson cores "$(nproc)" \
                 --argjson lb "$load_before" --argjson la "$load_after" --arg leader "$leader" \
                 --argjson elections "$(( term > 0 && term_before > 0 ? term - term_before : -1 ))" --argjson colocated "$([ "$first_gateway" = "$leader_gateway" ] && echo true || echo false)" \
                 --argjson clients "$clients" --argjson value "$value" \
                 '{"label": $lbl, peers: $peers, storage: $storage, topology: $topology, clients: $clients, valueSize: $value}
-                 + . + {leader: $leader, gatewayHostsLeader: $colocated, termChanges: $elections, loadAverage1m: $la, loadAverage1mBefore: $lb, cores: $cores, commit: $commit, siloArgs: $siloArgs, time: $time}' \
+                 + . + {leader: $leader, gatewayHostsLeader: $colocated, termChanges: $elections, loadAverage1m: $la, loadAverage1mBefore: $lb, cores: $cores, commit: $commit, siloDll: $silo, siloArgs: $siloArgs, time: $time}
+                 + {siloCpuSeconds: $siloCpu, cpuMicrosPerOp: (if (.operations // 0) > 0 then ((($siloCpu + (.clientCpuSeconds // 0)) * 1e6 / .operations) | round) else null end)}' \
                 "$cell" >>"$out"
-          tail -1 "$out" | jq -r '"bench.sh:   \(.valueSize) B x \(.clients) clients: \(.opsPerSecond // "failed") ops/s, p50 \((.latencyMicros.p50 // 0)/1000) ms, p99 \((.latencyMicros.p99 // 0)/1000) ms, \(.errors // "-") errors, leader \(.leader)\(if .gatewayHostsLeader then " (gateway)" else " (forwarded)" end), \(.termChanges) term changes, load \(.loadAverage1m)"' >&2
+          tail -1 "$out" | jq -r '"bench.sh:   \(.valueSize) B x \(.clients) clients: \(.opsPerSecond // "failed") ops/s, p50 \((.latencyMicros.p50 // 0)/1000) ms, p99 \((.latencyMicros.p99 // 0)/1000) ms, \(.errors // "-") errors, leader \(.leader)\(if .gatewayHostsLeader then " (gateway)" else " (forwarded)" end), \(.termChanges) term changes, \(.cpuMicrosPerOp) CPU µs/op, load \(.loadAverage1m)"' >&2
         done
       done
       stop_silos

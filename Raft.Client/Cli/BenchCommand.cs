@@ -25,6 +25,12 @@ internal static class BenchCommand
         var keySize = PositiveInt("--key-size", "Bytes per key.", 16);
         var valueSize = PositiveInt("--value-size", "Bytes per value.", 100);
         var keys = PositiveInt("--keys", "Distinct keys to spread the operations over.", 1000);
+        var warmup = new Option<TimeSpan?>("--warmup")
+        {
+            Description = "Run the same load this long before the clock starts, unmeasured (JIT tiering, connection buffers, caches). Default 0s.",
+            HelpName = "duration",
+            CustomParser = CliParsers.ParseDuration,
+        };
         var readRatio = new Option<double>("--read-ratio")
         {
             Description = "Fraction of operations that are gets, 0 to 1. Default 0 (puts only).",
@@ -33,13 +39,13 @@ internal static class BenchCommand
         };
         var command = new Command("bench", "Generate load: --clients concurrent clients doing puts (and --read-ratio gets) for --duration, then report ops/s, latency percentiles and errors. With --json, one JSON object and no progress bar.")
         {
-            clients, duration, keySize, valueSize, keys, readRatio,
+            clients, duration, warmup, keySize, valueSize, keys, readRatio,
         };
         ClientCommandLine.SetAction(command, context, (cli, parse, cancellationToken) =>
         {
             var settings = new BenchSettings(
                 parse.GetValue(clients), parse.GetValue(duration) ?? TimeSpan.FromSeconds(10), parse.GetValue(keySize), parse.GetValue(valueSize),
-                parse.GetValue(keys), parse.GetValue(readRatio));
+                parse.GetValue(keys), parse.GetValue(readRatio), parse.GetValue(warmup) ?? TimeSpan.Zero);
             var digits = (settings.Keys - 1).ToString(CultureInfo.InvariantCulture).Length;
             if (settings.KeySize < digits + 1)
             {
@@ -60,7 +66,7 @@ internal static class BenchCommand
         return option;
     }
 
-    internal sealed record BenchSettings(int Clients, TimeSpan Duration, int KeySize, int ValueSize, int Keys, double ReadRatio);
+    internal sealed record BenchSettings(int Clients, TimeSpan Duration, int KeySize, int ValueSize, int Keys, double ReadRatio, TimeSpan Warmup);
 
     private sealed class Worker(KeyValueClient client, int seed)
     {
@@ -92,8 +98,11 @@ internal static class BenchCommand
 
         long completed = 0;
         long failed = 0;
-        var started = Stopwatch.GetTimestamp();
+        // Operations that begin before `started` (the warm-up) are run but not counted.
+        var started = Stopwatch.GetTimestamp() + (long)(settings.Warmup.TotalSeconds * Stopwatch.Frequency);
         var until = started + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
+        var cpuAtStart = TimeSpan.Zero;
+        var cpuSampled = 0;
 
         async Task Work(Worker worker, string value)
         {
@@ -102,16 +111,36 @@ internal static class BenchCommand
                 var key = keyNames[worker.Random.Next(keyNames.Length)];
                 var read = settings.ReadRatio > 0 && worker.Random.NextDouble() < settings.ReadRatio;
                 var begin = Stopwatch.GetTimestamp();
+                var measured = begin >= started;
+                if (measured && Interlocked.Exchange(ref cpuSampled, 1) == 0)
+                {
+                    cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+                    if (settings.Warmup > TimeSpan.Zero)
+                    {
+                        // Lets a driving script sample the servers' CPU over the same window (scripts/bench.sh).
+                        cli.Error.WriteLine("bench: clock started");
+                    }
+                }
                 try
                 {
                     if (read)
                     {
                         await worker.Client.GetAsync(key, cancellationToken);
-                        worker.Gets++;
                     }
                     else
                     {
                         await worker.Client.PutAsync(key, value, cancellationToken);
+                    }
+                    if (!measured)
+                    {
+                        continue;
+                    }
+                    if (read)
+                    {
+                        worker.Gets++;
+                    }
+                    else
+                    {
                         worker.Puts++;
                     }
                     worker.Latency.Record((long)Stopwatch.GetElapsedTime(begin).TotalMicroseconds);
@@ -123,6 +152,10 @@ internal static class BenchCommand
                 }
                 catch (Exception exception)
                 {
+                    if (!measured)
+                    {
+                        continue;
+                    }
                     worker.Errors++;
                     worker.LastError = exception;
                     Interlocked.Increment(ref failed);
@@ -153,6 +186,7 @@ internal static class BenchCommand
         }
         await run;
         var elapsed = Stopwatch.GetElapsedTime(started);
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
 
         var latency = new LatencyHistogram();
         foreach (var worker in workers)
@@ -180,6 +214,9 @@ internal static class BenchCommand
                 ["gets"] = gets,
                 ["errors"] = errors,
                 ["opsPerSecond"] = Math.Round(opsPerSecond, 1),
+                ["warmupSeconds"] = settings.Warmup.TotalSeconds,
+                // CPU this client process used while measuring: on a shared 2-core machine, part of every cell's cost.
+                ["clientCpuSeconds"] = Math.Round(clientCpu.TotalSeconds, 3),
                 ["latencyMicros"] = new JsonObject
                 {
                     ["mean"] = Math.Round(latency.Mean, 1),

@@ -51,6 +51,18 @@ internal static class CliParsers
         return value;
     }
 
+    /// <summary>A duration of zero or more; adds a parse error otherwise.</summary>
+    public static TimeSpan? ParseDuration(ArgumentResult result)
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (!TryParseDuration(token, out var value) || value < TimeSpan.Zero)
+        {
+            result.AddError($"'{token}' is not a duration (examples: 0s, 500ms, 10s).");
+            return null;
+        }
+        return value;
+    }
+
     /// <summary>A whole number of at least <paramref name="minimum"/>; adds a parse error otherwise.</summary>
     public static Func<ArgumentResult, T> AtLeast<T>(T minimum, string name)
         where T : struct, INumber<T>

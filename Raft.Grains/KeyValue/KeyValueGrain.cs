@@ -12,6 +12,8 @@ namespace Raft.Grains.KeyValue;
 /// the state machine produced when the entry was applied. Reads go through the log too, so every answer is
 /// linearizable. Requests that cannot be committed in time answer Timeout: the client retries with the same
 /// sequence number and the session makes sure the request applies at most once.
+/// Requests are proposed in batches: the first goes to the peer at once, and those that arrive while a proposal call
+/// is in flight go together in the next one (one grain call and one append for many requests under load).
 /// </summary>
 [Reentrant]
 public sealed class KeyValueGrain : Grain, IKeyValueGrain
@@ -21,6 +23,8 @@ public sealed class KeyValueGrain : Grain, IKeyValueGrain
     private readonly WireSerializer serializer = new();
     private readonly IRaftPeerGrain peer;
     private readonly TimeProvider time;
+    private List<(byte[] Command, TaskCompletionSource<StartResult> Started)> queued = new();
+    private bool proposing;
 
     public KeyValueGrain(KvStateMachineFactory machines, IOptions<KeyValueOptions> options, TimeProvider time)
     {
@@ -47,7 +51,7 @@ public sealed class KeyValueGrain : Grain, IKeyValueGrain
             }
         }
         var command = new KvCommand(request.ClientId, request.Sequence, request.Operation);
-        var start = await peer.Start(serializer.SerializeToArray(command));
+        var start = await ProposeAsync(serializer.SerializeToArray(command));
         if (!start.IsLeader)
         {
             return KvResponse.Of(KvStatus.WrongLeader, start.LeaderHint);
@@ -59,6 +63,56 @@ public sealed class KeyValueGrain : Grain, IKeyValueGrain
         }
         // Another leader's entry took the index: this request was not committed there.
         return applied.Command == command ? applied.Response : KvResponse.Of(KvStatus.WrongLeader);
+    }
+
+    private Task<StartResult> ProposeAsync(byte[] command)
+    {
+        var started = new TaskCompletionSource<StartResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        queued.Add((command, started));
+        if (!proposing)
+        {
+            proposing = true;
+            _ = ProposeQueuedAsync();
+        }
+        return started.Task;
+    }
+
+    /// <summary>Runs in this grain's turns (its continuations come back to the activation), so the queue needs no lock.</summary>
+    private async Task ProposeQueuedAsync()
+    {
+        try
+        {
+            while (queued.Count > 0)
+            {
+                var batch = queued;
+                queued = new List<(byte[], TaskCompletionSource<StartResult>)>();
+                var commands = new byte[batch.Count][];
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    commands[i] = batch[i].Command;
+                }
+                try
+                {
+                    var first = await peer.Propose(commands);
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        // Consecutive indexes from the first (a refusal answers every request of the batch alike).
+                        batch[i].Started.TrySetResult(first.IsLeader && i > 0 ? first with { Index = first.Index + i } : first);
+                    }
+                }
+                catch (Exception exception)
+                {
+                    foreach (var (_, started) in batch)
+                    {
+                        started.TrySetException(exception);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            proposing = false;
+        }
     }
 
     private async Task<AppliedCommand?> WaitWithTimeout(Task<AppliedCommand?> applied)

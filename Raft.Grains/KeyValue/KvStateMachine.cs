@@ -46,45 +46,70 @@ public sealed class KvStateMachine : IRaftStateMachine
         }
     }
 
-    public async Task ApplyAsync(ApplyMsg message, IRaftPeerControl peer)
+    public Task ApplyAsync(ApplyMsg message, IRaftPeerControl peer)
     {
         if (message.SnapshotValid)
         {
             RestoreSnapshot(message);
-            return;
+            return Task.CompletedTask;
         }
-        if (!message.CommandValid || message.Command is null)
-        {
-            return;
-        }
-        KvCommand command;
-        KvResponse response;
-        try
-        {
-            command = serializer.Deserialize<KvCommand>(message.Command);
-        }
-        catch (WireSerializationException exception)
-        {
-            // Not a key-value command (written by another service or corrupted): skip it on every replica alike.
-            logger.LogError(exception, "Peer {Peer} skipped undecodable command at index {Index}", PeerId, message.CommandIndex);
-            Complete(message.CommandIndex, null);
-            return;
-        }
+        return ApplyBatchAsync([message], peer);
+    }
+
+    /// <summary>
+    /// Applies a run of committed entries under one lock, then wakes their requests (each answer is ready before any
+    /// is sent), then snapshots once for the batch if the persisted Raft state is over the limit.
+    /// </summary>
+    public Task ApplyBatchAsync(IReadOnlyList<ApplyMsg> messages, IRaftPeerControl peer)
+    {
+        var done = new (TaskCompletionSource<AppliedCommand>? Waiter, AppliedCommand? Applied)[messages.Count];
+        var lastIndex = 0L;
         lock (gate)
         {
-            response = store.Apply(command, message.CommandIndex);
-            lastApplied = message.CommandIndex;
+            for (var i = 0; i < messages.Count; i++)
+            {
+                var message = messages[i];
+                if (message.SnapshotValid || !message.CommandValid || message.Command is null)
+                {
+                    continue;
+                }
+                lastIndex = message.CommandIndex;
+                AppliedCommand? applied = null;
+                try
+                {
+                    var command = serializer.Deserialize<KvCommand>(message.Command);
+                    applied = new AppliedCommand(command, store.Apply(command, message.CommandIndex));
+                }
+                catch (WireSerializationException exception)
+                {
+                    // Not a key-value command (written by another service or corrupted): skip it on every replica alike.
+                    logger.LogError(exception, "Peer {Peer} skipped undecodable command at index {Index}", PeerId, message.CommandIndex);
+                }
+                lastApplied = message.CommandIndex;
+                done[i] = (TakeWaiter(message.CommandIndex, applied), applied);
+            }
         }
-        Complete(message.CommandIndex, new AppliedCommand(command, response));
-        if (options.MaxRaftStateBytes > 0 && peer.PersistedSize > options.MaxRaftStateBytes)
+        foreach (var (waiter, applied) in done)
+        {
+            if (applied is null)
+            {
+                waiter?.TrySetCanceled();
+            }
+            else
+            {
+                waiter?.TrySetResult(applied);
+            }
+        }
+        if (lastIndex > 0 && options.MaxRaftStateBytes > 0 && peer.PersistedSize > options.MaxRaftStateBytes)
         {
             byte[] snapshot;
             lock (gate)
             {
-                snapshot = serializer.SerializeToArray(store.ToSnapshot(message.CommandIndex));
+                snapshot = serializer.SerializeToArray(store.ToSnapshot(lastIndex));
             }
-            await peer.SnapshotAsync(message.CommandIndex, snapshot);
+            return peer.SnapshotAsync(lastIndex, snapshot);
         }
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -165,30 +190,20 @@ public sealed class KvStateMachine : IRaftStateMachine
         }
     }
 
-    private void Complete(long index, AppliedCommand? applied)
+    // Caller holds gate: the request waiting for this index (if any), and the outcome kept for one that comes later.
+    private TaskCompletionSource<AppliedCommand>? TakeWaiter(long index, AppliedCommand? applied)
     {
-        TaskCompletionSource<AppliedCommand>? waiter;
-        lock (gate)
+        waiters.Remove(index, out var waiter);
+        if (applied is not null)
         {
-            waiters.Remove(index, out waiter);
-            if (applied is not null)
+            recent[index] = applied;
+            recentOrder.Enqueue(index);
+            if (recentOrder.Count > RecentCapacity)
             {
-                recent[index] = applied;
-                recentOrder.Enqueue(index);
-                if (recentOrder.Count > RecentCapacity)
-                {
-                    recent.Remove(recentOrder.Dequeue());
-                }
+                recent.Remove(recentOrder.Dequeue());
             }
         }
-        if (applied is null)
-        {
-            waiter?.TrySetCanceled();
-        }
-        else
-        {
-            waiter?.TrySetResult(applied);
-        }
+        return waiter;
     }
 }
 

@@ -11,6 +11,19 @@ namespace Raft.Grains;
 public interface IRaftStateMachine
 {
     Task ApplyAsync(ApplyMsg message, IRaftPeerControl peer);
+
+    /// <summary>
+    /// Delivers consecutive committed entries (never a snapshot) in one call, so that a state machine can apply them
+    /// under one lock and answer their requests together. The default applies them one by one. An exception counts
+    /// every entry of the batch as delivered (redelivering would break exactly-once for what it did change).
+    /// </summary>
+    async Task ApplyBatchAsync(IReadOnlyList<ApplyMsg> messages, IRaftPeerControl peer)
+    {
+        foreach (var message in messages)
+        {
+            await ApplyAsync(message, peer);
+        }
+    }
 }
 
 /// <summary>What a state machine may ask of its own peer while applying.</summary>

@@ -39,12 +39,24 @@ public sealed partial class RaftPeerGrain
                     await _applySignal.WaitAsync();
                     continue;
                 }
+                var commands = new List<ApplyMsg>(messages.Count);
                 foreach (var message in messages)
                 {
                     var index = message.SnapshotValid ? message.SnapshotIndex : message.CommandIndex;
                     if (index <= _lastApplied)
                     {
                         continue;
+                    }
+                    if (!message.SnapshotValid)
+                    {
+                        commands.Add(message);
+                        continue;
+                    }
+                    // A snapshot goes alone, after the entries before it.
+                    await DeliverCommandsAsync(commands);
+                    if (_stopped)
+                    {
+                        return;
                     }
                     await DeliverAsync(message, index);
                     if (_stopped)
@@ -57,6 +69,11 @@ public sealed partial class RaftPeerGrain
                         break; // an InstallSnapshot overtook this batch: the snapshot goes next
                     }
                 }
+                await DeliverCommandsAsync(commands);
+                if (_stopped)
+                {
+                    return;
+                }
                 // Let requests and replies in between batches while catching up on a long log.
                 await Task.Yield();
             }
@@ -65,6 +82,31 @@ public sealed partial class RaftPeerGrain
         {
             // A bug, not a state machine failure (those are caught per message): stop rather than skip entries.
             _logger.LogCritical(exception, "Raft peer {Peer}: the applier stopped after index {LastApplied}", _id, _lastApplied);
+        }
+    }
+
+    /// <summary>Entries in one batch to the state machine (one lock, one wake-up of their requests); clears the list.</summary>
+    private async Task DeliverCommandsAsync(List<ApplyMsg> commands)
+    {
+        if (commands.Count == 0)
+        {
+            return;
+        }
+        var last = commands[^1].CommandIndex;
+        try
+        {
+            await _stateMachine.ApplyBatchAsync(commands.Count == 1 ? [commands[0]] : commands.ToArray(), this);
+        }
+        catch (Exception exception)
+        {
+            // Counted as delivered, as one entry's failure is in DeliverAsync.
+            _logger.LogError(exception, "Raft peer {Peer}: the state machine failed to apply entries {First}..{Last}",
+                _id, commands[0].CommandIndex, last);
+        }
+        commands.Clear();
+        if (!_stopped)
+        {
+            _lastApplied = last;
         }
     }
 

@@ -45,10 +45,29 @@ public sealed partial class RaftPeerGrain
         return batch;
     }
 
+    /// <summary>
+    /// Starts the flush of what the core holds without waiting for it: for proposals, whose durability on this peer
+    /// counts through <c>OnLocalPersisted</c> (commit) rather than through an answer. A failure stops the activation
+    /// (<see cref="FailStorage"/>), so the exception needs no other observer.
+    /// </summary>
+    private void PersistInBackground()
+    {
+        var flush = PersistAsync();
+        if (!flush.IsCompleted)
+        {
+            _ = flush.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
     private async Task RunFlusherAsync()
     {
         try
         {
+            // Let the requests already queued on this activation make their changes first, so they join this flush.
+            // Without it a provider that completes synchronously (memory) flushes once per request, rewriting the
+            // tail log segment every time.
+            await Task.Yield();
             while (_nextBatch is { } batch)
             {
                 _nextBatch = null;

@@ -157,6 +157,31 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
         return result;
     }
 
+    public Task<StartResult> Propose(byte[][] commands)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        ThrowIfUnavailable();
+        if (commands.Length == 0)
+        {
+            throw new ArgumentException("Propose needs at least one command.", nameof(commands));
+        }
+        StartResult? first = null;
+        foreach (var command in commands)
+        {
+            ArgumentNullException.ThrowIfNull(command, nameof(commands));
+            var result = _node.Propose(command);
+            if (!result.IsLeader)
+            {
+                return Task.FromResult(result); // only the first can be refused: nothing awaits in between
+            }
+            first ??= result;
+        }
+        _logger.LogTrace("Raft peer {Peer} appended {Count} entries from index {Index} in term {Term}", _id, commands.Length, first!.Index, first.Term);
+        BroadcastAppend();
+        PersistInBackground();
+        return Task.FromResult(first);
+    }
+
     public Task Snapshot(long index, byte[] snapshot) => SnapshotAsync(index, snapshot);
 
     /// <summary>

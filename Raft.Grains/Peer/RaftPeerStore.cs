@@ -27,9 +27,14 @@ internal sealed class RaftPeerStore
     private readonly IPersistentState<RaftLogManifestRecord> _manifest;
     private readonly IPersistentState<RaftSnapshotRecord> _snapshot;
 
+    /// <summary>The provider applies writes in issue order: a plan's writes are issued together (see ExecuteAsync).</summary>
+    private readonly bool _issueTogether;
+
     // The segment records that exist in storage (after activation's repair), by segment number.
     private readonly SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> _segments = new();
     private readonly Dictionary<long, long> _segmentSizes = new();
+    // Their sum, kept up to date: the state machine reads PersistedSize after every applied entry.
+    private long _segmentBytes;
     private long _hardStateSize;
     private long _manifestSize;
 
@@ -51,12 +56,13 @@ internal sealed class RaftPeerStore
         _hardState = Create<RaftHardStateRecord>(HardStateName);
         _manifest = Create<RaftLogManifestRecord>(ManifestName);
         _snapshot = Create<RaftSnapshotRecord>(SnapshotName);
+        _issueTogether = factory.PreservesIssueOrder(storageName);
     }
 
     public static string SegmentName(long segment) => $"raft-log-{segment}";
 
     /// <summary>Encoded bytes of the hard state, manifest and log segment records (not the snapshot): 6.5840's RaftStateSize.</summary>
-    public long PersistedSize => _hardStateSize + _manifestSize + _segmentSizes.Values.Sum();
+    public long PersistedSize => _hardStateSize + _manifestSize + _segmentBytes;
 
     /// <summary>Encoded bytes of the snapshot record.</summary>
     public long SnapshotSize { get; private set; }
@@ -102,7 +108,7 @@ internal sealed class RaftPeerStore
             if (chain.Contains(segment))
             {
                 _segments[segment] = state;
-                _segmentSizes[segment] = Measure(state.State);
+                SetSegmentSize(segment, Measure(state.State));
             }
             else
             {
@@ -197,53 +203,119 @@ internal sealed class RaftPeerStore
 
     /// <summary>
     /// Writes a plan in crash-safe order: grow the manifest, hard state, snapshot, segments in ascending order, then
-    /// clear segments (highest first) and shrink the manifest. Each record is written at most once.
+    /// clear segments (highest first) and shrink the manifest. Each record is written at most once. With a provider
+    /// that applies writes in issue order (SQLite, memory) the writes are issued together, so the provider can commit
+    /// them in one transaction (one fsync per flush instead of one per record); otherwise each is awaited before the
+    /// next is issued. Either way a crash keeps a prefix of the plan, which is what PERSISTENCE.md's argument needs.
     /// </summary>
     public async Task ExecuteAsync(WritePlan plan)
     {
+        var steps = new List<(Func<Task> Write, Action Done)>(plan.Writes.Count + plan.Clears.Count + 4);
         if (plan.ManifestBefore is { } grown)
         {
-            await WriteManifestAsync(grown);
+            steps.Add(ManifestStep(grown));
         }
         if (plan.HardState is { } hard)
         {
-            _hardState.State = hard;
-            await WriteAsync(_hardState, HardStateName);
-            RecordWrites++;
-            _hardStateSize = Measure(hard);
+            steps.Add((() => { _hardState.State = hard; return WriteAsync(_hardState, HardStateName); }, () => _hardStateSize = Measure(hard)));
         }
         if (plan.Snapshot is { } snapshot)
         {
-            _snapshot.State = snapshot;
-            await WriteAsync(_snapshot, SnapshotName);
-            RecordWrites++;
-            SnapshotSize = Measure(snapshot);
+            steps.Add((() => { _snapshot.State = snapshot; return WriteAsync(_snapshot, SnapshotName); }, () => SnapshotSize = Measure(snapshot)));
         }
         foreach (var (segment, record) in plan.Writes)
         {
-            if (!_segments.TryGetValue(segment, out var state))
+            // Outside the stored set, the record does not exist (a fresh state writes with "must not exist").
+            var state = _segments.TryGetValue(segment, out var stored) ? stored : Create<RaftLogSegmentRecord>(SegmentName(segment));
+            steps.Add((() => { state.State = record; return WriteAsync(state, SegmentName(segment)); }, () =>
             {
-                // Outside the stored set, so the record does not exist (a fresh state writes with "must not exist").
-                state = Create<RaftLogSegmentRecord>(SegmentName(segment));
-            }
-            state.State = record;
-            await WriteAsync(state, SegmentName(segment));
-            RecordWrites++;
-            _segments[segment] = state;
-            _segmentSizes[segment] = Measure(record);
+                _segments[segment] = state;
+                SetSegmentSize(segment, Measure(record));
+            }));
         }
         for (var i = plan.Clears.Count - 1; i >= 0; i--)
         {
             var segment = plan.Clears[i];
-            await ClearAsync(_segments[segment], SegmentName(segment));
-            RecordWrites++;
-            _segments.Remove(segment);
-            _segmentSizes.Remove(segment);
+            var state = _segments[segment];
+            steps.Add((() => ClearAsync(state, SegmentName(segment)), () =>
+            {
+                _segments.Remove(segment);
+                SetSegmentSize(segment, 0);
+            }));
         }
         if (plan.ManifestAfter is { } fitted)
         {
-            await WriteManifestAsync(fitted);
+            steps.Add(ManifestStep(fitted));
         }
+
+        if (!_issueTogether)
+        {
+            foreach (var (write, done) in steps)
+            {
+                await write();
+                RecordWrites++;
+                done();
+            }
+            return;
+        }
+        var issued = new Task[steps.Count];
+        for (var i = 0; i < steps.Count; i++)
+        {
+            issued[i] = steps[i].Write();
+            if (issued[i].IsFaulted)
+            {
+                // Refused at once (memory storage): nothing after it may land, or the prefix rule breaks.
+                await issued[i];
+            }
+        }
+        await Task.WhenAll(issued);
+        foreach (var (_, done) in steps)
+        {
+            RecordWrites++;
+            done();
+        }
+    }
+
+    private void SetSegmentSize(long segment, long bytes)
+    {
+        _segmentBytes += bytes - _segmentSizes.GetValueOrDefault(segment);
+        if (bytes == 0)
+        {
+            _segmentSizes.Remove(segment);
+        }
+        else
+        {
+            _segmentSizes[segment] = bytes;
+        }
+    }
+
+    private Task WriteAsync<T>(IPersistentState<T> state, string name) => NameConflicts(state.WriteStateAsync(), "write", name);
+
+    private Task ClearAsync<T>(IPersistentState<T> state, string name) => NameConflicts(state.ClearStateAsync(), "clear", name);
+
+    /// <summary>
+    /// An ETag conflict means another writer changed the record since this activation read it: after a crash, a write
+    /// the previous incarnation had sent and that landed late. The peer must not go on from what it holds in memory; the
+    /// conflict escapes (the grain deactivates, and the next activation reads everything again), naming peer and record.
+    /// </summary>
+    private async Task NameConflicts(Task operation, string kind, string name)
+    {
+        try
+        {
+            await operation;
+        }
+        catch (InconsistentStateException exception)
+        {
+            throw new InconsistentStateException(
+                $"Raft peer '{_peerId}': the {kind} of record '{name}' was refused because another writer changed the record since this activation read it. {exception.Message}",
+                exception.StoredEtag, exception.CurrentEtag, exception);
+        }
+    }
+
+    private (Func<Task> Write, Action Done) ManifestStep(SegmentRange range)
+    {
+        var record = new RaftLogManifestRecord(range.First, range.Count);
+        return (() => { _manifest.State = record; return WriteAsync(_manifest, ManifestName); }, () => _manifestSize = Measure(record));
     }
 
     private (List<LogEntry> Entries, HashSet<long> Chain) LinkSegments(
@@ -331,36 +403,12 @@ internal sealed class RaftPeerStore
         }
     }
 
-    private Task WriteAsync<T>(IPersistentState<T> state, string name) => NameConflicts(state.WriteStateAsync(), "write", name);
-
-    private Task ClearAsync<T>(IPersistentState<T> state, string name) => NameConflicts(state.ClearStateAsync(), "clear", name);
-
-    /// <summary>
-    /// An ETag conflict means another writer changed the record since this activation read it: after a crash, a write
-    /// the previous incarnation had sent and that landed late. The peer must not go on from what it holds in memory; the
-    /// conflict escapes (the grain deactivates, and the next activation reads everything again), naming peer and record.
-    /// </summary>
-    private async Task NameConflicts(Task operation, string kind, string name)
-    {
-        try
-        {
-            await operation;
-        }
-        catch (InconsistentStateException exception)
-        {
-            throw new InconsistentStateException(
-                $"Raft peer '{_peerId}': the {kind} of record '{name}' was refused because another writer changed the record since this activation read it. {exception.Message}",
-                exception.StoredEtag, exception.CurrentEtag, exception);
-        }
-    }
-
     private async Task WriteManifestAsync(SegmentRange range)
     {
-        var record = new RaftLogManifestRecord(range.First, range.Count);
-        _manifest.State = record;
-        await WriteAsync(_manifest, ManifestName);
+        var (write, done) = ManifestStep(range);
+        await write();
         RecordWrites++;
-        _manifestSize = Measure(record);
+        done();
     }
 
     private SegmentRange StoredManifestRange() =>

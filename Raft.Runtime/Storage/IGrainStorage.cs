@@ -44,4 +44,11 @@ public interface IGrainStorage
     Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState);
 
     Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState);
+
+    /// <summary>
+    /// True when operations issued one after another without awaiting are applied in issue order, each as if alone,
+    /// so that a crash keeps a prefix of them: a caller that needs its writes in order may then issue them together
+    /// (and let the provider commit them together) instead of awaiting each before issuing the next.
+    /// </summary>
+    bool PreservesIssueOrder => false;
 }

@@ -43,6 +43,9 @@ public sealed class MemoryGrainStorage : IGrainStorage
         }
     }
 
+    /// <summary>Every call completes before it returns, so issue order is apply order.</summary>
+    public bool PreservesIssueOrder => true;
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         try

@@ -27,6 +27,9 @@ public sealed record PersistentStateConfiguration(string StateName, string Stora
 public interface IPersistentStateFactory
 {
     IPersistentState<TState> Create<TState>(IGrainContext context, IPersistentStateConfiguration configuration);
+
+    /// <summary>Whether the named provider applies writes in issue order (<see cref="Storage.IGrainStorage.PreservesIssueOrder"/>).</summary>
+    bool PreservesIssueOrder(string storageName) => false;
 }
 
 internal sealed class PersistentStateFactory(IServiceProvider services) : IPersistentStateFactory
@@ -39,4 +42,7 @@ internal sealed class PersistentStateFactory(IServiceProvider services) : IPersi
             ?? throw new InvalidOperationException($"No grain storage provider named '{configuration.StorageName}' is registered.");
         return new PersistentStateBinding<TState>(activation, configuration.StateName, storage);
     }
+
+    public bool PreservesIssueOrder(string storageName) =>
+        services.GetKeyedService<Storage.IGrainStorage>(storageName)?.PreservesIssueOrder ?? false;
 }

@@ -70,6 +70,33 @@ public sealed class SqliteGrainStorageContractTests : GrainStorageContractTests
     }
 
     [Fact]
+    public async Task Writes_queued_together_commit_together_and_a_refused_one_fails_alone()
+    {
+        var sqlite = (SqliteGrainStorage)Storage;
+        var stale = await WriteNewAsync(StateName, Grain, StorageTestState.Sample("old", 0));
+        await Storage.WriteStateAsync(StateName, Grain, await ReadAsync(StateName, Grain));
+        var commitsBefore = sqlite.GroupCommits;
+
+        // Issued without awaiting, so they queue up behind each other on the provider's one connection.
+        var states = Enumerable.Range(0, 40).Select(i => new GrainState<StorageTestState>(StorageTestState.Sample($"b{i}", i))).ToArray();
+        var writes = states.Select((state, i) => Storage.WriteStateAsync(StateName, new GrainId("peer", $"batch{i}"), state)).ToList();
+        var refused = Storage.WriteStateAsync(StateName, Grain, stale);
+        await Task.WhenAll(writes);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => refused);
+        Assert.True(sqlite.GroupCommits > commitsBefore, "no two of 41 queued writes shared a transaction");
+
+        await sqlite.DisposeAsync();
+        var reopened = Track(NewStorage(DatabasePath));
+        for (var i = 0; i < states.Length; i++)
+        {
+            var read = Fresh();
+            await reopened.ReadStateAsync(StateName, new GrainId("peer", $"batch{i}"), read);
+            Assert.Equal(states[i].ETag, read.ETag);
+            StorageTestState.Sample($"b{i}", i).AssertEqual(read.State);
+        }
+    }
+
+    [Fact]
     public async Task Database_uses_wal_and_full_synchronous()
     {
         await WriteNewAsync(StateName, Grain, StorageTestState.Sample("x", 1));
