@@ -178,12 +178,13 @@ public sealed partial class RaftPeerGrain
             _logger.LogDebug("Raft peer {Peer} in term {Term}: pre-vote from {Voter} for term {RequestTerm}: {Outcome}",
                 _id, _node.CurrentTerm, peer, request.Term, outcome);
             ObserveRoleChange();
-            if (_node.HasUnpersistedChanges)
+            if (outcome == PreVoteOutcome.SteppedDown)
             {
                 await PersistAsync(); // a higher term seen in the reply
             }
-            if (outcome == PreVoteOutcome.Won && !_stopped && _failure is null)
+            else if (outcome == PreVoteOutcome.Won)
             {
+                // No await since the core said Won: campaign in this same turn, before a leader can be heard.
                 await CampaignAsync();
             }
         }
