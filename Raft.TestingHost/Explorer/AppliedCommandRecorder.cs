@@ -1,0 +1,97 @@
+using Raft.Grains;
+using Raft.Grains.Interfaces;
+
+namespace Raft.TestingHost.Explorer;
+
+/// <summary>
+/// Wraps the service's state machine factory to watch what every peer applies, checking as it goes:
+/// state machine safety (no two peers, and no two activations of one peer, apply different commands at one index)
+/// and that each activation applies the log in order, each index once (a snapshot may skip ahead).
+/// </summary>
+public sealed class AppliedCommandRecorder(IRaftStateMachineFactory inner) : IRaftStateMachineFactory
+{
+    private readonly object gate = new();
+    private readonly Dictionary<long, (string Peer, byte[] Command)> firstApplied = new();
+    private readonly List<string> violations = new();
+    private long activations;
+
+    /// <summary>The highest index any peer applied a command at.</summary>
+    public long HighestApplied { get; private set; }
+
+    public long AppliedCount { get; private set; }
+
+    public IReadOnlyList<string> Violations
+    {
+        get
+        {
+            lock (gate)
+            {
+                return violations.ToArray();
+            }
+        }
+    }
+
+    public IRaftStateMachine Create(string peerId)
+    {
+        long activation;
+        lock (gate)
+        {
+            activation = ++activations;
+        }
+        return new Recording(this, peerId, activation, inner.Create(peerId));
+    }
+
+    private void Applied(string peer, long activation, long index, byte[] command)
+    {
+        lock (gate)
+        {
+            AppliedCount++;
+            HighestApplied = Math.Max(HighestApplied, index);
+            if (!firstApplied.TryGetValue(index, out var first))
+            {
+                firstApplied[index] = (peer, command);
+            }
+            else if (!first.Command.AsSpan().SequenceEqual(command))
+            {
+                violations.Add($"state machine safety: {peer} (activation {activation}) applied a different command at index {index} than {first.Peer} " +
+                    $"({command.Length} bytes {Convert.ToHexString(command.AsSpan(0, Math.Min(command.Length, 24)))}… vs " +
+                    $"{first.Command.Length} bytes {Convert.ToHexString(first.Command.AsSpan(0, Math.Min(first.Command.Length, 24)))}…)");
+            }
+        }
+    }
+
+    private void Violation(string text)
+    {
+        lock (gate)
+        {
+            violations.Add(text);
+        }
+    }
+
+    private sealed class Recording(AppliedCommandRecorder recorder, string peer, long activation, IRaftStateMachine machine) : IRaftStateMachine
+    {
+        private long lastApplied;
+
+        public Task ApplyAsync(ApplyMsg message, IRaftPeerControl control)
+        {
+            if (message.SnapshotValid)
+            {
+                if (message.SnapshotIndex < lastApplied)
+                {
+                    recorder.Violation($"apply order: {peer} (activation {activation}) was given a snapshot through {message.SnapshotIndex} after applying {lastApplied}");
+                }
+                lastApplied = message.SnapshotIndex;
+            }
+            else if (message.CommandValid)
+            {
+                if (message.CommandIndex != lastApplied + 1)
+                {
+                    recorder.Violation($"apply order: {peer} (activation {activation}) applied index {message.CommandIndex} after {lastApplied}");
+                }
+                lastApplied = message.CommandIndex;
+                recorder.Applied(peer, activation, message.CommandIndex, message.Command ?? []);
+            }
+            return machine.ApplyAsync(message, control);
+        }
+    }
+}

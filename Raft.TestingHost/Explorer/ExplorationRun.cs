@@ -1,0 +1,398 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Raft.Grains;
+using Raft.Grains.Interfaces;
+using Raft.Grains.KeyValue;
+using Raft.Runtime;
+using Raft.TestingHost.Linearizability;
+using Raft.TestingHost.Simulation;
+
+namespace Raft.TestingHost.Explorer;
+
+/// <summary>
+/// The body of one exploration, run on the simulation loop: deploy the key-value service on a Raft group, run the
+/// clients while the schedule's faults hit, heal everything, optionally crash every peer, check that the group
+/// elects a leader and commits a new write in bounded virtual time, read every key back, and collect the safety
+/// checks' findings. The history is checked for linearizability afterwards, off the loop.
+/// </summary>
+internal sealed class ExplorationRun
+{
+    /// <summary>After healing: time to elect a leader, and then time to commit a new write.</summary>
+    public static readonly TimeSpan LivenessBound = TimeSpan.FromSeconds(10);
+
+    private static readonly string[] AppendKeys = ["a0", "a1", "a2"];
+    private const string MixedKey = "m";
+
+    private readonly FaultSchedule schedule;
+    private readonly SimulationLoop loop;
+    private readonly string[] members;
+    private readonly HashSet<int> down = new();
+    private readonly HashSet<int> disconnected = new();
+    private readonly RaftLogWatcher watcher = new();
+    private readonly AcknowledgedWrites acknowledged = new();
+    private readonly List<string> violations = new();
+    private readonly List<string> notes = new();
+    private AppliedCommandRecorder? applied;
+    private TestCluster cluster = null!;
+    private long start;
+
+    public ExplorationRun(FaultSchedule schedule, SimulationLoop loop)
+    {
+        this.schedule = schedule;
+        this.loop = loop;
+        members = Enumerable.Range(0, schedule.PeerCount).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        History = new HistoryRecorder<KvInput, KvOutput>(KvOutput.Unknown, loop);
+    }
+
+    public HistoryRecorder<KvInput, KvOutput> History { get; }
+
+    /// <summary>Violations found on the loop (the linearizability check comes later).</summary>
+    public IReadOnlyList<string> Violations => violations;
+
+    public IReadOnlyList<string> Notes => notes;
+
+    public async Task RunAsync()
+    {
+        cluster = await TestCluster.DeployAsync(ClusterOptions());
+        try
+        {
+            // A server is its Raft peer plus its key-value grain: one host on the simulated network.
+            cluster.Network.HostOf = grain => grain.Type is "raftpeer" or "keyvalue" ? "server/" + grain.Key : grain.ToString();
+            start = loop.GetTimestamp();
+            await Task.WhenAll(Enumerable.Range(0, schedule.PeerCount).Select(i => Peer(i).Wake()));
+
+            var clients = Enumerable.Range(0, schedule.ClientCount).Select(RunClientAsync).ToArray();
+            await InjectFaultsAsync();
+            await Task.Delay(Remaining(schedule.ChaosDuration), loop);
+            HealEverything();
+            await Task.WhenAll(clients);
+            if (schedule.CrashAllAfterHeal)
+            {
+                await CrashAllAndRestartAsync();
+            }
+            await CheckLivenessAndReadBackAsync();
+            await SampleLeadersAsync();
+            await CheckLogMatchingAsync();
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+        violations.AddRange(applied!.Violations);
+        violations.AddRange(watcher.Violations);
+        violations.AddRange(watcher.Errors.Select(e => "error logged: " + e));
+        notes.Add($"{History.Count} operations, {acknowledged.Count} acknowledged appends, {watcher.LeadersByTerm.Count} terms with a leader, " +
+            $"{applied.AppliedCount} applies up to index {applied.HighestApplied}");
+    }
+
+    private TestClusterOptions ClusterOptions() => new()
+    {
+        SiloCount = 1,
+        Simulation = loop,
+        Network = new SimulatedNetworkOptions { Seed = schedule.Seed },
+        ConfigureSilo = silo =>
+        {
+            silo.AddRaftKeyValueService();
+            silo.Services.Configure<RaftOptions>(o =>
+            {
+                o.Groups = new Dictionary<string, List<string>> { [FaultExplorer.Group] = members.ToList() };
+                o.Seed = schedule.Seed;
+            });
+            silo.Services.Configure<KeyValueOptions>(o =>
+            {
+                o.MaxRaftStateBytes = schedule.MaxRaftStateBytes;
+                o.CommitTimeout = TimeSpan.FromSeconds(1);
+            });
+            // Watch what every peer applies: wrap the key-value state machines the service creates.
+            silo.Services.Replace(ServiceDescriptor.Singleton<IRaftStateMachineFactory>(sp =>
+                applied = new AppliedCommandRecorder(sp.GetRequiredService<KvStateMachineFactory>())));
+            silo.Services.AddSingleton<ILoggerProvider>(watcher);
+            silo.Services.AddLogging(logging => logging
+                .AddFilter<RaftLogWatcher>(RaftLogWatcher.PeerCategory, LogLevel.Information)
+                .AddFilter<RaftLogWatcher>("Raft", LogLevel.Error));
+        },
+    };
+
+    private IRaftPeerGrain Peer(int index) => cluster.GrainFactory.GetGrain<IRaftPeerGrain>($"{FaultExplorer.Group}/{members[index]}");
+
+    private GrainId PeerId(int index) => new("raftpeer", $"{FaultExplorer.Group}/{members[index]}");
+
+    private TimeSpan Remaining(TimeSpan sinceStart)
+    {
+        var left = sinceStart - loop.GetElapsedTime(start);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    private void Trace(string text) => loop.Record("fault " + text);
+
+    private async Task RunClientAsync(int number)
+    {
+        var random = new Random(unchecked(schedule.Seed * 1_000 + number));
+        var client = new ExplorerClient(number, cluster.GrainFactory, members, loop, History, acknowledged, TimeSpan.FromSeconds(5));
+        for (var i = 0; i < schedule.OperationsPerClient && loop.GetElapsedTime(start) < schedule.ChaosDuration; i++)
+        {
+            await client.RunAsync(NextOperation(random, number, i));
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(0, 200)), loop);
+        }
+    }
+
+    private static KvInput NextOperation(Random random, int client, int i)
+    {
+        // Appended values are unique ("<client.i>"), so the final values show whether each acknowledged append survived.
+        if (random.Next(10) < 7)
+        {
+            var key = AppendKeys[random.Next(AppendKeys.Length)];
+            return random.Next(10) < 6 ? KvInput.Append(key, $"<{client}.{i}>") : KvInput.Get(key);
+        }
+        return random.Next(20) switch
+        {
+            < 10 => KvInput.Put(MixedKey, $"<{client}.{i}>"),
+            < 17 => KvInput.Get(MixedKey),
+            _ => KvInput.Delete(MixedKey),
+        };
+    }
+
+    private async Task InjectFaultsAsync()
+    {
+        foreach (var step in schedule.Steps)
+        {
+            await Task.Delay(Remaining(step.At), loop);
+            await ApplyAsync(step);
+            await SampleLeadersAsync();
+            await CheckLogMatchingAsync();
+        }
+    }
+
+    private async Task ApplyAsync(FaultStep step)
+    {
+        var network = cluster.Network;
+        switch (step.Kind)
+        {
+            case FaultKind.Partition:
+                var sides = step.Side!;
+                var groups = new[] { new List<GrainId>(), new List<GrainId>() };
+                for (var i = 0; i < schedule.PeerCount; i++)
+                {
+                    groups[sides[i] ? 0 : 1].Add(PeerId(i));
+                }
+                for (var c = 0; c < schedule.ClientCount; c++)
+                {
+                    groups[sides[schedule.PeerCount + c] ? 0 : 1].Add(new GrainId("client", ExplorerClient.ClientName(c)));
+                }
+                network.Partition(groups[0], groups[1]);
+                Trace(step.ToString());
+                break;
+            case FaultKind.HealPartition:
+                network.Heal();
+                Trace(step.ToString());
+                break;
+            case FaultKind.Disconnect:
+                Disconnect(step.Peer, step);
+                break;
+            case FaultKind.DisconnectLeader:
+                if (await FindLeaderAsync() is { } leader)
+                {
+                    Disconnect(leader, step);
+                }
+                else
+                {
+                    Trace($"{step} skipped: no leader");
+                }
+                break;
+            case FaultKind.Reconnect:
+                disconnected.Remove(step.Peer);
+                if (!down.Contains(step.Peer))
+                {
+                    network.Connect(PeerId(step.Peer));
+                }
+                Trace(step.ToString());
+                break;
+            case FaultKind.Crash:
+                Crash(step.Peer, step);
+                break;
+            case FaultKind.CrashLeader:
+                if (await FindLeaderAsync() is { } crashed)
+                {
+                    Crash(crashed, step);
+                }
+                else
+                {
+                    Trace($"{step} skipped: no leader");
+                }
+                break;
+            case FaultKind.Restart:
+                Trace(step.ToString());
+                await RestartAsync(step.Peer);
+                break;
+            case FaultKind.CrashAllAndRestart:
+                Trace(step.ToString());
+                await CrashAllAndRestartAsync();
+                break;
+            case FaultKind.Unreliable:
+            case FaultKind.Reliable:
+                network.Reliable = step.Kind == FaultKind.Reliable;
+                Trace(step.ToString());
+                break;
+            case FaultKind.ReorderOn:
+            case FaultKind.ReorderOff:
+                network.LongReordering = step.Kind == FaultKind.ReorderOn;
+                Trace(step.ToString());
+                break;
+            case FaultKind.LongDelaysOn:
+            case FaultKind.LongDelaysOff:
+                network.LongDelays = step.Kind == FaultKind.LongDelaysOn;
+                Trace(step.ToString());
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(step), step.Kind, "unknown fault");
+        }
+    }
+
+    private void Disconnect(int peer, FaultStep step)
+    {
+        disconnected.Add(peer);
+        cluster.Network.Disconnect(PeerId(peer));
+        Trace($"{step}: disconnected peer {peer}");
+    }
+
+    /// <summary>A crashed peer stays down: disconnected, so that no message activates it again before its restart.</summary>
+    private void Crash(int peer, FaultStep step)
+    {
+        if (!down.Add(peer))
+        {
+            Trace($"{step}: peer {peer} is already down");
+            return;
+        }
+        cluster.Network.Disconnect(PeerId(peer));
+        cluster.CrashGrain(PeerId(peer));
+        Trace($"{step}: crashed peer {peer}");
+    }
+
+    private async Task RestartAsync(int peer)
+    {
+        down.Remove(peer);
+        cluster.RestartGrain(PeerId(peer));
+        if (!disconnected.Contains(peer))
+        {
+            cluster.Network.Connect(PeerId(peer));
+        }
+        await Peer(peer).Wake();
+    }
+
+    private async Task CrashAllAndRestartAsync()
+    {
+        for (var i = 0; i < schedule.PeerCount; i++)
+        {
+            cluster.CrashGrain(PeerId(i));
+        }
+        for (var i = 0; i < schedule.PeerCount; i++)
+        {
+            await RestartAsync(i);
+        }
+    }
+
+    private void HealEverything()
+    {
+        var network = cluster.Network;
+        network.Heal();
+        network.Reliable = true;
+        network.LongReordering = false;
+        network.LongDelays = false;
+        disconnected.Clear();
+        for (var i = 0; i < schedule.PeerCount; i++)
+        {
+            if (down.Contains(i))
+            {
+                cluster.RestartGrain(PeerId(i));
+            }
+            network.Connect(PeerId(i));
+        }
+        down.Clear();
+        Trace("heal: every partition removed, every peer connected and running, the network reliable");
+    }
+
+    /// <summary>Polls every running peer (never a crashed one: an outside call would activate it) for the leader.</summary>
+    private async Task<int?> FindLeaderAsync()
+    {
+        int? leader = null;
+        long leaderTerm = -1;
+        for (var i = 0; i < schedule.PeerCount; i++)
+        {
+            if (down.Contains(i))
+            {
+                continue;
+            }
+            var state = await Peer(i).GetState();
+            if (state.IsLeader)
+            {
+                watcher.ObservedLeader(state.Term, $"{FaultExplorer.Group}/{members[i]}");
+                if (state.Term > leaderTerm && !disconnected.Contains(i))
+                {
+                    leader = i;
+                    leaderTerm = state.Term;
+                }
+            }
+        }
+        return leader;
+    }
+
+    private Task SampleLeadersAsync() => FindLeaderAsync();
+
+    private async Task CheckLogMatchingAsync()
+    {
+        var storage = cluster.GetMemoryStorage();
+        var logs = new List<(string Peer, SortedDictionary<long, LogEntry> Log)>();
+        for (var i = 0; i < schedule.PeerCount; i++)
+        {
+            logs.Add(($"{FaultExplorer.Group}/{members[i]}", await PersistedLogs.ReadAsync(storage, PeerId(i))));
+        }
+        foreach (var violation in PersistedLogs.CheckLogMatching(logs))
+        {
+            if (!violations.Contains(violation))
+            {
+                violations.Add(violation);
+            }
+        }
+    }
+
+    private async Task CheckLivenessAndReadBackAsync()
+    {
+        var healed = loop.GetTimestamp();
+        int? leader = null;
+        while (leader is null && loop.GetElapsedTime(healed) < LivenessBound)
+        {
+            leader = await FindLeaderAsync();
+            if (leader is null)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), loop);
+            }
+        }
+        if (leader is null)
+        {
+            violations.Add($"liveness: no leader within {LivenessBound.TotalSeconds} s of virtual time after healing");
+            return;
+        }
+        var elected = loop.GetElapsedTime(healed);
+        var client = new ExplorerClient(schedule.ClientCount, cluster.GrainFactory, members, loop, History, acknowledged, LivenessBound);
+        if (await client.RunAsync(KvInput.Append(AppendKeys[0], "<final>")) is null)
+        {
+            violations.Add($"liveness: leader {leader} elected {elected.TotalMilliseconds:0} ms after healing, but a new write did not commit within {LivenessBound.TotalSeconds} s");
+            return;
+        }
+        notes.Add($"after healing: leader in {elected.TotalMilliseconds:0} ms, a new write committed in {loop.GetElapsedTime(healed).TotalMilliseconds:0} ms");
+        foreach (var key in AppendKeys)
+        {
+            if (await client.RunAsync(KvInput.Get(key)) is not { } read)
+            {
+                violations.Add($"liveness: the final read of \"{key}\" did not complete within {LivenessBound.TotalSeconds} s");
+                continue;
+            }
+            violations.AddRange(acknowledged.Check(key, read.Value ?? ""));
+        }
+        if (await client.RunAsync(KvInput.Get(MixedKey)) is null)
+        {
+            violations.Add($"liveness: the final read of \"{MixedKey}\" did not complete within {LivenessBound.TotalSeconds} s");
+        }
+    }
+}
