@@ -5,8 +5,8 @@ using Raft.TestingHost.Explorer;
 namespace Raft.Benchmarks;
 
 /// <summary>
-/// The fault explorer over a long range of seeds, with progress: `Raft.Benchmarks explore [--first 1] [--seeds 10000]`.
-/// Prints each failing seed's full report as it happens, a progress line every 100 seeds, and a final summary line
+/// The fault explorer over a long range of seeds, with progress: `Raft.Benchmarks explore [--first 1] [--seeds 10000] [--report-all]`.
+/// Prints a line per passing seed, each failing seed's full report as it happens (every seed's with --report-all), a progress line every 100 seeds, and a final summary line
 /// "explored N seeds: P passed, F failed". Exits 1 when any seed failed.
 /// </summary>
 internal static class ExploreCommand
@@ -15,6 +15,7 @@ internal static class ExploreCommand
     {
         var first = 1;
         var seeds = 10_000;
+        var reportAll = false;
         for (var i = 1; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -25,6 +26,9 @@ internal static class ExploreCommand
                     break;
                 case "--seeds":
                     seeds = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--report-all":
+                    reportAll = true;
                     break;
                 default:
                     throw new ArgumentException($"unknown option {args[i]}");
@@ -40,7 +44,15 @@ internal static class ExploreCommand
             if (!result.Passed)
             {
                 failed.Add(seed);
+            }
+            if (!result.Passed || reportAll)
+            {
                 output.WriteLine(result.Report());
+            }
+            else
+            {
+                output.WriteLine($"seed {seed}: passed, hash {result.TraceHash:x16}, {result.EventCount} events, " +
+                    $"virtual {result.Virtual.TotalSeconds:0.0} s, wall {result.Wall.TotalMilliseconds:0} ms; {result.Statistics}");
             }
             var done = seed - first + 1;
             if (done % 100 == 0 || done == seeds)

@@ -40,7 +40,7 @@ public static class Program
                     usage: Raft.Benchmarks grain-calls [seconds per measurement, default 5]
                            Raft.Benchmarks kv [--peers 3] [--silos 1|<peers>] [--storage sqlite|memory] [--clients 256]
                                               [--value-size 100] [--via gateway|silo] [--seconds 10] [--warmup 3] [--detail] [--top 15]
-                           Raft.Benchmarks explore [--first 1] [--seeds 10000]   (the randomized fault explorer, docs/simulation.md)
+                           Raft.Benchmarks explore [--first 1] [--seeds 10000] [--report-all]   (the randomized fault explorer, docs/simulation.md)
                     """);
                 return 2;
         }

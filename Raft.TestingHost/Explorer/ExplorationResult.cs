@@ -7,6 +7,7 @@ public sealed record ExplorationResult(
     FaultSchedule Schedule,
     IReadOnlyList<string> Violations,
     IReadOnlyList<string> Notes,
+    ExplorationStatistics Statistics,
     ulong TraceHash,
     long EventCount,
     IReadOnlyList<string> Trace,
@@ -27,6 +28,7 @@ public sealed record ExplorationResult(
         {
             text.AppendLine("VIOLATION " + violation);
         }
+        text.AppendLine(Statistics.ToString());
         foreach (var note in Notes)
         {
             text.AppendLine("note: " + note);

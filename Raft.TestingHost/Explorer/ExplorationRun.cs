@@ -52,6 +52,8 @@ internal sealed class ExplorationRun
 
     public IReadOnlyList<string> Notes => notes;
 
+    public ExplorationStatistics Statistics { get; private set; } = new(0, 0, 0, 0, 0);
+
     public async Task RunAsync()
     {
         cluster = await TestCluster.DeployAsync(ClusterOptions());
@@ -82,8 +84,7 @@ internal sealed class ExplorationRun
         violations.AddRange(applied!.Violations);
         violations.AddRange(watcher.Violations);
         violations.AddRange(watcher.Errors.Select(e => "error logged: " + e));
-        notes.Add($"{History.Count} operations, {acknowledged.Count} acknowledged appends, {watcher.LeadersByTerm.Count} terms with a leader, " +
-            $"{applied.AppliedCount} applies up to index {applied.HighestApplied}");
+        Statistics = new ExplorationStatistics(History.Count, acknowledged.Count, watcher.LeadersByTerm.Count, applied.AppliedCount, applied.HighestApplied);
     }
 
     private TestClusterOptions ClusterOptions() => new()

@@ -47,7 +47,12 @@ public sealed class FaultExplorerTests(ITestOutputHelper output)
     {
         var first = FaultExplorer.Run(7);
         var second = FaultExplorer.Run(7);
-        output.WriteLine($"seed 7: hash {first.TraceHash:x16}, {first.EventCount} events, wall {first.Wall.TotalMilliseconds:0} ms");
+        output.WriteLine(first.Report());
+        Assert.True(first.Passed);
+        // The checks saw the run: elections (read from the peers' logs), client operations, applied commands.
+        Assert.True(first.Statistics.ElectedTerms > 0, first.Statistics.ToString());
+        Assert.True(first.Statistics.AcknowledgedAppends > 0, first.Statistics.ToString());
+        Assert.True(first.Statistics.HighestAppliedIndex > first.Statistics.AcknowledgedAppends, first.Statistics.ToString());
         Assert.Equal(first.TraceHash, second.TraceHash);
         Assert.Equal(first.EventCount, second.EventCount);
         Assert.Equal(first.Trace, second.Trace);
