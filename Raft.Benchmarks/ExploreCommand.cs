@@ -52,7 +52,8 @@ internal static class ExploreCommand
             else
             {
                 output.WriteLine($"seed {seed}: passed, hash {result.TraceHash:x16}, {result.EventCount} events, " +
-                    $"virtual {result.Virtual.TotalSeconds:0.0} s, wall {result.Wall.TotalMilliseconds:0} ms; {result.Statistics}");
+                    $"virtual {result.Virtual.TotalSeconds:0.0} s, wall {result.Wall.TotalMilliseconds:0} ms; {result.Statistics}" +
+                    string.Concat(result.Notes.Select(n => "; " + n)));
             }
             var done = seed - first + 1;
             if (done % 100 == 0 || done == seeds)

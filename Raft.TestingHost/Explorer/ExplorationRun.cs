@@ -99,6 +99,7 @@ internal sealed class ExplorationRun
             {
                 o.Groups = new Dictionary<string, List<string>> { [FaultExplorer.Group] = members.ToList() };
                 o.Seed = schedule.Seed;
+                schedule.Tuning.ApplyTo(o);
             });
             silo.Services.Configure<KeyValueOptions>(o =>
             {

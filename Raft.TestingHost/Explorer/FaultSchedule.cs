@@ -42,6 +42,9 @@ public sealed class FaultSchedule
 
     public IReadOnlyList<FaultStep> Steps { get; private init; } = [];
 
+    /// <summary>The peers' timing and batching: varied so that races between timers, replies and retries differ per seed.</summary>
+    public RaftTuning Tuning { get; private init; } = new(100, 300, 600, 250, 512, 64);
+
     public static FaultSchedule Generate(int seed)
     {
         // Its own stream, separate from the network's and the peers' (which take the same seed), so that a change
@@ -71,6 +74,7 @@ public sealed class FaultSchedule
             ChaosDuration = chaos,
             CrashAllAfterHeal = random.Next(3) == 0,
             Steps = steps,
+            Tuning = RaftTuning.Draw(random),
         };
     }
 
@@ -94,7 +98,7 @@ public sealed class FaultSchedule
         var text = new StringBuilder();
         text.AppendLine($"seed {Seed}: {PeerCount} peers, {ClientCount} clients x {OperationsPerClient} operations, " +
             $"chaos {ChaosDuration.TotalSeconds:0.###} s, snapshots {(MaxRaftStateBytes > 0 ? $"above {MaxRaftStateBytes} bytes" : "off")}, " +
-            $"crash all after heal {(CrashAllAfterHeal ? "yes" : "no")}");
+            $"crash all after heal {(CrashAllAfterHeal ? "yes" : "no")}; {Tuning}");
         foreach (var step in Steps)
         {
             text.AppendLine("  " + step);
