@@ -8,11 +8,13 @@ namespace Raft.TestingHost.Explorer;
 /// state machine safety (no two peers, and no two activations of one peer, apply different commands at one index)
 /// and that each activation applies the log in order, each index once (a snapshot may skip ahead).
 /// </summary>
-public sealed class AppliedCommandRecorder(IRaftStateMachineFactory inner) : IRaftStateMachineFactory
+/// <param name="describe">Renders a command for a violation's message (e.g. decodes a key-value command).</param>
+public sealed class AppliedCommandRecorder(IRaftStateMachineFactory inner, Func<byte[], string>? describe = null) : IRaftStateMachineFactory
 {
     private readonly object gate = new();
     private readonly Dictionary<long, (string Peer, byte[] Command)> firstApplied = new();
     private readonly List<string> violations = new();
+    private readonly HashSet<long> conflictingIndexes = new();
     private long activations;
 
     /// <summary>The highest index any peer applied a command at.</summary>
@@ -51,14 +53,17 @@ public sealed class AppliedCommandRecorder(IRaftStateMachineFactory inner) : IRa
             {
                 firstApplied[index] = (peer, command);
             }
-            else if (!first.Command.AsSpan().SequenceEqual(command))
+            else if (!first.Command.AsSpan().SequenceEqual(command) && conflictingIndexes.Add(index))
             {
-                violations.Add($"state machine safety: {peer} (activation {activation}) applied a different command at index {index} than {first.Peer} " +
-                    $"({command.Length} bytes {Convert.ToHexString(command.AsSpan(0, Math.Min(command.Length, 24)))}… vs " +
-                    $"{first.Command.Length} bytes {Convert.ToHexString(first.Command.AsSpan(0, Math.Min(first.Command.Length, 24)))}…)");
+                // One report per index: once two peers disagree there, every later applier would repeat it.
+                violations.Add($"state machine safety: at index {index} {peer} (activation {activation}) applied {Describe(command)} " +
+                    $"but {first.Peer} applied {Describe(first.Command)}");
             }
         }
     }
+
+    private string Describe(byte[] command) =>
+        describe?.Invoke(command) ?? $"{command.Length} bytes {Convert.ToHexString(command.AsSpan(0, Math.Min(command.Length, 24)))}";
 
     private void Violation(string text)
     {

@@ -14,6 +14,9 @@ public sealed record ExplorationResult(
     TimeSpan Wall,
     TimeSpan Virtual)
 {
+    /// <summary>The report lists this many violations: the first ones tell what broke, the rest mostly follow from them.</summary>
+    private const int ReportedViolations = 20;
+
     public int Seed => Schedule.Seed;
 
     public bool Passed => Violations.Count == 0;
@@ -24,9 +27,13 @@ public sealed record ExplorationResult(
         var text = new StringBuilder();
         text.AppendLine($"Fault explorer seed {Seed}: {(Passed ? "passed" : $"{Violations.Count} violation(s)")}; " +
             $"trace hash {TraceHash:x16}, {EventCount} events, virtual {Virtual.TotalSeconds:0.000} s, wall {Wall.TotalMilliseconds:0} ms");
-        foreach (var violation in Violations)
+        foreach (var violation in Violations.Take(ReportedViolations))
         {
             text.AppendLine("VIOLATION " + violation);
+        }
+        if (Violations.Count > ReportedViolations)
+        {
+            text.AppendLine($"… and {Violations.Count - ReportedViolations} more violations");
         }
         text.AppendLine(Statistics.ToString());
         foreach (var note in Notes)

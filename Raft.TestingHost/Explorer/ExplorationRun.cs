@@ -5,6 +5,7 @@ using Raft.Grains;
 using Raft.Grains.Interfaces;
 using Raft.Grains.KeyValue;
 using Raft.Runtime;
+using Raft.Runtime.Serialization;
 using Raft.TestingHost.Linearizability;
 using Raft.TestingHost.Simulation;
 
@@ -23,6 +24,7 @@ internal sealed class ExplorationRun
 
     private static readonly string[] AppendKeys = ["a0", "a1", "a2"];
     private const string MixedKey = "m";
+    private static readonly WireSerializer CommandSerializer = new();
 
     private readonly FaultSchedule schedule;
     private readonly SimulationLoop loop;
@@ -108,13 +110,26 @@ internal sealed class ExplorationRun
             });
             // Watch what every peer applies: wrap the key-value state machines the service creates.
             silo.Services.Replace(ServiceDescriptor.Singleton<IRaftStateMachineFactory>(sp =>
-                applied = new AppliedCommandRecorder(sp.GetRequiredService<KvStateMachineFactory>())));
+                applied = new AppliedCommandRecorder(sp.GetRequiredService<KvStateMachineFactory>(), DescribeCommand)));
             silo.Services.AddSingleton<ILoggerProvider>(watcher);
             silo.Services.AddLogging(logging => logging
                 .AddFilter<RaftLogWatcher>(RaftLogWatcher.PeerCategory, LogLevel.Information)
                 .AddFilter<RaftLogWatcher>("Raft", LogLevel.Error));
         },
     };
+
+    private static string DescribeCommand(byte[] command)
+    {
+        try
+        {
+            var decoded = CommandSerializer.Deserialize<KvCommand>(command);
+            return $"client {decoded.ClientId} request {decoded.Sequence}: {decoded.Operation}";
+        }
+        catch (WireSerializationException)
+        {
+            return $"{command.Length} undecodable bytes";
+        }
+    }
 
     private IRaftPeerGrain Peer(int index) => cluster.GrainFactory.GetGrain<IRaftPeerGrain>($"{FaultExplorer.Group}/{members[index]}");
 
