@@ -4,12 +4,12 @@ using Raft.Grains.Interfaces;
 namespace Raft.TestingHost.Explorer;
 
 /// <summary>
-/// Wraps the service's state machine factory to watch what every peer applies, checking as it goes:
+/// Watches what every peer applies, through the state machine factories it wraps (one per silo), checking as it goes:
 /// state machine safety (no two peers, and no two activations of one peer, apply different commands at one index)
 /// and that each activation applies the log in order, each index once (a snapshot may skip ahead).
 /// </summary>
 /// <param name="describe">Renders a command for a violation's message (e.g. decodes a key-value command).</param>
-public sealed class AppliedCommandRecorder(IRaftStateMachineFactory inner, Func<byte[], string>? describe = null) : IRaftStateMachineFactory
+public sealed class AppliedCommandRecorder(Func<byte[], string>? describe = null)
 {
     private readonly object gate = new();
     private readonly Dictionary<long, (string Peer, byte[] Command)> firstApplied = new();
@@ -33,14 +33,20 @@ public sealed class AppliedCommandRecorder(IRaftStateMachineFactory inner, Func<
         }
     }
 
-    public IRaftStateMachine Create(string peerId)
+    /// <summary>A factory that creates <paramref name="inner"/>'s state machines and records what they are given.</summary>
+    public IRaftStateMachineFactory Wrap(IRaftStateMachineFactory inner) => new RecordingFactory(this, inner);
+
+    private sealed class RecordingFactory(AppliedCommandRecorder recorder, IRaftStateMachineFactory inner) : IRaftStateMachineFactory
     {
-        long activation;
-        lock (gate)
+        public IRaftStateMachine Create(string peerId)
         {
-            activation = ++activations;
+            long activation;
+            lock (recorder.gate)
+            {
+                activation = ++recorder.activations;
+            }
+            return new Recording(recorder, peerId, activation, inner.Create(peerId));
         }
-        return new Recording(this, peerId, activation, inner.Create(peerId));
     }
 
     private void Applied(string peer, long activation, long index, byte[] command)

@@ -35,7 +35,7 @@ internal sealed class ExplorationRun
     private readonly AcknowledgedWrites acknowledged = new();
     private readonly List<string> violations = new();
     private readonly List<string> notes = new();
-    private AppliedCommandRecorder? applied;
+    private readonly AppliedCommandRecorder applied = new(DescribeCommand);
     private TestCluster cluster = null!;
     private long start;
 
@@ -83,7 +83,7 @@ internal sealed class ExplorationRun
         {
             await cluster.DisposeAsync();
         }
-        violations.AddRange(applied!.Violations);
+        violations.AddRange(applied.Violations);
         violations.AddRange(watcher.Violations);
         violations.AddRange(watcher.Errors.Select(e => "error logged: " + e));
         Statistics = new ExplorationStatistics(History.Count, acknowledged.Count, watcher.LeadersByTerm.Count, applied.AppliedCount, applied.HighestApplied);
@@ -91,7 +91,8 @@ internal sealed class ExplorationRun
 
     private TestClusterOptions ClusterOptions() => new()
     {
-        SiloCount = 1,
+        SiloCount = schedule.SiloPerPeer ? schedule.PeerCount : 1,
+        Placement = schedule.SiloPerPeer ? PlaceByPeer : null,
         Simulation = loop,
         Network = new SimulatedNetworkOptions { Seed = schedule.Seed },
         ConfigureSilo = silo =>
@@ -108,15 +109,21 @@ internal sealed class ExplorationRun
                 o.MaxRaftStateBytes = schedule.MaxRaftStateBytes;
                 o.CommitTimeout = TimeSpan.FromSeconds(1);
             });
-            // Watch what every peer applies: wrap the key-value state machines the service creates.
+            // Watch what every peer applies: wrap the key-value state machines each silo's service creates.
             silo.Services.Replace(ServiceDescriptor.Singleton<IRaftStateMachineFactory>(sp =>
-                applied = new AppliedCommandRecorder(sp.GetRequiredService<KvStateMachineFactory>(), DescribeCommand)));
+                applied.Wrap(sp.GetRequiredService<KvStateMachineFactory>())));
             silo.Services.AddSingleton<ILoggerProvider>(watcher);
             silo.Services.AddLogging(logging => logging
                 .AddFilter<RaftLogWatcher>(RaftLogWatcher.PeerCategory, LogLevel.Information)
                 .AddFilter<RaftLogWatcher>("Raft", LogLevel.Error));
         },
     };
+
+    /// <summary>Peer "kv/i" and its key-value grain on silo i (they must share a silo: the grain waits on the peer's state machine).</summary>
+    private static string? PlaceByPeer(GrainId grain) =>
+        grain.Type is "raftpeer" or "keyvalue" && grain.Key.StartsWith(FaultExplorer.Group + "/", StringComparison.Ordinal)
+            ? "silo" + grain.Key[(FaultExplorer.Group.Length + 1)..]
+            : null;
 
     private static string DescribeCommand(byte[] command)
     {

@@ -42,6 +42,9 @@ public sealed class FaultSchedule
 
     public IReadOnlyList<FaultStep> Steps { get; private init; } = [];
 
+    /// <summary>Each peer (with its key-value grain) on a silo of its own, so that their calls cross the runtime's transport; else one silo.</summary>
+    public bool SiloPerPeer { get; private init; }
+
     /// <summary>The peers' timing and batching: varied so that races between timers, replies and retries differ per seed.</summary>
     public RaftTuning Tuning { get; private init; } = new(100, 300, 600, 250, 512, 64);
 
@@ -75,6 +78,7 @@ public sealed class FaultSchedule
             CrashAllAfterHeal = random.Next(3) == 0,
             Steps = steps,
             Tuning = RaftTuning.Draw(random),
+            SiloPerPeer = random.Next(2) == 0,
         };
     }
 
@@ -98,7 +102,7 @@ public sealed class FaultSchedule
         var text = new StringBuilder();
         text.AppendLine($"seed {Seed}: {PeerCount} peers, {ClientCount} clients x {OperationsPerClient} operations, " +
             $"chaos {ChaosDuration.TotalSeconds:0.###} s, snapshots {(MaxRaftStateBytes > 0 ? $"above {MaxRaftStateBytes} bytes" : "off")}, " +
-            $"crash all after heal {(CrashAllAfterHeal ? "yes" : "no")}; {Tuning}");
+            $"crash all after heal {(CrashAllAfterHeal ? "yes" : "no")}, {(SiloPerPeer ? "a silo per peer" : "one silo")}; {Tuning}");
         foreach (var step in Steps)
         {
             text.AppendLine("  " + step);

@@ -53,9 +53,10 @@ public sealed class ExplorerCheckTests
     [Fact]
     public async Task AppliedCommandRecorderFlagsTwoCommandsAtOneIndexAndAGap()
     {
-        var recorder = new AppliedCommandRecorder(new NoStateMachines());
-        var first = recorder.Create("kv/0");
-        var second = recorder.Create("kv/1");
+        var recorder = new AppliedCommandRecorder();
+        // Two silos, each with its own factory: the recorder sees both.
+        var first = recorder.Wrap(new NoStateMachines()).Create("kv/0");
+        var second = recorder.Wrap(new NoStateMachines()).Create("kv/1");
 
         await first.ApplyAsync(ApplyMsg.ForCommand(Entry(1, 1, "x")), null!);
         await second.ApplyAsync(ApplyMsg.ForCommand(Entry(1, 1, "x")), null!);
@@ -97,6 +98,8 @@ public sealed class ExplorerCheckTests
         Assert.Equal(Enum.GetValues<FaultKind>().Order(), schedules.SelectMany(s => s.Steps).Select(s => s.Kind).Distinct().Order());
         Assert.Contains(schedules, s => s.CrashAllAfterHeal);
         Assert.Contains(schedules, s => s.MaxRaftStateBytes > 0);
+        Assert.Contains(schedules, s => s.SiloPerPeer);
+        Assert.Contains(schedules, s => s.Tuning.MaxEntriesPerAppend < 9 && s.Tuning.EntriesPerSegment < 9);
     }
 
     private sealed class NoStateMachines : IRaftStateMachineFactory
