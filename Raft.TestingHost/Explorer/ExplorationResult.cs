@@ -48,7 +48,8 @@ public sealed record ExplorationResult(
             text.AppendLine("  " + line);
         }
         text.AppendLine($"Replay: FaultExplorer.Run({Seed}) gives trace hash {TraceHash:x16} and {EventCount} events again " +
-            $"(RAFT_EXPLORER_FIRST_SEED={Seed} RAFT_EXPLORER_SEEDS=1 dotnet test Raft.Tests -c Release --filter FullyQualifiedName~Explorer).");
+            $"(RAFT_EXPLORER_FIRST_SEED={Seed} RAFT_EXPLORER_SEEDS=1 dotnet test Raft.Tests -c Release --filter FullyQualifiedName~EverySeedOfTheCiRange, " +
+            $"or Raft.Benchmarks explore --first {Seed} --seeds 1).");
         return text.ToString();
     }
 }

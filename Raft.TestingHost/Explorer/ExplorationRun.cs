@@ -29,14 +29,13 @@ internal sealed class ExplorationRun
     private readonly FaultSchedule schedule;
     private readonly SimulationLoop loop;
     private readonly string[] members;
-    private readonly HashSet<int> down = new();
-    private readonly HashSet<int> disconnected = new();
     private readonly RaftLogWatcher watcher = new();
     private readonly AcknowledgedWrites acknowledged = new();
     private readonly List<string> violations = new();
     private readonly List<string> notes = new();
     private readonly AppliedCommandRecorder applied = new(DescribeCommand);
     private TestCluster cluster = null!;
+    private FaultInjector faults = null!;
     private long start;
 
     public ExplorationRun(FaultSchedule schedule, SimulationLoop loop)
@@ -63,20 +62,21 @@ internal sealed class ExplorationRun
         {
             // A server is its Raft peer plus its key-value grain: one host on the simulated network.
             cluster.Network.HostOf = grain => grain.Type is "raftpeer" or "keyvalue" ? "server/" + grain.Key : grain.ToString();
+            faults = new FaultInjector(cluster, schedule, loop, members, watcher);
             start = loop.GetTimestamp();
-            await Task.WhenAll(Enumerable.Range(0, schedule.PeerCount).Select(i => Peer(i).Wake()));
+            await Task.WhenAll(Enumerable.Range(0, schedule.PeerCount).Select(i => faults.Peer(i).Wake()));
 
             var clients = Enumerable.Range(0, schedule.ClientCount).Select(RunClientAsync).ToArray();
             await InjectFaultsAsync();
             await Task.Delay(Remaining(schedule.ChaosDuration), loop);
-            HealEverything();
+            faults.HealEverything();
             await Task.WhenAll(clients);
             if (schedule.CrashAllAfterHeal)
             {
-                await CrashAllAndRestartAsync();
+                await faults.CrashAllAndRestartAsync();
             }
             await CheckLivenessAndReadBackAsync();
-            await SampleLeadersAsync();
+            await faults.FindLeaderAsync();
             await CheckLogMatchingAsync();
         }
         finally
@@ -138,17 +138,11 @@ internal sealed class ExplorationRun
         }
     }
 
-    private IRaftPeerGrain Peer(int index) => cluster.GrainFactory.GetGrain<IRaftPeerGrain>($"{FaultExplorer.Group}/{members[index]}");
-
-    private GrainId PeerId(int index) => new("raftpeer", $"{FaultExplorer.Group}/{members[index]}");
-
     private TimeSpan Remaining(TimeSpan sinceStart)
     {
         var left = sinceStart - loop.GetElapsedTime(start);
         return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
-
-    private void Trace(string text) => loop.Record("fault " + text);
 
     private async Task RunClientAsync(int number)
     {
@@ -182,186 +176,11 @@ internal sealed class ExplorationRun
         foreach (var step in schedule.Steps)
         {
             await Task.Delay(Remaining(step.At), loop);
-            await ApplyAsync(step);
-            await SampleLeadersAsync();
+            await faults.ApplyAsync(step);
+            await faults.FindLeaderAsync(); // records who leads which term
             await CheckLogMatchingAsync();
         }
     }
-
-    private async Task ApplyAsync(FaultStep step)
-    {
-        var network = cluster.Network;
-        switch (step.Kind)
-        {
-            case FaultKind.Partition:
-                var sides = step.Side!;
-                var groups = new[] { new List<GrainId>(), new List<GrainId>() };
-                for (var i = 0; i < schedule.PeerCount; i++)
-                {
-                    groups[sides[i] ? 0 : 1].Add(PeerId(i));
-                }
-                for (var c = 0; c < schedule.ClientCount; c++)
-                {
-                    groups[sides[schedule.PeerCount + c] ? 0 : 1].Add(new GrainId("client", ExplorerClient.ClientName(c)));
-                }
-                network.Partition(groups[0], groups[1]);
-                Trace(step.ToString());
-                break;
-            case FaultKind.HealPartition:
-                network.Heal();
-                Trace(step.ToString());
-                break;
-            case FaultKind.Disconnect:
-                Disconnect(step.Peer, step);
-                break;
-            case FaultKind.DisconnectLeader:
-                if (await FindLeaderAsync() is { } leader)
-                {
-                    Disconnect(leader, step);
-                }
-                else
-                {
-                    Trace($"{step} skipped: no leader");
-                }
-                break;
-            case FaultKind.Reconnect:
-                disconnected.Remove(step.Peer);
-                if (!down.Contains(step.Peer))
-                {
-                    network.Connect(PeerId(step.Peer));
-                }
-                Trace(step.ToString());
-                break;
-            case FaultKind.Crash:
-                Crash(step.Peer, step);
-                break;
-            case FaultKind.CrashLeader:
-                if (await FindLeaderAsync() is { } crashed)
-                {
-                    Crash(crashed, step);
-                }
-                else
-                {
-                    Trace($"{step} skipped: no leader");
-                }
-                break;
-            case FaultKind.Restart:
-                Trace(step.ToString());
-                await RestartAsync(step.Peer);
-                break;
-            case FaultKind.CrashAllAndRestart:
-                Trace(step.ToString());
-                await CrashAllAndRestartAsync();
-                break;
-            case FaultKind.Unreliable:
-            case FaultKind.Reliable:
-                network.Reliable = step.Kind == FaultKind.Reliable;
-                Trace(step.ToString());
-                break;
-            case FaultKind.ReorderOn:
-            case FaultKind.ReorderOff:
-                network.LongReordering = step.Kind == FaultKind.ReorderOn;
-                Trace(step.ToString());
-                break;
-            case FaultKind.LongDelaysOn:
-            case FaultKind.LongDelaysOff:
-                network.LongDelays = step.Kind == FaultKind.LongDelaysOn;
-                Trace(step.ToString());
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(step), step.Kind, "unknown fault");
-        }
-    }
-
-    private void Disconnect(int peer, FaultStep step)
-    {
-        disconnected.Add(peer);
-        cluster.Network.Disconnect(PeerId(peer));
-        Trace($"{step}: disconnected peer {peer}");
-    }
-
-    /// <summary>A crashed peer stays down: disconnected, so that no message activates it again before its restart.</summary>
-    private void Crash(int peer, FaultStep step)
-    {
-        if (!down.Add(peer))
-        {
-            Trace($"{step}: peer {peer} is already down");
-            return;
-        }
-        cluster.Network.Disconnect(PeerId(peer));
-        cluster.CrashGrain(PeerId(peer));
-        Trace($"{step}: crashed peer {peer}");
-    }
-
-    private async Task RestartAsync(int peer)
-    {
-        down.Remove(peer);
-        cluster.RestartGrain(PeerId(peer));
-        if (!disconnected.Contains(peer))
-        {
-            cluster.Network.Connect(PeerId(peer));
-        }
-        await Peer(peer).Wake();
-    }
-
-    private async Task CrashAllAndRestartAsync()
-    {
-        for (var i = 0; i < schedule.PeerCount; i++)
-        {
-            cluster.CrashGrain(PeerId(i));
-        }
-        for (var i = 0; i < schedule.PeerCount; i++)
-        {
-            await RestartAsync(i);
-        }
-    }
-
-    private void HealEverything()
-    {
-        var network = cluster.Network;
-        network.Heal();
-        network.Reliable = true;
-        network.LongReordering = false;
-        network.LongDelays = false;
-        disconnected.Clear();
-        for (var i = 0; i < schedule.PeerCount; i++)
-        {
-            if (down.Contains(i))
-            {
-                cluster.RestartGrain(PeerId(i));
-            }
-            network.Connect(PeerId(i));
-        }
-        down.Clear();
-        Trace("heal: every partition removed, every peer connected and running, the network reliable");
-    }
-
-    /// <summary>Polls every running peer (never a crashed one: an outside call would activate it) for the leader.</summary>
-    private async Task<int?> FindLeaderAsync()
-    {
-        int? leader = null;
-        long leaderTerm = -1;
-        for (var i = 0; i < schedule.PeerCount; i++)
-        {
-            if (down.Contains(i))
-            {
-                continue;
-            }
-            var state = await Peer(i).GetState();
-            if (state.IsLeader)
-            {
-                watcher.ObservedLeader(state.Term, $"{FaultExplorer.Group}/{members[i]}");
-                if (state.Term > leaderTerm && !disconnected.Contains(i))
-                {
-                    leader = i;
-                    leaderTerm = state.Term;
-                }
-            }
-        }
-        return leader;
-    }
-
-    private Task SampleLeadersAsync() => FindLeaderAsync();
 
     private async Task CheckLogMatchingAsync()
     {
@@ -369,7 +188,7 @@ internal sealed class ExplorationRun
         var logs = new List<(string Peer, SortedDictionary<long, LogEntry> Log)>();
         for (var i = 0; i < schedule.PeerCount; i++)
         {
-            logs.Add(($"{FaultExplorer.Group}/{members[i]}", await PersistedLogs.ReadAsync(storage, PeerId(i))));
+            logs.Add(($"{FaultExplorer.Group}/{members[i]}", await PersistedLogs.ReadAsync(storage, faults.PeerId(i))));
         }
         foreach (var violation in PersistedLogs.CheckLogMatching(logs))
         {
@@ -386,7 +205,7 @@ internal sealed class ExplorationRun
         int? leader = null;
         while (leader is null && loop.GetElapsedTime(healed) < LivenessBound)
         {
-            leader = await FindLeaderAsync();
+            leader = await faults.FindLeaderAsync();
             if (leader is null)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(20), loop);
