@@ -47,14 +47,7 @@ internal sealed class FaultInjector(TestCluster cluster, FaultSchedule schedule,
                 Disconnect(step.Peer, step);
                 break;
             case FaultKind.DisconnectLeader:
-                if (await FindLeaderAsync() is { } leader)
-                {
-                    Disconnect(leader, step);
-                }
-                else
-                {
-                    Trace($"{step} skipped: no leader");
-                }
+                await ToLeaderAsync(step, leader => Disconnect(leader, step));
                 break;
             case FaultKind.Reconnect:
                 disconnected.Remove(step.Peer);
@@ -68,14 +61,7 @@ internal sealed class FaultInjector(TestCluster cluster, FaultSchedule schedule,
                 Crash(step.Peer, step);
                 break;
             case FaultKind.CrashLeader:
-                if (await FindLeaderAsync() is { } crashed)
-                {
-                    Crash(crashed, step);
-                }
-                else
-                {
-                    Trace($"{step} skipped: no leader");
-                }
+                await ToLeaderAsync(step, leader => Crash(leader, step));
                 break;
             case FaultKind.Restart:
                 Trace(step.ToString());
@@ -102,6 +88,18 @@ internal sealed class FaultInjector(TestCluster cluster, FaultSchedule schedule,
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(step), step.Kind, "unknown fault");
+        }
+    }
+
+    private async Task ToLeaderAsync(FaultStep step, Action<int> fault)
+    {
+        if (await FindLeaderAsync() is { } leader)
+        {
+            fault(leader);
+        }
+        else
+        {
+            Trace($"{step} skipped: no leader");
         }
     }
 
