@@ -83,7 +83,8 @@ public sealed class KeyValueClient
             var response = await SendUntilAnswered(request, deadline, cancellationToken);
             return response.Status switch
             {
-                KvStatus.SessionExpired => throw new KeyValueSessionExpiredException($"Session {clientId} expired on the servers; nothing was applied."),
+                KvStatus.SessionExpired => throw new KeyValueSessionExpiredException(
+                    $"Session {clientId} expired on the servers; the request was not applied now, but an earlier attempt of it may have been."),
                 KvStatus.TooLarge => throw new KeyValueRejectedException("The key or value exceeds the size the servers accept; nothing was applied."),
                 KvStatus.StaleRequest => throw new InvalidOperationException($"Request {request.Sequence} of session {clientId} was answered as stale."),
                 _ => response,

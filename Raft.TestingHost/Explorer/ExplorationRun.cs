@@ -107,6 +107,7 @@ internal sealed class ExplorationRun
             silo.Services.Configure<KeyValueOptions>(o =>
             {
                 o.MaxRaftStateBytes = schedule.MaxRaftStateBytes;
+                o.MaxSessions = schedule.MaxSessions;
                 o.CommitTimeout = TimeSpan.FromSeconds(1);
             });
             // Watch what every peer applies: wrap the key-value state machines each silo's service creates.
@@ -223,7 +224,7 @@ internal sealed class ExplorationRun
             violations.Add($"liveness: leader {leader} elected {elected.TotalMilliseconds:0} ms after healing, but a new write did not commit within {LivenessBound.TotalSeconds} s");
             return;
         }
-        notes.Add($"after healing: leader in {elected.TotalMilliseconds:0} ms, a new write committed in {loop.GetElapsedTime(healed).TotalMilliseconds:0} ms");
+        notes.Add($"after healing: a peer claimed leadership after {elected.TotalMilliseconds:0} ms, a new write committed after {loop.GetElapsedTime(healed).TotalMilliseconds:0} ms");
         foreach (var key in AppendKeys)
         {
             if (await client.RunAsync(KvInput.Get(key)) is not { } read)

@@ -12,9 +12,10 @@ namespace Raft.TestingHost.Explorer;
 /// </summary>
 internal sealed class ExplorerClient
 {
-    private readonly KeyValueClient client;
     private readonly HistoryRecorder<KvInput, KvOutput> history;
     private readonly AcknowledgedWrites acknowledged;
+    private readonly Func<KeyValueClient> newSession;
+    private KeyValueClient client;
 
     public ExplorerClient(int number, IGrainFactory grains, IReadOnlyList<string> peers, TimeProvider time,
         HistoryRecorder<KvInput, KvOutput> history, AcknowledgedWrites acknowledged, TimeSpan deadline)
@@ -22,13 +23,14 @@ internal sealed class ExplorerClient
         Number = number;
         this.history = history;
         this.acknowledged = acknowledged;
-        client = new KeyValueClient(grains, new KeyValueClientOptions
+        newSession = () => new KeyValueClient(grains, new KeyValueClientOptions
         {
             Group = FaultExplorer.Group,
             Peers = peers.ToList(),
             OperationDeadline = deadline,
             AttemptTimeout = TimeSpan.FromSeconds(1),
         }, time);
+        client = newSession();
     }
 
     public int Number { get; }
@@ -65,6 +67,14 @@ internal sealed class ExplorerClient
         catch (Exception exception) when (exception is KeyValueTimeoutException or GrainCallException or TimeoutException)
         {
             history.EndUnknown(op);
+            return null;
+        }
+        catch (KeyValueSessionExpiredException)
+        {
+            // The servers evicted the session. A retried request may have been applied by an earlier attempt, so the
+            // outcome is unknown; the client goes on with a new session.
+            history.EndUnknown(op);
+            client = newSession();
             return null;
         }
     }

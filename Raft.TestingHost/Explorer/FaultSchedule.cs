@@ -45,6 +45,9 @@ public sealed class FaultSchedule
     /// <summary>Each peer (with its key-value grain) on a silo of its own, so that their calls cross the runtime's transport; else one silo.</summary>
     public bool SiloPerPeer { get; private init; }
 
+    /// <summary>KeyValueOptions.MaxSessions: for some seeds fewer than the clients, so that sessions are evicted (and replicas must agree which).</summary>
+    public int MaxSessions { get; private init; }
+
     /// <summary>The peers' timing and batching: varied so that races between timers, replies and retries differ per seed.</summary>
     public RaftTuning Tuning { get; private init; } = new(100, 300, 600, 250, 512, 64);
 
@@ -79,6 +82,7 @@ public sealed class FaultSchedule
             Steps = steps,
             Tuning = RaftTuning.Draw(random),
             SiloPerPeer = random.Next(2) == 0,
+            MaxSessions = random.Next(4) == 0 ? random.Next(1, clients + 1) : 100_000,
         };
     }
 
@@ -102,7 +106,7 @@ public sealed class FaultSchedule
         var text = new StringBuilder();
         text.AppendLine($"seed {Seed}: {PeerCount} peers, {ClientCount} clients x {OperationsPerClient} operations, " +
             $"chaos {ChaosDuration.TotalSeconds:0.###} s, snapshots {(MaxRaftStateBytes > 0 ? $"above {MaxRaftStateBytes} bytes" : "off")}, " +
-            $"crash all after heal {(CrashAllAfterHeal ? "yes" : "no")}, {(SiloPerPeer ? "a silo per peer" : "one silo")}; {Tuning}");
+            $"crash all after heal {(CrashAllAfterHeal ? "yes" : "no")}, {(SiloPerPeer ? "a silo per peer" : "one silo")}, at most {MaxSessions} sessions; {Tuning}");
         foreach (var step in Steps)
         {
             text.AppendLine("  " + step);
