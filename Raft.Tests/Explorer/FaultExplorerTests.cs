@@ -59,6 +59,20 @@ public sealed class FaultExplorerTests(ITestOutputHelper output)
         Assert.Equal(first.Violations, second.Violations);
     }
 
+    [Fact]
+    public void ASeedThatOutlastsItsWallClockLimitIsReportedAsStuckWithItsScheduleAndTrace()
+    {
+        // A millisecond is too short to even deploy the cluster: the run is given up on and reported.
+        var result = FaultExplorer.Run(3, wallClockLimit: TimeSpan.FromMilliseconds(1));
+
+        Assert.False(result.Passed);
+        Assert.StartsWith("stuck: still running after 0 s of wall-clock time", Assert.Single(result.Violations));
+        var report = result.Report();
+        Assert.StartsWith("Fault explorer seed 3: 1 violation(s)", report);
+        Assert.Contains(FaultSchedule.Generate(3).ToString(), report);
+        Assert.Contains("Replay: FaultExplorer.Run(3)", report);
+    }
+
     private static int? EnvironmentInt(string name) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
 }
