@@ -25,11 +25,22 @@ public static class Program
                 }
                 await KvBenchmark.RunAsync(settings, Console.Out);
                 return 0;
+            case "explore":
+                try
+                {
+                    return ExploreCommand.Run(args, Console.Out);
+                }
+                catch (Exception exception) when (exception is ArgumentException or FormatException)
+                {
+                    Console.Error.WriteLine($"Raft.Benchmarks explore: {exception.Message}");
+                    return 2;
+                }
             default:
                 Console.Error.WriteLine("""
                     usage: Raft.Benchmarks grain-calls [seconds per measurement, default 5]
                            Raft.Benchmarks kv [--peers 3] [--silos 1|<peers>] [--storage sqlite|memory] [--clients 256]
                                               [--value-size 100] [--via gateway|silo] [--seconds 10] [--warmup 3] [--detail] [--top 15]
+                           Raft.Benchmarks explore [--first 1] [--seeds 10000] [--report-all]   (the randomized fault explorer, docs/simulation.md)
                     """);
                 return 2;
         }

@@ -83,7 +83,8 @@ public sealed class KeyValueClient
             var response = await SendUntilAnswered(request, deadline, cancellationToken);
             return response.Status switch
             {
-                KvStatus.SessionExpired => throw new KeyValueSessionExpiredException($"Session {clientId} expired on the servers; nothing was applied."),
+                KvStatus.SessionExpired => throw new KeyValueSessionExpiredException(
+                    $"Session {clientId} expired on the servers; the request was not applied now, but an earlier attempt of it may have been."),
                 KvStatus.TooLarge => throw new KeyValueRejectedException("The key or value exceeds the size the servers accept; nothing was applied."),
                 KvStatus.StaleRequest => throw new InvalidOperationException($"Request {request.Sequence} of session {clientId} was answered as stale."),
                 _ => response,
@@ -159,7 +160,11 @@ public sealed class KeyValueClient
         return index >= 0 ? index : null;
     }
 
-    private TimeSpan Remaining(long deadline) => time.GetElapsedTime(time.GetTimestamp(), deadline);
+    // .NET's timeouts and delays (WaitAsync, Task.Delay) count whole milliseconds: given less than one, an attempt times
+    // out and the backoff ends at once, without any time passing. So less than a millisecond left is no time left;
+    // otherwise, on a virtual clock that only moves when nothing is ready, the retry loop would spin forever.
+    private TimeSpan Remaining(long deadline) =>
+        TimeSpan.FromMilliseconds(Math.Floor(time.GetElapsedTime(time.GetTimestamp(), deadline).TotalMilliseconds));
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => TimeSpan.FromTicks(Math.Max(0, Math.Min(a.Ticks, b.Ticks)));
 }

@@ -10,7 +10,10 @@ public sealed class KeyValueTimeoutException : TimeoutException
     public bool NoLeader { get; }
 }
 
-/// <summary>The client's session expired on the servers; nothing was applied. Open a new client.</summary>
+/// <summary>
+/// The client's session expired on the servers: the request was not applied this time, but when it was a retry, an
+/// earlier attempt may have been applied before the session was evicted (its outcome is unknown). Open a new client.
+/// </summary>
 public sealed class KeyValueSessionExpiredException : InvalidOperationException
 {
     public KeyValueSessionExpiredException(string message)

@@ -71,6 +71,21 @@ public sealed class KvStoreTests
         Assert.Equal(KvStatus.Ok, Apply(store, c, 1, new KvPut("c", "1")).Status);
     }
 
+    /// <summary>
+    /// Why an expired session does not mean "nothing was applied" to the client: the answer to the first attempt was
+    /// lost, the session was evicted, and the retry is refused although the first attempt took effect.
+    /// </summary>
+    [Fact]
+    public void ARetryRefusedAsExpiredMayHaveBeenAppliedByItsFirstAttempt()
+    {
+        var store = new KvStore(maxSessions: 1);
+        var client = Register(store);
+        Assert.Equal(KvStatus.Ok, Apply(store, client, 1, new KvAppend("k", "x")).Status); // the answer is lost
+        Register(store); // evicts the session
+        Assert.Equal(KvStatus.SessionExpired, Apply(store, client, 1, new KvAppend("k", "x")).Status);
+        Assert.Equal("x", store.Read("k")!.Value.Value);
+    }
+
     [Fact]
     public void SnapshotRestoresValuesAndSessionsExactly()
     {

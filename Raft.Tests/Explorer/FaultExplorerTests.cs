@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Globalization;
+using Raft.TestingHost.Explorer;
+using Xunit;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace Raft.Tests.Explorer;
+
+/// <summary>
+/// The randomized fault explorer over a CI-sized range of seeds. RAFT_EXPLORER_FIRST_SEED and RAFT_EXPLORER_SEEDS
+/// choose another range (a long run: RAFT_EXPLORER_SEEDS=10000, or Raft.Benchmarks explore, which reports progress).
+/// </summary>
+public sealed class FaultExplorerTests(ITestOutputHelper output)
+{
+    private const int CiFirstSeed = 1;
+    private const int CiSeeds = 200;
+    private const int ReportedFailures = 3;
+
+    [Fact]
+    public void EverySeedOfTheCiRangeKeepsRaftSafeAndLiveThroughRandomFaults()
+    {
+        var first = EnvironmentInt("RAFT_EXPLORER_FIRST_SEED") ?? CiFirstSeed;
+        var count = EnvironmentInt("RAFT_EXPLORER_SEEDS") ?? CiSeeds;
+        var clock = Stopwatch.StartNew();
+        var failures = new List<ExplorationResult>();
+        for (var seed = first; seed < first + count; seed++)
+        {
+            var result = FaultExplorer.Run(seed);
+            if (!result.Passed)
+            {
+                failures.Add(result);
+            }
+        }
+        output.WriteLine($"seeds {first}..{first + count - 1}: {count - failures.Count} passed, {failures.Count} failed " +
+            $"in {clock.Elapsed.TotalSeconds:0.0} s ({clock.Elapsed.TotalMilliseconds / count:0} ms per seed)");
+        if (failures.Count > 0)
+        {
+            throw new XunitException(
+                $"{failures.Count} of {count} seeds failed: {string.Join(", ", failures.Select(f => f.Seed))}{Environment.NewLine}" +
+                string.Join(Environment.NewLine, failures.Take(ReportedFailures).Select(f => f.Report())));
+        }
+    }
+
+    [Fact]
+    public void ASeedReplaysExactly()
+    {
+        var first = FaultExplorer.Run(7);
+        var second = FaultExplorer.Run(7);
+        output.WriteLine(first.Report());
+        Assert.True(first.Passed);
+        // The checks saw the run: elections (read from the peers' logs), client operations, applied commands.
+        Assert.True(first.Statistics.ElectedTerms > 0, first.Statistics.ToString());
+        Assert.True(first.Statistics.AcknowledgedAppends > 0, first.Statistics.ToString());
+        Assert.True(first.Statistics.HighestAppliedIndex > first.Statistics.AcknowledgedAppends, first.Statistics.ToString());
+        Assert.Equal(first.TraceHash, second.TraceHash);
+        Assert.Equal(first.EventCount, second.EventCount);
+        Assert.Equal(first.Trace, second.Trace);
+        Assert.Equal(first.Violations, second.Violations);
+    }
+
+    [Fact]
+    public void ASeedThatOutlastsItsWallClockLimitIsReportedAsStuckWithItsScheduleAndTrace()
+    {
+        // A millisecond is too short to even deploy the cluster: the run is given up on and reported.
+        var result = FaultExplorer.Run(3, wallClockLimit: TimeSpan.FromMilliseconds(1));
+
+        Assert.False(result.Passed);
+        Assert.StartsWith("stuck: still running after 0 s of wall-clock time", Assert.Single(result.Violations));
+        var report = result.Report();
+        Assert.StartsWith("Fault explorer seed 3: 1 violation(s)", report);
+        Assert.Contains(FaultSchedule.Generate(3).ToString(), report);
+        Assert.Contains("Replay: FaultExplorer.Run(3)", report);
+    }
+
+    private static int? EnvironmentInt(string name) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
+}
