@@ -39,6 +39,13 @@ public sealed class AzureLabStorage(AzuriteFixture azurite, ITestOutputHelper ou
 
     public override void ConfigureRaft(RaftOptions options) => AzureRaft.ConfigureRaft(options);
 
+    /// <summary>
+    /// Elections start after 1–2 s of silence instead of 300–600 ms, and an RPC may take 750 ms instead of 250: every
+    /// leader change takes about three times as long, so the lab's 120 s become 360 s. SnapshotInstall3D, 65–75 s here
+    /// as a rule, once took 150 s while other test runs kept the 2-core machine at a load average near 20.
+    /// </summary>
+    public override TimeSpan TestTimeLimit => TimeSpan.FromSeconds(360);
+
     /// <summary>Lists the container: blob "{state}-{grainType}/{key}" of Content-Length n is record (state, grain, n).</summary>
     public override async Task<IReadOnlyList<(string StateName, GrainId GrainId, long Bytes)>> StoredRecordsAsync(TestCluster cluster)
     {

@@ -26,6 +26,12 @@ public abstract class LabStorage : IAsyncDisposable
     {
     }
 
+    /// <summary>
+    /// How long one test may take: 6.5840's 120 s, which assumes its timing (elections after 300–600 ms of silence). A
+    /// storage that needs slower Raft timing (<see cref="ConfigureRaft"/>) allows proportionally more.
+    /// </summary>
+    public virtual TimeSpan TestTimeLimit => TimeSpan.FromSeconds(120);
+
     /// <summary>Every stored record: its state name, grain and size in bytes as stored (envelope included).</summary>
     public abstract Task<IReadOnlyList<(string StateName, GrainId GrainId, long Bytes)>> StoredRecordsAsync(TestCluster cluster);
 

@@ -51,8 +51,6 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
     public const int MaxLogSize = 2000;
 
-    private static readonly TimeSpan TestTimeLimit = TimeSpan.FromSeconds(120);
-
     private readonly object mu = new();     // checker state: incarnations, logs, apply error, maxIndex
     private readonly object life = new();   // alive / connected flags, crash, restart, issuing test calls
     private readonly object randomGate = new();
@@ -918,15 +916,15 @@ public sealed class RaftTestHarness : IAsyncDisposable
         return new WaitOutcome(false, command);
     }
 
-    /// <summary>The end of a test (cfg.end / cleanup): no apply error, within 120 s; writes the result line.</summary>
+    /// <summary>The end of a test (cfg.end / cleanup): no apply error, within the storage's time limit (120 s); writes the result line.</summary>
     public void End()
     {
         finished = true;
         ThrowIfApplyError();
         var took = Time.GetElapsedTime(startedAt);
-        if (took > TestTimeLimit)
+        if (took > storage.TestTimeLimit)
         {
-            Fatal($"test took longer than 120 seconds ({took.TotalSeconds:F1} s)");
+            Fatal($"test took longer than {storage.TestTimeLimit.TotalSeconds:0} seconds ({took.TotalSeconds:F1} s)");
         }
         passed = true;
         output.WriteLine(ResultLine("Passed"));
