@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using Raft.Runtime;
 using Raft.Runtime.Concurrency;
@@ -185,7 +186,7 @@ public sealed class PersistentCounterGrain : Grain, IPersistentCounterGrain
 
     public async Task<int> IncrementWhenReleased(string gate)
     {
-        await TestGates.Wait(gate);
+        await TestGates.WaitSuspended(gate);
         TestGates.Passed(gate);
         return await Increment();
     }
@@ -226,6 +227,36 @@ public static class TestGates
     {
         Arrivals.GetOrAdd(gate, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         return Gates.GetOrAdd(gate, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+    }
+
+    /// <summary>
+    /// Like <see cref="Wait"/>, but the arrival is signalled only once the awaiting code is suspended at the gate: its
+    /// continuation is registered on the caller's scheduler first. With <see cref="Wait"/> a test that crashes the grain
+    /// and releases the gate as soon as it has arrived can release it before the grain reaches its await, and the grain
+    /// then goes on in the same turn (a kill stops a grain at its next await, not in the middle of a turn).
+    /// </summary>
+    public static SuspendedAtGate WaitSuspended(string gate) => new(gate);
+
+    public readonly struct SuspendedAtGate(string gate) : ICriticalNotifyCompletion
+    {
+        public SuspendedAtGate GetAwaiter() => this;
+
+        public bool IsCompleted => false;
+
+        public void GetResult()
+        {
+        }
+
+        public void OnCompleted(Action continuation) => Register(continuation);
+
+        public void UnsafeOnCompleted(Action continuation) => Register(continuation);
+
+        private void Register(Action continuation)
+        {
+            var released = Gates.GetOrAdd(gate, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            released.ContinueWith(_ => continuation(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Current);
+            Arrivals.GetOrAdd(gate, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
     }
 
     public static void Release(string gate) => Gates.GetOrAdd(gate, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
