@@ -3,11 +3,21 @@ using System.Net.Sockets;
 
 namespace Raft.Tests.AzureBlob;
 
+/// <summary>How <see cref="AnswerLosingProxy"/> loses an answer.</summary>
+public enum AnswerLoss
+{
+    /// <summary>The answer is swallowed and the connection stays open: the client's attempt times out.</summary>
+    Silence,
+
+    /// <summary>The connection is reset once the answer arrived: the client's attempt fails at once.</summary>
+    ConnectionReset,
+}
+
 /// <summary>
 /// A TCP proxy in front of Azurite that can lose one answer: after <see cref="LoseNextAnswer"/>, the next request is
-/// forwarded (so Azurite applies it) but its response never reaches the client, whose attempt then times out. The
-/// hook <paramref name="afterLostAnswerArrived"/> runs once Azurite has answered that request, before anything else
-/// goes through, e.g. to let another writer in.
+/// forwarded (so Azurite applies it) but its response never reaches the client. The hook
+/// <see cref="AfterLostAnswerArrived"/> runs once Azurite has answered that request, before anything else goes
+/// through, e.g. to let another writer in.
 /// </summary>
 internal sealed class AnswerLosingProxy : IAsyncDisposable
 {
@@ -17,6 +27,7 @@ internal sealed class AnswerLosingProxy : IAsyncDisposable
     private readonly List<Task> _connections = [];
     private readonly Task _accepting;
     private int _loseNext;
+    private AnswerLoss _loss;
 
     public AnswerLosingProxy(int targetPort)
     {
@@ -34,7 +45,11 @@ internal sealed class AnswerLosingProxy : IAsyncDisposable
     /// <summary>Completes when an answer has been lost.</summary>
     public TaskCompletionSource AnswerLost { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public void LoseNextAnswer() => Interlocked.Exchange(ref _loseNext, 1);
+    public void LoseNextAnswer(AnswerLoss how = AnswerLoss.Silence)
+    {
+        _loss = how;
+        Interlocked.Exchange(ref _loseNext, 1);
+    }
 
     private async Task AcceptAsync()
     {
@@ -69,7 +84,7 @@ internal sealed class AnswerLosingProxy : IAsyncDisposable
             {
                 return;
             }
-            var connection = new Connection();
+            var connection = new Connection(client);
             var up = PumpAsync(client.GetStream(), server.GetStream(), connection, requests: true);
             var down = PumpAsync(server.GetStream(), client.GetStream(), connection, requests: false);
             await Task.WhenAny(up, down);
@@ -111,6 +126,11 @@ internal sealed class AnswerLosingProxy : IAsyncDisposable
                             await hook();
                         }
                         AnswerLost.TrySetResult();
+                        if (_loss == AnswerLoss.ConnectionReset)
+                        {
+                            connection.Reset();
+                            return;
+                        }
                     }
                 }
                 else
@@ -139,9 +159,16 @@ internal sealed class AnswerLosingProxy : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private sealed class Connection
+    private sealed class Connection(TcpClient client)
     {
         public volatile bool Losing;
         public volatile bool Reported;
+
+        /// <summary>Closes the client's side with a TCP reset (linger 0) instead of an orderly close.</summary>
+        public void Reset()
+        {
+            client.Client.LingerState = new LingerOption(true, 0);
+            client.Close();
+        }
     }
 }
