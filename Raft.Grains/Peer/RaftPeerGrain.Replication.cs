@@ -118,40 +118,17 @@ public sealed partial class RaftPeerGrain
     /// <summary>One AppendEntries (append, heartbeat or commit notice) and its reply, whenever that arrives.</summary>
     private async Task AppendAsync(FollowerLink follower, AppendEntriesRequest request, bool isCommitNotice = false)
     {
-        var peer = follower.Peer;
         try
         {
-            AppendEntriesResponse response;
-            try
-            {
-                using (GrainCallOptions.WithTimeout(_options.RpcTimeout))
+            await ExchangeAsync(follower, nameof(AppendEntries), request.Term, _options.RpcTimeout,
+                grain => grain.AppendEntries(request),
+                () => _node.ReportAppendLost(follower.Peer, request),
+                response =>
                 {
-                    response = await PeerGrain(peer).AppendEntries(request);
-                }
-            }
-            catch (Exception exception)
-            {
-                LogLostRpc(nameof(AppendEntries), peer, request.Term, exception);
-                if (!_stopped)
-                {
-                    // The core ignores a loss from an older term; the next tick sends again.
-                    _node.ReportAppendLost(peer, request);
-                }
-                return;
-            }
-            if (_stopped)
-            {
-                return;
-            }
-            var commitBefore = _node.CommitIndex;
-            var outcome = _node.HandleAppendReply(peer, request, response);
-            _logger.LogTrace("Raft peer {Peer} in term {Term}: AppendEntries {PrevIndex}+{Count} to {Follower}: {Outcome}",
-                _id, request.Term, request.PrevLogIndex, request.Entries.Length, peer, outcome);
-            await AfterReplyAsync(follower, commitBefore);
-        }
-        catch (Exception exception)
-        {
-            _logger.LogWarning(exception, "Raft peer {Peer} in term {Term}: AppendEntries to {Follower} failed", _id, request.Term, peer);
+                    var outcome = _node.HandleAppendReply(follower.Peer, request, response);
+                    _logger.LogTrace("Raft peer {Peer} in term {Term}: AppendEntries {PrevIndex}+{Count} to {Follower}: {Outcome}",
+                        _id, request.Term, request.PrevLogIndex, request.Entries.Length, follower.Peer, outcome);
+                });
         }
         finally
         {
@@ -162,25 +139,46 @@ public sealed partial class RaftPeerGrain
         }
     }
 
-    private async Task SendSnapshotAsync(FollowerLink follower, InstallSnapshotRequest request)
+    private Task SendSnapshotAsync(FollowerLink follower, InstallSnapshotRequest request) =>
+        ExchangeAsync(follower, nameof(InstallSnapshot), request.Term, _options.InstallSnapshotTimeout,
+            grain => grain.InstallSnapshot(request),
+            () => _node.ReportSnapshotLost(follower.Peer, request),
+            response =>
+            {
+                var outcome = _node.HandleInstallSnapshotReply(follower.Peer, request, response);
+                _logger.LogDebug("Raft peer {Peer} in term {Term}: InstallSnapshot through {Index} to {Follower}: {Outcome}",
+                    _id, request.Term, request.LastIncludedIndex, follower.Peer, outcome);
+            });
+
+    /// <summary>
+    /// One call to a follower and its reply. A lost call is reported to the core (which ignores a loss from an older
+    /// term; the next tick sends again); a reply is handed to the core, then <see cref="AfterReplyAsync"/> acts on it.
+    /// </summary>
+    private async Task ExchangeAsync<TResponse>(
+        FollowerLink follower,
+        string rpc,
+        long term,
+        TimeSpan timeout,
+        Func<IRaftPeerGrain, Task<TResponse>> call,
+        Action reportLost,
+        Action<TResponse> handleReply)
     {
-        var peer = follower.Peer;
         try
         {
-            InstallSnapshotResponse response;
+            TResponse response;
             try
             {
-                using (GrainCallOptions.WithTimeout(_options.InstallSnapshotTimeout))
+                using (GrainCallOptions.WithTimeout(timeout))
                 {
-                    response = await PeerGrain(peer).InstallSnapshot(request);
+                    response = await call(PeerGrain(follower.Peer));
                 }
             }
             catch (Exception exception)
             {
-                LogLostRpc(nameof(InstallSnapshot), peer, request.Term, exception);
+                LogLostRpc(rpc, follower.Peer, term, exception);
                 if (!_stopped)
                 {
-                    _node.ReportSnapshotLost(peer, request);
+                    reportLost();
                 }
                 return;
             }
@@ -189,14 +187,12 @@ public sealed partial class RaftPeerGrain
                 return;
             }
             var commitBefore = _node.CommitIndex;
-            var outcome = _node.HandleInstallSnapshotReply(peer, request, response);
-            _logger.LogDebug("Raft peer {Peer} in term {Term}: InstallSnapshot through {Index} to {Follower}: {Outcome}",
-                _id, request.Term, request.LastIncludedIndex, peer, outcome);
+            handleReply(response);
             await AfterReplyAsync(follower, commitBefore);
         }
         catch (Exception exception)
         {
-            _logger.LogWarning(exception, "Raft peer {Peer} in term {Term}: InstallSnapshot to {Follower} failed", _id, request.Term, peer);
+            _logger.LogWarning(exception, "Raft peer {Peer} in term {Term}: {Rpc} to {Follower} failed", _id, term, rpc, follower.Peer);
         }
     }
 
