@@ -205,20 +205,18 @@ internal sealed class RaftTestCluster : IAsyncDisposable
         }
     }
 
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    /// <summary>Polls <paramref name="condition"/> every 10 ms of <paramref name="time"/> (real time by default) until it holds.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, TimeProvider? time = null)
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        time ??= TimeProvider.System;
+        var started = time.GetTimestamp();
+        while (!await condition())
         {
-            if (await condition())
-            {
-                return;
-            }
-            if (clock.Elapsed > timeout)
+            if (time.GetElapsedTime(started) > timeout)
             {
                 throw new XunitException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for {what}");
             }
-            await Task.Delay(TimeSpan.FromMilliseconds(10));
+            await Task.Delay(TimeSpan.FromMilliseconds(10), time);
         }
     }
 

@@ -30,40 +30,12 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
         var state = loop.Run(async () =>
         {
             var machines = new RecordingStateMachineFactory();
-            await using var cluster = await TestCluster.DeployAsync(new TestClusterOptions
-            {
-                SiloCount = 3,
-                Simulation = loop,
-                Network = new SimulatedNetworkOptions { Seed = seed },
-                Placement = grain => grain.Type == "raftpeer" ? $"silo{grain.Key[^1]}" : null,
-                ConfigureSilo = silo =>
-                {
-                    silo.AddGrains(typeof(GrainsAssembly).Assembly);
-                    silo.Services.Configure<RaftOptions>(o =>
-                    {
-                        o.Groups = new Dictionary<string, List<string>> { ["kv"] = ["0", "1", "2"] };
-                        o.Seed = seed;
-                    });
-                    silo.Services.AddSingleton<IRaftStateMachineFactory>(machines);
-                },
-            });
+            await using var cluster = await DeployGroupAsync(loop, seed, machines);
             cluster.Network.Reliable = reliable;
             IRaftPeerGrain Peer(string id) => cluster.GrainFactory.GetGrain<IRaftPeerGrain>(id);
             await Task.WhenAll(PeerIds.Select(id => Peer(id).Wake()));
 
-            string? leader = null;
-            await WaitUntilAsync(loop, async () =>
-            {
-                foreach (var id in PeerIds)
-                {
-                    if ((await Peer(id).GetState()).IsLeader)
-                    {
-                        leader = id;
-                        return true;
-                    }
-                }
-                return false;
-            }, TimeSpan.FromSeconds(5), "a leader");
+            var leader = await LeaderAsync(loop, Peer, PeerIds, TimeSpan.FromSeconds(5));
             var elected = loop.Elapsed;
 
             for (var i = 1; i <= Commands; i++)
@@ -125,17 +97,43 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
         throw new XunitException($"one('{command}') failed to reach agreement within 10 s of virtual time");
     }
 
-    private static async Task WaitUntilAsync(SimulationLoop loop, Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var started = loop.GetTimestamp();
-        while (!await condition())
+    /// <summary>Three peers "kv/0".."kv/2", one per silo, on the simulated network with memory storage.</summary>
+    private static Task<TestCluster> DeployGroupAsync(SimulationLoop loop, int seed, RecordingStateMachineFactory machines) =>
+        TestCluster.DeployAsync(new TestClusterOptions
         {
-            if (loop.GetElapsedTime(started) > timeout)
+            SiloCount = 3,
+            Simulation = loop,
+            Network = new SimulatedNetworkOptions { Seed = seed },
+            Placement = grain => grain.Type == "raftpeer" ? $"silo{grain.Key[^1]}" : null,
+            ConfigureSilo = silo =>
             {
-                throw new XunitException($"Timed out after {timeout.TotalSeconds:0.#} s of virtual time waiting for {what}");
+                silo.AddGrains(typeof(GrainsAssembly).Assembly);
+                silo.Services.Configure<RaftOptions>(o =>
+                {
+                    o.Groups = new Dictionary<string, List<string>> { ["kv"] = ["0", "1", "2"] };
+                    o.Seed = seed;
+                });
+                silo.Services.AddSingleton<IRaftStateMachineFactory>(machines);
+            },
+        });
+
+    /// <summary>The first of <paramref name="among"/> that says it is leader, polling until <paramref name="timeout"/> of virtual time.</summary>
+    private static async Task<string> LeaderAsync(SimulationLoop loop, Func<string, IRaftPeerGrain> peer, IEnumerable<string> among, TimeSpan timeout)
+    {
+        string? leader = null;
+        await RaftTestCluster.WaitUntilAsync(async () =>
+        {
+            foreach (var id in among)
+            {
+                if ((await peer(id).GetState()).IsLeader)
+                {
+                    leader = id;
+                    return true;
+                }
             }
-            await Task.Delay(TimeSpan.FromMilliseconds(10), loop);
-        }
+            return false;
+        }, timeout, "a leader", loop);
+        return leader!;
     }
 
     /// <summary>
@@ -150,43 +148,10 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
         var state = loop.Run(async () =>
         {
             var machines = new RecordingStateMachineFactory(snapshotEvery: 10);
-            await using var cluster = await TestCluster.DeployAsync(new TestClusterOptions
-            {
-                SiloCount = 3,
-                Simulation = loop,
-                Network = new SimulatedNetworkOptions { Seed = seed },
-                Placement = grain => grain.Type == "raftpeer" ? $"silo{grain.Key[^1]}" : null,
-                ConfigureSilo = silo =>
-                {
-                    silo.AddGrains(typeof(GrainsAssembly).Assembly);
-                    silo.Services.Configure<RaftOptions>(o =>
-                    {
-                        o.Groups = new Dictionary<string, List<string>> { ["kv"] = ["0", "1", "2"] };
-                        o.Seed = seed;
-                    });
-                    silo.Services.AddSingleton<IRaftStateMachineFactory>(machines);
-                },
-            });
+            await using var cluster = await DeployGroupAsync(loop, seed, machines);
             cluster.Network.Reliable = false;
             cluster.Network.LongReordering = true;
             IRaftPeerGrain Peer(string id) => cluster.GrainFactory.GetGrain<IRaftPeerGrain>(id);
-            async Task<string> LeaderAsync(IEnumerable<string> among)
-            {
-                string? leader = null;
-                await WaitUntilAsync(loop, async () =>
-                {
-                    foreach (var id in among)
-                    {
-                        if ((await Peer(id).GetState()).IsLeader)
-                        {
-                            leader = id;
-                            return true;
-                        }
-                    }
-                    return false;
-                }, TimeSpan.FromSeconds(10), "a leader");
-                return leader!;
-            }
             var log = new List<string>();
             var next = 1;
             async Task AgreeAsync(int count, IReadOnlyList<string>? expected = null)
@@ -198,7 +163,7 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
             }
 
             await Task.WhenAll(PeerIds.Select(id => Peer(id).Wake()));
-            var leader = await LeaderAsync(PeerIds);
+            var leader = await LeaderAsync(loop, Peer, PeerIds, TimeSpan.FromSeconds(10));
             log.Add($"{loop.Elapsed}: leader {leader}");
             await AgreeAsync(15);
 
@@ -214,7 +179,7 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
             await AgreeAsync(10);
             log.Add($"{loop.Elapsed}: {follower} restarted");
 
-            leader = await LeaderAsync(PeerIds);
+            leader = await LeaderAsync(loop, Peer, PeerIds, TimeSpan.FromSeconds(10));
             var leaderSilo = cluster.SiloOf(Peer(leader).GetGrainId());
             await cluster.KillSiloAsync(leaderSilo);
             await AgreeAsync(10, PeerIds.Where(id => id != leader).ToArray());
@@ -226,8 +191,8 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
             log.Add($"{loop.Elapsed}: killed {leaderSilo}, stopped {stopped}, both back");
             await AgreeAsync(20);
 
-            await WaitUntilAsync(loop, () => Task.FromResult(PeerIds.Select(id => machines.Latest(id)?.LastApplied).Distinct().Count() == 1),
-                TimeSpan.FromSeconds(5), "every peer to apply the same prefix");
+            await RaftTestCluster.WaitUntilAsync(() => Task.FromResult(PeerIds.Select(id => machines.Latest(id)?.LastApplied).Distinct().Count() == 1),
+                TimeSpan.FromSeconds(5), "every peer to apply the same prefix", loop);
             foreach (var id in PeerIds)
             {
                 var status = await Peer(id).GetStatus();
