@@ -78,14 +78,20 @@ internal sealed class RecordingTimeProvider : TimeProvider
 internal static class AzureTestStorage
 {
     /// <summary>The provider tests' settings (the Raft tests have their own: AzureRaft): quick retries, 5 s per attempt.</summary>
-    public static void Configure(AzureBlobStorageOptions options, AzuriteFixture azurite, string container)
+    public static void Configure(AzureBlobStorageOptions options, AzuriteFixture azurite, string container) =>
+        Configure(options, azurite, container, TimeSpan.FromSeconds(5), maxRetries: 2, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400));
+
+    /// <summary>Points <paramref name="options"/> at <paramref name="container"/> on Azurite with the given attempt time and retries.</summary>
+    public static void Configure(
+        AzureBlobStorageOptions options, AzuriteFixture azurite, string container,
+        TimeSpan requestTimeout, int maxRetries, TimeSpan retryBaseDelay, TimeSpan retryMaxDelay)
     {
         options.ConnectionString = azurite.ConnectionString;
         options.ContainerName = container;
-        options.RequestTimeout = TimeSpan.FromSeconds(5);
-        options.MaxRetries = 2;
-        options.RetryBaseDelay = TimeSpan.FromMilliseconds(50);
-        options.RetryMaxDelay = TimeSpan.FromMilliseconds(400);
+        options.RequestTimeout = requestTimeout;
+        options.MaxRetries = maxRetries;
+        options.RetryBaseDelay = retryBaseDelay;
+        options.RetryMaxDelay = retryMaxDelay;
     }
 
     /// <summary><see cref="Configure"/>'s settings with a fixed jitter seed, for a provider a test creates itself.</summary>

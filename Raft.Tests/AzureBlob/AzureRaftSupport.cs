@@ -31,15 +31,8 @@ namespace Raft.Tests.AzureBlob;
 /// </summary>
 internal static class AzureRaft
 {
-    public static void ConfigureStorage(AzureBlobStorageOptions options, AzuriteFixture azurite, string container)
-    {
-        options.ConnectionString = azurite.ConnectionString;
-        options.ContainerName = container;
-        options.RequestTimeout = TimeSpan.FromSeconds(2);
-        options.MaxRetries = 4;
-        options.RetryBaseDelay = TimeSpan.FromMilliseconds(100);
-        options.RetryMaxDelay = TimeSpan.FromMilliseconds(400);
-    }
+    public static void ConfigureStorage(AzureBlobStorageOptions options, AzuriteFixture azurite, string container) =>
+        AzureTestStorage.Configure(options, azurite, container, TimeSpan.FromSeconds(2), maxRetries: 4, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400));
 
     public static void ConfigureRaft(RaftOptions options)
     {
