@@ -13,9 +13,12 @@ namespace Raft.Grains.Interfaces;
 /// <item>Rejected because the request's term is stale: Term &gt; request term, ConflictTerm = <see cref="NoConflictTerm"/>, ConflictIndex = 0.</item>
 /// </list>
 /// <paramref name="LastLogIndex"/> is the follower's last log index after handling the request (diagnostics and status).
+/// <paramref name="Incarnation"/> identifies the follower's activation that answered (0: not told); it grows from one
+/// activation to the next, so a leader that hears from a newer one knows that what it had in flight to the older one is
+/// lost (wire-compatible: an older peer sends 0).
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record AppendEntriesResponse(long Term, bool Success, long ConflictTerm, long ConflictIndex, long LastLogIndex)
+public sealed record AppendEntriesResponse(long Term, bool Success, long ConflictTerm, long ConflictIndex, long LastLogIndex, long Incarnation = 0)
 {
     /// <summary>ConflictTerm when there is no conflicting entry to name (success, log too short, stale term).</summary>
     public const long NoConflictTerm = -1;

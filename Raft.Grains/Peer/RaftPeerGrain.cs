@@ -79,7 +79,10 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
                 _id, _options.StorageName);
             throw;
         }
-        _node = RaftNode.Restore(_id, members, durable, _options.ToReplicationLimits());
+        // The activation's start time names this life of the peer: later activations (on any silo with a sane clock) get
+        // larger ones, and in simulation it is virtual time, so runs stay reproducible. Only an optimization rests on it
+        // (a leader resends at once what was in flight to the previous life), never safety.
+        _node = RaftNode.Restore(_id, members, durable, _options.ToReplicationLimits(), incarnation: _time.GetUtcNow().UtcTicks);
         _random = new Random(MixSeed(_options.Seed, _id));
         _stateMachine = _stateMachineFactory?.Create(_id) ?? NoOpStateMachine.Instance;
         _seenRole = _node.Role;

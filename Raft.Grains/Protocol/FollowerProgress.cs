@@ -27,6 +27,9 @@ internal sealed class FollowerProgress(long next, ReplicationLimits limits)
     /// </summary>
     public bool RecentActive { get; set; } = true;
 
+    /// <summary>The largest follower incarnation heard from in this leadership term (0: none yet).</summary>
+    public long Incarnation { get; private set; }
+
     public bool IsPaused => State switch
     {
         ReplicationState.Probe => ProbeSent,
@@ -93,6 +96,27 @@ internal sealed class FollowerProgress(long next, ReplicationLimits limits)
         ProbeSent = false;
         PendingSnapshot = 0;
         _inflights.Clear();
+    }
+
+    /// <summary>
+    /// A reply came from the follower's activation <paramref name="incarnation"/>. When it is newer than one heard from
+    /// before, the follower restarted: whatever is in flight went to its previous life and will never be answered (it
+    /// would only be reported lost after the RPC timeout), so probe again from Match at once. Replies of an older life
+    /// arriving late change nothing. Returns whether the follower restarted.
+    /// </summary>
+    public bool ObserveIncarnation(long incarnation)
+    {
+        if (incarnation <= Incarnation)
+        {
+            return false;
+        }
+        var restarted = Incarnation != 0;
+        Incarnation = incarnation;
+        if (restarted)
+        {
+            BecomeProbe();
+        }
+        return restarted;
     }
 
     /// <summary>Probe state: the probe in flight will not be answered; the next one may go.</summary>

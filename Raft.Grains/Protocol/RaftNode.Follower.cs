@@ -47,7 +47,7 @@ public sealed partial class RaftNode
         {
             CommitIndex = newCommit;
         }
-        return new(new AppendEntriesResponse(CurrentTerm, Success: true, AppendEntriesResponse.NoConflictTerm, 0, _log.LastIndex),
+        return new(new AppendEntriesResponse(CurrentTerm, Success: true, AppendEntriesResponse.NoConflictTerm, 0, _log.LastIndex, Incarnation),
             ResetElectionTimer: true);
     }
 
@@ -63,7 +63,7 @@ public sealed partial class RaftNode
         }
         if (request.Term < CurrentTerm)
         {
-            return new(new InstallSnapshotResponse(CurrentTerm), ResetElectionTimer: false, SnapshotToApply: null);
+            return new(new InstallSnapshotResponse(CurrentTerm, Incarnation), ResetElectionTimer: false, SnapshotToApply: null);
         }
         FollowLeader(request.LeaderId);
 
@@ -72,7 +72,7 @@ public sealed partial class RaftNode
         {
             // Everything it covers is committed here already (in the log or an own snapshot); installing could only move
             // lastApplied backwards.
-            return new(new InstallSnapshotResponse(CurrentTerm), ResetElectionTimer: true, SnapshotToApply: null);
+            return new(new InstallSnapshotResponse(CurrentTerm, Incarnation), ResetElectionTimer: true, SnapshotToApply: null);
         }
 
         if (_log.TermAt(index) == request.LastIncludedTerm)
@@ -90,7 +90,7 @@ public sealed partial class RaftNode
         CommitIndex = index;
 
         var apply = ApplyMsg.ForSnapshot(request.Data, index, request.LastIncludedTerm);
-        return new(new InstallSnapshotResponse(CurrentTerm), ResetElectionTimer: true, apply);
+        return new(new InstallSnapshotResponse(CurrentTerm, Incarnation), ResetElectionTimer: true, apply);
     }
 
     /// <summary>Figure 2 rules 3 and 4, after the consistency check passed at PrevLogIndex (or below the snapshot).</summary>
@@ -129,5 +129,5 @@ public sealed partial class RaftNode
     }
 
     private AppendEntriesResponse Reject(long conflictTerm, long conflictIndex) =>
-        new(CurrentTerm, Success: false, conflictTerm, conflictIndex, _log.LastIndex);
+        new(CurrentTerm, Success: false, conflictTerm, conflictIndex, _log.LastIndex, Incarnation);
 }

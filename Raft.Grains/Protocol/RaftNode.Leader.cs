@@ -46,7 +46,8 @@ public sealed partial class RaftNode
     /// The one place an AppendEntries reply (to an append or a heartbeat) changes leader state. Higher term: step down.
     /// Different term or role since the request: stale. Success: MatchIndex = PrevLogIndex + Entries.Length (never
     /// backwards), the window frees what that covers, a probe turns into Replicate, and commit may advance. Rejection:
-    /// NextIndex backs up by whole terms using the hints and the follower is probed, one append at a time.
+    /// NextIndex backs up by whole terms using the hints and the follower is probed, one append at a time. A reply from
+    /// a newer incarnation of the follower first drops what was in flight to the older one (probe from MatchIndex).
     /// </summary>
     public ReplicationOutcome HandleAppendReply(string peer, AppendEntriesRequest request, AppendEntriesResponse reply)
     {
@@ -61,6 +62,7 @@ public sealed partial class RaftNode
             return ReplicationOutcome.Stale;
         }
         progress.RecentActive = true;
+        progress.ObserveIncarnation(reply.Incarnation);
         if (reply.Success)
         {
             var acknowledged = request.PrevLogIndex + request.Entries.Length;
@@ -136,6 +138,7 @@ public sealed partial class RaftNode
             return ReplicationOutcome.Stale;
         }
         progress.RecentActive = true;
+        progress.ObserveIncarnation(reply.Incarnation);
         progress.MaybeUpdate(request.LastIncludedIndex);
         if (progress.State == ReplicationState.Replicate)
         {

@@ -24,12 +24,14 @@ public sealed partial class RaftNode
     /// <paramref name="limits"/> bound what a leader sends each follower (default <see cref="ReplicationLimits.Default"/>).
     /// </summary>
     public RaftNode(string id, IEnumerable<string> members, ReplicationLimits? limits = null)
-        : this(id, members, DurableState.Empty, limits)
+        : this(id, members, DurableState.Empty, limits, incarnation: 0)
     {
     }
 
-    private RaftNode(string id, IEnumerable<string> members, DurableState state, ReplicationLimits? limits)
+    private RaftNode(string id, IEnumerable<string> members, DurableState state, ReplicationLimits? limits, long incarnation)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(incarnation);
+        Incarnation = incarnation;
         ArgumentException.ThrowIfNullOrEmpty(id);
         Limits = limits ?? ReplicationLimits.Default;
         Limits.Validate();
@@ -60,11 +62,20 @@ public sealed partial class RaftNode
         LocalDurableIndex = _log.LastIndex;
     }
 
-    /// <summary>Rebuilds a peer from what it persisted before a crash or deactivation.</summary>
-    public static RaftNode Restore(string id, IEnumerable<string> members, DurableState state, ReplicationLimits? limits = null) =>
-        new(id, members, state, limits);
+    /// <summary>
+    /// Rebuilds a peer from what it persisted before a crash or deactivation. <paramref name="incarnation"/> names this
+    /// life of the peer in its replies (<see cref="Incarnation"/>); each restart should pass a larger one.
+    /// </summary>
+    public static RaftNode Restore(string id, IEnumerable<string> members, DurableState state, ReplicationLimits? limits = null, long incarnation = 0) =>
+        new(id, members, state, limits, incarnation);
 
     public string Id { get; }
+
+    /// <summary>
+    /// This life of the peer, sent in its AppendEntries and InstallSnapshot replies; larger after every restart (0: not
+    /// told). A leader that hears a larger one than before knows the follower restarted and lost what was in flight.
+    /// </summary>
+    public long Incarnation { get; }
 
     public ReplicationLimits Limits { get; }
 

@@ -313,4 +313,80 @@ public class FlowControlTests
         Assert.Null(cluster["s1"].Heartbeat("s2"));
         Assert.Equal(ReplicationOutcome.Stale, cluster["s1"].HandleAppendReply("s2", old, new AppendEntriesResponse(5, true, -1, 0, 2)));
     }
+    [Fact]
+    public void A_heartbeat_reply_from_a_restarted_follower_sends_again_what_was_in_flight_to_its_previous_life()
+    {
+        var cluster = ReplicatingTo_s2();
+        cluster.Propose("s1", "a", "b", "c", "d");
+        Append(cluster, "s2"); // 1..2 and 3..4 go out; s2 crashes before either arrives
+        Append(cluster, "s2");
+        Assert.Equal(new PeerProgress(5, 0, ReplicationState.Replicate, IsPaused: false, InflightAppends: 2, InflightBytes: cluster["s1"].ProgressOf("s2").InflightBytes),
+            cluster["s1"].ProgressOf("s2"));
+        cluster.CrashAndRestart("s2");
+
+        Assert.Equal(ReplicationOutcome.Accepted, cluster.Deliver("s1", "s2", cluster["s1"].Heartbeat("s2")!));
+
+        // Without the restart the leader would wait for those two appends until its RPC timeout reported them lost.
+        Assert.Equal(new PeerProgress(1, 0, ReplicationState.Replicate), cluster["s1"].ProgressOf("s2"));
+        Assert.Equal([1L, 2], Append(cluster, "s2").Entries.Select(entry => entry.Index));
+    }
+
+    [Fact]
+    public void A_heartbeat_reply_from_the_same_life_leaves_the_appends_in_flight_alone()
+    {
+        var cluster = ReplicatingTo_s2();
+        cluster.Propose("s1", "a", "b", "c", "d");
+        Append(cluster, "s2");
+        Append(cluster, "s2");
+        var before = cluster["s1"].ProgressOf("s2");
+
+        Assert.Equal(ReplicationOutcome.Accepted, cluster.Deliver("s1", "s2", cluster["s1"].Heartbeat("s2")!));
+
+        Assert.Equal(before, cluster["s1"].ProgressOf("s2"));
+        Assert.Equal(2, before.InflightAppends);
+        Assert.Null(cluster["s1"].NextAppend("s2"));
+    }
+
+    [Fact]
+    public void A_late_reply_from_a_previous_life_does_not_count_as_another_restart()
+    {
+        var cluster = ReplicatingTo_s2();
+        var oldHeartbeat = cluster["s1"].Heartbeat("s2")!;
+        var oldReply = cluster["s2"].HandleAppendEntries(oldHeartbeat).Response;
+        cluster.CrashAndRestart("s2");
+        Assert.Equal(ReplicationOutcome.Accepted, cluster.Deliver("s1", "s2", cluster["s1"].Heartbeat("s2")!));
+        cluster.Propose("s1", "a", "b", "c", "d");
+        Append(cluster, "s2");
+        Append(cluster, "s2");
+        var inFlight = cluster["s1"].ProgressOf("s2");
+        Assert.Equal(2, inFlight.InflightAppends);
+
+        // The previous life's answer to a heartbeat sent before the restart arrives only now.
+        Assert.True(oldReply.Incarnation < cluster["s2"].Incarnation);
+        Assert.Equal(ReplicationOutcome.Accepted, cluster["s1"].HandleAppendReply("s2", oldHeartbeat, oldReply));
+
+        Assert.Equal(inFlight, cluster["s1"].ProgressOf("s2"));
+    }
+
+    [Fact]
+    public void A_snapshot_in_flight_to_a_follower_that_restarted_is_sent_again_after_a_probe()
+    {
+        var cluster = new ProtocolCluster(3, Small);
+        Assert.True(cluster.Campaign("s1", "s2", "s3"));
+        Assert.Equal(ReplicationOutcome.Accepted, cluster.Deliver("s1", "s2", cluster["s1"].Heartbeat("s2")!)); // s2 heard from
+        cluster.Propose("s1", "a", "b", "c");
+        cluster.ReplicateUntilCaughtUp("s1", "s3");
+        cluster.Persist("s1");
+        cluster["s1"].CompactTo(3, "snapshot through c"u8.ToArray());
+        cluster.Persist("s1");
+        Assert.NotNull(cluster["s1"].NextAppend("s2")!.InstallSnapshot); // goes to s2, which crashes before it arrives
+        Assert.Equal(ReplicationState.Snapshot, cluster["s1"].ProgressOf("s2").State);
+        cluster.CrashAndRestart("s2");
+
+        // The heartbeat's PrevLogIndex is the snapshot point, which s2 lacks: a rejection that answers no probe.
+        Assert.Equal(ReplicationOutcome.Stale, cluster.Deliver("s1", "s2", cluster["s1"].Heartbeat("s2")!));
+
+        // Without the restart s2 would stay paused in Snapshot state until the InstallSnapshot timeout.
+        Assert.NotNull(cluster["s1"].NextAppend("s2")!.InstallSnapshot);
+    }
 }

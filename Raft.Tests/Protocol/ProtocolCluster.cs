@@ -12,6 +12,7 @@ internal sealed class ProtocolCluster
 {
     private readonly Dictionary<string, RaftNode> _nodes = [];
     private readonly Dictionary<string, MemoryDisk> _disks = [];
+    private readonly Dictionary<string, long> _incarnations = [];
     private readonly ReplicationLimits? _limits;
 
     public ProtocolCluster(int size)
@@ -36,7 +37,8 @@ internal sealed class ProtocolCluster
         _limits = limits;
         foreach (var id in ids)
         {
-            _nodes[id] = new RaftNode(id, ids, limits);
+            _incarnations[id] = 1;
+            _nodes[id] = RaftNode.Restore(id, ids, DurableState.Empty, limits, incarnation: 1);
             _disks[id] = new MemoryDisk();
         }
     }
@@ -68,8 +70,9 @@ internal sealed class ProtocolCluster
         node.OnLocalPersisted(delta.LastLogIndex, delta.LastLogTerm);
     }
 
-    /// <summary>A crash loses everything not persisted; the restart rebuilds the node from its disk.</summary>
-    public void CrashAndRestart(string id) => _nodes[id] = RaftNode.Restore(id, Ids, _disks[id].Load(), _limits);
+    /// <summary>A crash loses everything not persisted; the restart rebuilds the node from its disk, as its next incarnation.</summary>
+    public void CrashAndRestart(string id) =>
+        _nodes[id] = RaftNode.Restore(id, Ids, _disks[id].Load(), _limits, incarnation: ++_incarnations[id]);
 
     /// <summary>Fires <paramref name="candidate"/>'s election timer and delivers its RequestVote to <paramref name="voters"/> only.</summary>
     public bool Campaign(string candidate, params string[] voters)
