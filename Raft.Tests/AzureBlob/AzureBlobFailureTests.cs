@@ -42,7 +42,8 @@ public sealed class AzureBlobFailureTests
     [Fact]
     public async Task EndpointWithNothingListening_InitializeAsync_FailsWithinTheRequestTimeout()
     {
-        var port = UnusedLoopbackPort();
+        using var refusing = RefusingLoopbackPort();
+        var port = ((IPEndPoint)refusing.LocalEndPoint!).Port;
         var options = AzureTestStorage.Options(_azurite);
         options.ConnectionString = new AzuriteConfig().GetConnectionString(port);
         options.RequestTimeout = TimeSpan.FromSeconds(2);
@@ -270,12 +271,14 @@ public sealed class AzureBlobFailureTests
         return state;
     }
 
-    private static int UnusedLoopbackPort()
+    /// <summary>
+    /// A loopback port bound but not listening: connecting to it is refused, and no other process (another test run's
+    /// Azurite, say) can take it while the socket is held, as it could a port that was only found free.
+    /// </summary>
+    private static Socket RefusingLoopbackPort()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return socket;
     }
 }
