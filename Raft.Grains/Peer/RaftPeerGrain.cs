@@ -68,10 +68,17 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
         ValidateOptions(_options);
         var members = ResolveMembers(_id, _options);
         _store = new RaftPeerStore(_id, _stateFactory, GrainContext, _options.StorageName, _options.EntriesPerSegment, _serializer);
-        DurableState durable;
         try
         {
-            durable = await _store.LoadAsync();
+            _node = RaftNode.Restore(_id, members, await _store.LoadAsync(), _options.ToReplicationLimits());
+            await _store.RepairAndFenceAsync();
+        }
+        catch (InconsistentStateException conflict)
+        {
+            // A write of a crashed earlier activation landed after this one read the record (RepairAndFenceAsync names
+            // it): what was read is stale. As for any ETag conflict, stop and deactivate; the next activation reads again.
+            FailStorage(conflict);
+            return;
         }
         catch (Exception exception)
         {
@@ -79,7 +86,6 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
                 _id, _options.StorageName);
             throw;
         }
-        _node = RaftNode.Restore(_id, members, durable, _options.ToReplicationLimits());
         _random = new Random(MixSeed(_options.Seed, _id));
         _stateMachine = _stateMachineFactory?.Create(_id) ?? NoOpStateMachine.Instance;
         _seenRole = _node.Role;

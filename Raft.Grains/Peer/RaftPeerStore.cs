@@ -9,7 +9,8 @@ namespace Raft.Grains;
 /// One peer's durable state as grain storage records (layout and crash-ordering argument: PERSISTENCE.md):
 /// "raft-hardstate", "raft-manifest", "raft-snapshot" and the log in segment records "raft-log-{n}".
 /// Turns a <see cref="PersistenceDelta"/> into the few record writes it needs and loads a <see cref="DurableState"/>
-/// back on activation. Not thread-safe: the grain calls it from one flush at a time.
+/// back on activation: <see cref="LoadAsync"/> reads, then <see cref="RepairAndFenceAsync"/> writes what activation must
+/// write before the peer answers. Not thread-safe: the grain calls it from one flush at a time.
 /// </summary>
 internal sealed class RaftPeerStore
 {
@@ -27,8 +28,24 @@ internal sealed class RaftPeerStore
     private readonly IPersistentState<RaftLogManifestRecord> _manifest;
     private readonly IPersistentState<RaftSnapshotRecord> _snapshot;
 
-    /// <summary>The provider applies writes in issue order: a plan's writes are issued together (see ExecuteAsync).</summary>
+    /// <summary>The provider applies writes in issue order, and they cannot outlive this process: a plan's writes are issued together (see ExecuteAsync).</summary>
     private readonly bool _issueTogether;
+
+    /// <summary>
+    /// The provider's writes may land after their writer died: activation rewrites every record it read under the ETag
+    /// it read it with (the fence, <see cref="RepairAndFenceAsync"/>), so that a crashed earlier activation's write still
+    /// on its way fails its ETag condition instead of changing a record under this one.
+    /// </summary>
+    private readonly bool _fence;
+
+    /// <summary>
+    /// A cleared record stays, with an ETag (<see cref="IGrainStorage.ClearKeepsRecord"/>): a segment outside the stored
+    /// set may exist as a cleared marker, so writing it needs that ETag, read first (see ExecuteAsync).
+    /// </summary>
+    private readonly bool _clearKeepsRecord;
+
+    // Every segment state read at load (in the manifest range, existing or not), until RepairAndFenceAsync writes them.
+    private SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> _loadedSegments = new();
 
     // The segment records that exist in storage (after activation's repair), by segment number.
     private readonly SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> _segments = new();
@@ -56,7 +73,21 @@ internal sealed class RaftPeerStore
         _hardState = Create<RaftHardStateRecord>(HardStateName);
         _manifest = Create<RaftLogManifestRecord>(ManifestName);
         _snapshot = Create<RaftSnapshotRecord>(SnapshotName);
-        _issueTogether = factory.PreservesIssueOrder(storageName);
+        _fence = factory.WritesMayOutliveWriter(storageName);
+        // The fence's argument needs at most one write of an activation in flight (PERSISTENCE.md), so a provider whose
+        // writes may outlive their writer gets them one by one even if it applies them in issue order.
+        _issueTogether = factory.PreservesIssueOrder(storageName) && !_fence;
+        _clearKeepsRecord = factory.ClearKeepsRecord(storageName);
+        if (_fence && !_clearKeepsRecord)
+        {
+            // A deleted record can be created again by a delayed "must not exist" write of a crashed activation, after
+            // any fence: such a write of a log segment that was cleared since would bring back stale entries.
+            throw new InvalidOperationException(
+                $"Raft peer '{peerId}' cannot start on storage '{storageName}': the provider may apply a write after the process " +
+                "that sent it died, and it deletes a record on clear, so a delayed write of a crashed activation could create a " +
+                "cleared log segment again and cut the log (Raft.Grains/Peer/PERSISTENCE.md). Configure it to keep cleared records " +
+                "(Azure Blob storage: DeleteStateOnClear = false, the default).");
+        }
     }
 
     public static string SegmentName(long segment) => $"raft-log-{segment}";
@@ -71,9 +102,9 @@ internal sealed class RaftPeerStore
     public long RecordWrites { get; private set; }
 
     /// <summary>
-    /// Reads every record, keeps the log segments that link up from the snapshot point and clears the rest
-    /// (leftovers of a crash between two record writes). A record that fails its checksum throws
-    /// <see cref="CorruptRecordException"/> naming the peer and the record.
+    /// Reads every record and keeps the log segments that link up from the snapshot point; the rest are leftovers of a
+    /// crash between two record writes, cleared by <see cref="RepairAndFenceAsync"/>, which must follow before the
+    /// next write. A record that fails its checksum throws <see cref="CorruptRecordException"/> naming the peer and the record.
     /// </summary>
     public async Task<DurableState> LoadAsync()
     {
@@ -90,6 +121,7 @@ internal sealed class RaftPeerStore
         {
             var state = Create<RaftLogSegmentRecord>(SegmentName(segment));
             await ReadAsync(state, SegmentName(segment));
+            _loadedSegments[segment] = state;
             if (state.RecordExists)
             {
                 Validate(segment, state.State);
@@ -101,29 +133,61 @@ internal sealed class RaftPeerStore
             ? new RaftSnapshot(_snapshot.State.LastIncludedIndex, _snapshot.State.LastIncludedTerm, _snapshot.State.Data ?? [])
             : null;
         var (entries, chain) = LinkSegments(stored, snapshot?.Index ?? 0, snapshot?.Term ?? 0);
-
-        // Repair: what is not part of the chain is a leftover of an interrupted write. Clear it, then fit the manifest.
-        foreach (var (segment, state) in stored.Reverse())
+        foreach (var segment in chain)
         {
-            if (chain.Contains(segment))
-            {
-                _segments[segment] = state;
-                SetSegmentSize(segment, Measure(state.State));
-            }
-            else
-            {
-                await ClearAsync(state, SegmentName(segment));
-                RecordWrites++;
-            }
-        }
-        var fitted = SegmentRange.Of(_segments.Keys);
-        if (_manifest.RecordExists && fitted != range)
-        {
-            await WriteManifestAsync(fitted);
+            _segments[segment] = stored[segment];
+            SetSegmentSize(segment, Measure(stored[segment].State));
         }
 
         var hardState = _hardState.RecordExists ? new HardState(_hardState.State.CurrentTerm, _hardState.State.VotedFor) : new HardState(0, null);
         return new DurableState(hardState, snapshot, entries);
+    }
+
+    /// <summary>
+    /// The writes of activation, after <see cref="LoadAsync"/> and before the peer answers anything. Repair: the
+    /// segments that are not part of the chain (leftovers of an interrupted write) are cleared, highest first, then the
+    /// manifest is fitted to what is left. Fence, when the provider's writes may land after their writer died: every
+    /// other record read is written again under the ETag it was read with, a missing or cleared one by a clear (which
+    /// leaves a cleared marker), segments first and the manifest last, so that the manifest keeps covering every record
+    /// of an earlier activation until each is fenced. A write of a crashed earlier activation still on its way then
+    /// fails its own ETag condition; one that landed after this activation's read makes the fence write of that record
+    /// fail instead (<see cref="InconsistentStateException"/> naming peer and record: the peer must not answer from what
+    /// it read). Each record is written at most once.
+    /// </summary>
+    public async Task RepairAndFenceAsync()
+    {
+        var steps = new List<(Func<Task> Write, Action Done)>();
+        foreach (var (segment, state) in _loadedSegments.Reverse())
+        {
+            var name = SegmentName(segment);
+            if (_segments.ContainsKey(segment))
+            {
+                if (_fence)
+                {
+                    steps.Add(FenceStep(state, name));
+                }
+            }
+            else if (state.RecordExists || _fence)
+            {
+                steps.Add((() => ClearAsync(state, name), static () => { }));
+            }
+        }
+        _loadedSegments = new();
+        if (_fence)
+        {
+            steps.Add(FenceStep(_snapshot, SnapshotName));
+            steps.Add(FenceStep(_hardState, HardStateName));
+        }
+        var fitted = SegmentRange.Of(_segments.Keys);
+        if (_manifest.RecordExists && fitted != StoredManifestRange())
+        {
+            steps.Add(ManifestStep(fitted));
+        }
+        else if (_fence)
+        {
+            steps.Add(FenceStep(_manifest, ManifestName));
+        }
+        await RunAsync(steps);
     }
 
     /// <summary>
@@ -207,9 +271,27 @@ internal sealed class RaftPeerStore
     /// that applies writes in issue order (SQLite, memory) the writes are issued together, so the provider can commit
     /// them in one transaction (one fsync per flush instead of one per record); otherwise each is awaited before the
     /// next is issued. Either way a crash keeps a prefix of the plan, which is what PERSISTENCE.md's argument needs.
+    /// With a provider that keeps cleared records, a segment outside the stored set is read before any write is issued.
     /// </summary>
     public async Task ExecuteAsync(WritePlan plan)
     {
+        var unstored = new Dictionary<long, IPersistentState<RaftLogSegmentRecord>>();
+        foreach (var (segment, _) in plan.Writes)
+        {
+            if (!_segments.ContainsKey(segment))
+            {
+                // Outside the stored set the record does not exist (a fresh state writes with "must not exist"), or, with
+                // a provider that keeps cleared records, it may be a cleared marker whose ETag the write must present:
+                // cleared in this activation, or in an earlier one beyond the manifest range it then read.
+                var state = Create<RaftLogSegmentRecord>(SegmentName(segment));
+                if (_clearKeepsRecord)
+                {
+                    await state.ReadStateAsync();
+                }
+                unstored[segment] = state;
+            }
+        }
+
         var steps = new List<(Func<Task> Write, Action Done)>(plan.Writes.Count + plan.Clears.Count + 4);
         if (plan.ManifestBefore is { } grown)
         {
@@ -225,8 +307,7 @@ internal sealed class RaftPeerStore
         }
         foreach (var (segment, record) in plan.Writes)
         {
-            // Outside the stored set, the record does not exist (a fresh state writes with "must not exist").
-            var state = _segments.TryGetValue(segment, out var stored) ? stored : Create<RaftLogSegmentRecord>(SegmentName(segment));
+            var state = _segments.TryGetValue(segment, out var stored) ? stored : unstored[segment];
             steps.Add((() => { state.State = record; return WriteAsync(state, SegmentName(segment)); }, () =>
             {
                 _segments[segment] = state;
@@ -247,7 +328,15 @@ internal sealed class RaftPeerStore
         {
             steps.Add(ManifestStep(fitted));
         }
+        await RunAsync(steps);
+    }
 
+    /// <summary>
+    /// Runs writes in order, each step's Done after its write: all issued together when the provider applies writes in
+    /// issue order, otherwise each awaited before the next is issued. Either way a crash keeps a prefix of them.
+    /// </summary>
+    private async Task RunAsync(List<(Func<Task> Write, Action Done)> steps)
+    {
         if (!_issueTogether)
         {
             foreach (var (write, done) in steps)
@@ -311,6 +400,10 @@ internal sealed class RaftPeerStore
                 exception.StoredEtag, exception.CurrentEtag, exception);
         }
     }
+
+    /// <summary>The fence of one record read at activation: the same state written again, or a clear where none exists.</summary>
+    private (Func<Task> Write, Action Done) FenceStep<T>(IPersistentState<T> state, string name) =>
+        (state.RecordExists ? () => WriteAsync(state, name) : () => ClearAsync(state, name), static () => { });
 
     private (Func<Task> Write, Action Done) ManifestStep(SegmentRange range)
     {
@@ -401,14 +494,6 @@ internal sealed class RaftPeerStore
         {
             throw new GrainStorageException($"Raft peer '{_peerId}' cannot start: record '{name}' could not be read. {exception.Message}", exception);
         }
-    }
-
-    private async Task WriteManifestAsync(SegmentRange range)
-    {
-        var (write, done) = ManifestStep(range);
-        await write();
-        RecordWrites++;
-        done();
     }
 
     private SegmentRange StoredManifestRange() =>

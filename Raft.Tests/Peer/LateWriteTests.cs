@@ -1,6 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Raft.Runtime.Storage;
 using Raft.Tests.AzureBlob;
 using Xunit;
 using Xunit.Abstractions;
@@ -29,17 +27,7 @@ public sealed class LateWriteTests(ITestOutputHelper output)
     {
         var storage = new LateWriteInjectingStorage();
         var log = new SiloLog();
-        await using var raft = await RaftTestCluster.StartAsync(configureCluster: options =>
-        {
-            options.MemoryStorageNames.Clear();
-            var inner = options.ConfigureSilo;
-            options.ConfigureSilo = silo =>
-            {
-                inner?.Invoke(silo);
-                silo.Services.AddKeyedSingleton<IGrainStorage>("Default", storage);
-                silo.Services.AddSingleton<ILoggerProvider>(log);
-            };
-        });
+        await using var raft = await RaftTestCluster.StartAsync(configureCluster: RaftTestCluster.WithStorage(storage, log));
         var acknowledged = new Dictionary<long, string>();
         for (var i = 0; i < 3; i++)
         {
