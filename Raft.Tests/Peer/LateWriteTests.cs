@@ -8,7 +8,8 @@ namespace Raft.Tests.Peer;
 
 /// <summary>
 /// After a real process crash, a write the dead process had sent may land after the peer restarted and read its state;
-/// the peer's next write of that record then fails its ETag check. The peer deactivates (logging peer and record), the
+/// the peer's next write of that record then fails its ETag check (on this memory storage, which has no fence; with a
+/// fence the first such write is the fence's own, see <see cref="ActivationFenceTests"/>). The peer deactivates (logging peer and record), the
 /// next call activates it again, it reads everything back, and the group goes on with nothing acknowledged lost.
 /// </summary>
 [Collection(PeerTestCollection.Name)]
