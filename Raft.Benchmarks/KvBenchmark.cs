@@ -345,6 +345,10 @@ internal static class KvBenchmark
         // Counting must not change how the peer store issues its writes.
         public bool PreservesIssueOrder => Inner.PreservesIssueOrder;
 
+        public bool WritesMayOutliveWriter => Inner.WritesMayOutliveWriter;
+
+        public bool ClearKeepsRecord => Inner.ClearKeepsRecord;
+
         public long Writes;
         public long Clears;
         public long WriteTicks;

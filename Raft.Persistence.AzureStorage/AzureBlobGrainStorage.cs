@@ -20,9 +20,9 @@ namespace Raft.Persistence.AzureStorage;
 /// <item>The grain's ETag is the blob's ETag. A write sends <c>If-None-Match: *</c> when the grain holds no ETag and
 /// <c>If-Match</c> otherwise; 409 or 412 becomes <see cref="InconsistentStateException"/>, carrying the blob's current ETag (one HEAD).</item>
 /// <item>Reading a missing blob gives a fresh state, a null ETag and RecordExists = false.</item>
-/// <item>Clear deletes the blob with If-Match (a grain without an ETag only checks that no blob exists), or
-/// (DeleteStateOnClear = false) overwrites it with an empty blob marked as cleared, which reads back as a missing
-/// record that keeps its ETag.</item>
+/// <item>Clear overwrites the blob with an empty blob marked as cleared, under the same condition as a write, which reads
+/// back as a missing record that keeps its ETag; or (DeleteStateOnClear = true) deletes the blob with If-Match (a grain
+/// without an ETag only checks that no blob exists).</item>
 /// <item>5xx, 408, timeouts and connection failures are retried with exponential backoff and jitter; 4xx never is.
 /// Anything else ends in <see cref="GrainStorageException"/> naming the account, container, blob and last error.</item>
 /// <item>A write is not idempotent under its condition: an attempt whose answer was lost (a timeout, a dropped
@@ -115,6 +115,12 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, IBoundedGrain
     /// </summary>
     public TimeSpan MaxOperationDuration =>
         4 * ((_options.MaxRetries + 1) * _options.RequestTimeout + _options.MaxRetries * _options.RetryMaxDelay);
+
+    /// <summary>A request already sent to the storage service lands or fails on its own, also after the sender died.</summary>
+    public bool WritesMayOutliveWriter => true;
+
+    /// <summary>True unless DeleteStateOnClear: a clear then writes a cleared marker blob, which keeps an ETag.</summary>
+    public bool ClearKeepsRecord => !_options.DeleteStateOnClear;
 
     /// <summary>The blob holding one grain state: <c>{stateName}-{grainType}/{key}</c>.</summary>
     public static string GetBlobName(string stateName, GrainId grainId)

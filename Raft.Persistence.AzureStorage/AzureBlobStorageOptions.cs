@@ -18,8 +18,13 @@ public sealed class AzureBlobStorageOptions
     /// <summary>Retries after the first attempt on 5xx, 408, timeouts and connection failures. 4xx answers are never retried.</summary>
     public int MaxRetries { get; set; } = 4;
 
-    /// <summary>Clear deletes the blob (true) or overwrites it with an empty-state marker blob (false).</summary>
-    public bool DeleteStateOnClear { get; set; } = true;
+    /// <summary>
+    /// Clear deletes the blob (true) or overwrites it with an empty blob marked as cleared (false, the default), which
+    /// reads as a missing record but keeps an ETag. Orleans' provider deletes by default; this one does not, because a
+    /// deleted blob can be created again by a delayed "create if absent" write of a process that has died since, while
+    /// a kept one refuses it. Raft peers need that (PERSISTENCE.md) and refuse to start on storage that deletes.
+    /// </summary>
+    public bool DeleteStateOnClear { get; set; }
 
     /// <summary>Backoff before the first retry; doubled for every further retry, capped by <see cref="RetryMaxDelay"/>.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);

@@ -68,10 +68,20 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
         ValidateOptions(_options);
         var members = ResolveMembers(_id, _options);
         _store = new RaftPeerStore(_id, _stateFactory, GrainContext, _options.StorageName, _options.EntriesPerSegment, _serializer);
-        DurableState durable;
         try
         {
-            durable = await _store.LoadAsync();
+            // The activation's start time names this life of the peer: later activations (on any silo with a sane clock)
+            // get larger ones, and in simulation it is virtual time, so runs stay reproducible. Only an optimization rests
+            // on it (a leader resends at once what was in flight to the previous life), never safety.
+            _node = RaftNode.Restore(_id, members, await _store.LoadAsync(), _options.ToReplicationLimits(), incarnation: _time.GetUtcNow().UtcTicks);
+            await _store.RepairAndFenceAsync();
+        }
+        catch (InconsistentStateException conflict)
+        {
+            // A write of a crashed earlier activation landed after this one read the record (RepairAndFenceAsync names
+            // it): what was read is stale. As for any ETag conflict, stop and deactivate; the next activation reads again.
+            FailStorage(conflict);
+            return;
         }
         catch (Exception exception)
         {
@@ -79,10 +89,6 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
                 _id, _options.StorageName);
             throw;
         }
-        // The activation's start time names this life of the peer: later activations (on any silo with a sane clock) get
-        // larger ones, and in simulation it is virtual time, so runs stay reproducible. Only an optimization rests on it
-        // (a leader resends at once what was in flight to the previous life), never safety.
-        _node = RaftNode.Restore(_id, members, durable, _options.ToReplicationLimits(), incarnation: _time.GetUtcNow().UtcTicks);
         _random = new Random(MixSeed(_options.Seed, _id));
         _stateMachine = _stateMachineFactory?.Create(_id) ?? NoOpStateMachine.Instance;
         _seenRole = _node.Role;

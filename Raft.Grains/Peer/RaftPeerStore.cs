@@ -9,9 +9,10 @@ namespace Raft.Grains;
 /// One peer's durable state as grain storage records (layout and crash-ordering argument: PERSISTENCE.md):
 /// "raft-hardstate", "raft-manifest", "raft-snapshot" and the log in segment records "raft-log-{n}".
 /// Turns a <see cref="PersistenceDelta"/> into the few record writes it needs and loads a <see cref="DurableState"/>
-/// back on activation. Not thread-safe: the grain calls it from one flush at a time.
+/// back on activation: <see cref="LoadAsync"/> reads, then <see cref="RepairAndFenceAsync"/> writes what activation must
+/// write before the peer answers. Not thread-safe: the grain calls it from one flush at a time.
 /// </summary>
-internal sealed class RaftPeerStore
+internal sealed partial class RaftPeerStore
 {
     public const string HardStateName = "raft-hardstate";
     public const string ManifestName = "raft-manifest";
@@ -27,8 +28,24 @@ internal sealed class RaftPeerStore
     private readonly IPersistentState<RaftLogManifestRecord> _manifest;
     private readonly IPersistentState<RaftSnapshotRecord> _snapshot;
 
-    /// <summary>The provider applies writes in issue order: a plan's writes are issued together (see ExecuteAsync).</summary>
+    /// <summary>The provider applies writes in issue order, and they cannot outlive this process: a plan's writes are issued together (see ExecuteAsync).</summary>
     private readonly bool _issueTogether;
+
+    /// <summary>
+    /// The provider's writes may land after their writer died: activation rewrites every record it read under the ETag
+    /// it read it with (the fence, <see cref="RepairAndFenceAsync"/>), so that a crashed earlier activation's write still
+    /// on its way fails its ETag condition instead of changing a record under this one.
+    /// </summary>
+    private readonly bool _fence;
+
+    /// <summary>
+    /// A cleared record stays, with an ETag (<see cref="IGrainStorage.ClearKeepsRecord"/>): a segment outside the stored
+    /// set may exist as a cleared marker, so writing it needs that ETag, read first (see ExecuteAsync).
+    /// </summary>
+    private readonly bool _clearKeepsRecord;
+
+    // Every segment state read at load (in the manifest range, existing or not), until RepairAndFenceAsync writes them.
+    private SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> _loadedSegments = new();
 
     // The segment records that exist in storage (after activation's repair), by segment number.
     private readonly SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> _segments = new();
@@ -56,7 +73,21 @@ internal sealed class RaftPeerStore
         _hardState = Create<RaftHardStateRecord>(HardStateName);
         _manifest = Create<RaftLogManifestRecord>(ManifestName);
         _snapshot = Create<RaftSnapshotRecord>(SnapshotName);
-        _issueTogether = factory.PreservesIssueOrder(storageName);
+        _fence = factory.WritesMayOutliveWriter(storageName);
+        // The fence's argument needs at most one write of an activation in flight (PERSISTENCE.md), so a provider whose
+        // writes may outlive their writer gets them one by one even if it applies them in issue order.
+        _issueTogether = factory.PreservesIssueOrder(storageName) && !_fence;
+        _clearKeepsRecord = factory.ClearKeepsRecord(storageName);
+        if (_fence && !_clearKeepsRecord)
+        {
+            // A deleted record can be created again by a delayed "must not exist" write of a crashed activation, after
+            // any fence: such a write of a log segment that was cleared since would bring back stale entries.
+            throw new InvalidOperationException(
+                $"Raft peer '{peerId}' cannot start on storage '{storageName}': the provider may apply a write after the process " +
+                "that sent it died, and it deletes a record on clear, so a delayed write of a crashed activation could create a " +
+                "cleared log segment again and cut the log (Raft.Grains/Peer/PERSISTENCE.md). Configure it to keep cleared records " +
+                "(Azure Blob storage: DeleteStateOnClear = false, the default).");
+        }
     }
 
     public static string SegmentName(long segment) => $"raft-log-{segment}";
@@ -69,62 +100,6 @@ internal sealed class RaftPeerStore
 
     /// <summary>Record writes and clears issued since activation (for tests and status).</summary>
     public long RecordWrites { get; private set; }
-
-    /// <summary>
-    /// Reads every record, keeps the log segments that link up from the snapshot point and clears the rest
-    /// (leftovers of a crash between two record writes). A record that fails its checksum throws
-    /// <see cref="CorruptRecordException"/> naming the peer and the record.
-    /// </summary>
-    public async Task<DurableState> LoadAsync()
-    {
-        await ReadAsync(_manifest, ManifestName);
-        await ReadAsync(_hardState, HardStateName);
-        await ReadAsync(_snapshot, SnapshotName);
-        _hardStateSize = _hardState.RecordExists ? Measure(_hardState.State) : 0;
-        _manifestSize = _manifest.RecordExists ? Measure(_manifest.State) : 0;
-        SnapshotSize = _snapshot.RecordExists ? Measure(_snapshot.State) : 0;
-
-        var stored = new SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>>();
-        var range = StoredManifestRange();
-        for (var segment = range.First; segment < range.End; segment++)
-        {
-            var state = Create<RaftLogSegmentRecord>(SegmentName(segment));
-            await ReadAsync(state, SegmentName(segment));
-            if (state.RecordExists)
-            {
-                Validate(segment, state.State);
-                stored[segment] = state;
-            }
-        }
-
-        RaftSnapshot? snapshot = _snapshot.RecordExists
-            ? new RaftSnapshot(_snapshot.State.LastIncludedIndex, _snapshot.State.LastIncludedTerm, _snapshot.State.Data ?? [])
-            : null;
-        var (entries, chain) = LinkSegments(stored, snapshot?.Index ?? 0, snapshot?.Term ?? 0);
-
-        // Repair: what is not part of the chain is a leftover of an interrupted write. Clear it, then fit the manifest.
-        foreach (var (segment, state) in stored.Reverse())
-        {
-            if (chain.Contains(segment))
-            {
-                _segments[segment] = state;
-                SetSegmentSize(segment, Measure(state.State));
-            }
-            else
-            {
-                await ClearAsync(state, SegmentName(segment));
-                RecordWrites++;
-            }
-        }
-        var fitted = SegmentRange.Of(_segments.Keys);
-        if (_manifest.RecordExists && fitted != range)
-        {
-            await WriteManifestAsync(fitted);
-        }
-
-        var hardState = _hardState.RecordExists ? new HardState(_hardState.State.CurrentTerm, _hardState.State.VotedFor) : new HardState(0, null);
-        return new DurableState(hardState, snapshot, entries);
-    }
 
     /// <summary>
     /// Decides which records a delta rewrites, from the log as it is now. Call it in the same turn as
@@ -207,9 +182,27 @@ internal sealed class RaftPeerStore
     /// that applies writes in issue order (SQLite, memory) the writes are issued together, so the provider can commit
     /// them in one transaction (one fsync per flush instead of one per record); otherwise each is awaited before the
     /// next is issued. Either way a crash keeps a prefix of the plan, which is what PERSISTENCE.md's argument needs.
+    /// With a provider that keeps cleared records, a segment outside the stored set is read before any write is issued.
     /// </summary>
     public async Task ExecuteAsync(WritePlan plan)
     {
+        var unstored = new Dictionary<long, IPersistentState<RaftLogSegmentRecord>>();
+        foreach (var (segment, _) in plan.Writes)
+        {
+            if (!_segments.ContainsKey(segment))
+            {
+                // Outside the stored set the record does not exist (a fresh state writes with "must not exist"), or, with
+                // a provider that keeps cleared records, it may be a cleared marker whose ETag the write must present:
+                // cleared in this activation, or in an earlier one beyond the manifest range it then read.
+                var state = Create<RaftLogSegmentRecord>(SegmentName(segment));
+                if (_clearKeepsRecord)
+                {
+                    await state.ReadStateAsync();
+                }
+                unstored[segment] = state;
+            }
+        }
+
         var steps = new List<(Func<Task> Write, Action Done)>(plan.Writes.Count + plan.Clears.Count + 4);
         if (plan.ManifestBefore is { } grown)
         {
@@ -225,8 +218,7 @@ internal sealed class RaftPeerStore
         }
         foreach (var (segment, record) in plan.Writes)
         {
-            // Outside the stored set, the record does not exist (a fresh state writes with "must not exist").
-            var state = _segments.TryGetValue(segment, out var stored) ? stored : Create<RaftLogSegmentRecord>(SegmentName(segment));
+            var state = _segments.TryGetValue(segment, out var stored) ? stored : unstored[segment];
             steps.Add((() => { state.State = record; return WriteAsync(state, SegmentName(segment)); }, () =>
             {
                 _segments[segment] = state;
@@ -247,7 +239,15 @@ internal sealed class RaftPeerStore
         {
             steps.Add(ManifestStep(fitted));
         }
+        await RunAsync(steps);
+    }
 
+    /// <summary>
+    /// Runs writes in order, each step's Done after its write: all issued together when the provider applies writes in
+    /// issue order, otherwise each awaited before the next is issued. Either way a crash keeps a prefix of them.
+    /// </summary>
+    private async Task RunAsync(List<(Func<Task> Write, Action Done)> steps)
+    {
         if (!_issueTogether)
         {
             foreach (var (write, done) in steps)
@@ -316,99 +316,6 @@ internal sealed class RaftPeerStore
     {
         var record = new RaftLogManifestRecord(range.First, range.Count);
         return (() => { _manifest.State = record; return WriteAsync(_manifest, ManifestName); }, () => _manifestSize = Measure(record));
-    }
-
-    private (List<LogEntry> Entries, HashSet<long> Chain) LinkSegments(
-        SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> stored, long snapshotIndex, long snapshotTerm)
-    {
-        var entries = new List<LogEntry>();
-        var chain = new HashSet<long>();
-        var expectedIndex = snapshotIndex;
-        var expectedTerm = snapshotTerm;
-        for (var segment = SegmentOf(snapshotIndex + 1); stored.TryGetValue(segment, out var state); segment++)
-        {
-            var record = state.State;
-            var lastIndex = record.FirstIndex + record.Entries.Length - 1;
-            long linkTerm;
-            if (record.FirstIndex == expectedIndex + 1)
-            {
-                linkTerm = record.PrevTerm;
-            }
-            else if (record.FirstIndex <= expectedIndex && expectedIndex <= lastIndex)
-            {
-                linkTerm = record.Entries[expectedIndex - record.FirstIndex].Term;
-            }
-            else
-            {
-                break; // a gap, or a segment that ends before the snapshot point
-            }
-            if (linkTerm != expectedTerm)
-            {
-                // Written for another log than the one before it (an interrupted overwrite): by Log Matching, only a
-                // segment whose link term matches continues this log.
-                break;
-            }
-            chain.Add(segment);
-            foreach (var entry in record.Entries)
-            {
-                if (entry.Index > expectedIndex)
-                {
-                    entries.Add(entry);
-                }
-            }
-            if (lastIndex > expectedIndex)
-            {
-                expectedIndex = lastIndex;
-                expectedTerm = record.Entries[^1].Term;
-            }
-            if (lastIndex < SegmentEnd(segment))
-            {
-                break; // only the tail segment is partly filled
-            }
-        }
-        return (entries, chain);
-    }
-
-    private void Validate(long segment, RaftLogSegmentRecord record)
-    {
-        var entries = record.Entries ?? [];
-        var valid = record.Entries is not null
-            && record.FirstIndex >= SegmentStart(segment)
-            && record.FirstIndex + entries.Length - 1 <= SegmentEnd(segment);
-        for (var i = 0; valid && i < entries.Length; i++)
-        {
-            valid = entries[i] is not null && entries[i].Index == record.FirstIndex + i;
-        }
-        if (!valid)
-        {
-            throw new CorruptRecordException(
-                $"Raft peer '{_peerId}' cannot start: record '{SegmentName(segment)}' passed its checksum but does not hold " +
-                $"consecutive entries of segment {segment} (indexes {SegmentStart(segment)}..{SegmentEnd(segment)}).");
-        }
-    }
-
-    private async Task ReadAsync<T>(IPersistentState<T> state, string name)
-    {
-        try
-        {
-            await state.ReadStateAsync();
-        }
-        catch (CorruptRecordException exception)
-        {
-            throw new CorruptRecordException($"Raft peer '{_peerId}' cannot start: record '{name}' is corrupt. {exception.Message}", exception);
-        }
-        catch (GrainStorageException exception)
-        {
-            throw new GrainStorageException($"Raft peer '{_peerId}' cannot start: record '{name}' could not be read. {exception.Message}", exception);
-        }
-    }
-
-    private async Task WriteManifestAsync(SegmentRange range)
-    {
-        var (write, done) = ManifestStep(range);
-        await write();
-        RecordWrites++;
-        done();
     }
 
     private SegmentRange StoredManifestRange() =>

@@ -7,19 +7,22 @@ namespace Raft.Runtime.Storage;
 /// provider, which is all an etag must be here, and the same in every replay of a deterministic simulation).
 /// Every call completes synchronously: the returned task is already completed (faulted on a conflict), so a
 /// test cluster that "crashes" a silo knows exactly which writes made it.
-/// Not durable; thread-safe.
+/// With <c>clearKeepsRecord</c> a clear leaves a cleared marker with an ETag of its own, as Azure Blob storage does
+/// (<see cref="IGrainStorage.ClearKeepsRecord"/>). Not durable; thread-safe.
 /// </summary>
 public sealed class MemoryGrainStorage : IGrainStorage
 {
     private readonly IGrainStorageSerializer _serializer;
     private readonly Lock _lock = new();
     private readonly Dictionary<(string StateName, GrainId GrainId), Entry> _records = new();
+    private readonly bool _clearKeepsRecord;
     private long _writes;
 
-    public MemoryGrainStorage(IGrainStorageSerializer serializer)
+    public MemoryGrainStorage(IGrainStorageSerializer serializer, bool clearKeepsRecord = false)
     {
         ArgumentNullException.ThrowIfNull(serializer);
         _serializer = serializer;
+        _clearKeepsRecord = clearKeepsRecord;
     }
 
     /// <summary>A snapshot of the stored records with their encoded size (envelope included), for tests measuring persisted size.</summary>
@@ -29,7 +32,7 @@ public sealed class MemoryGrainStorage : IGrainStorage
         {
             lock (_lock)
             {
-                return _records.Select(r => (r.Key.StateName, r.Key.GrainId, r.Value.Bytes.Length)).ToArray();
+                return _records.Where(r => !r.Value.Cleared).Select(r => (r.Key.StateName, r.Key.GrainId, r.Value.Bytes.Length)).ToArray();
             }
         }
     }
@@ -46,6 +49,8 @@ public sealed class MemoryGrainStorage : IGrainStorage
     /// <summary>Every call completes before it returns, so issue order is apply order.</summary>
     public bool PreservesIssueOrder => true;
 
+    public bool ClearKeepsRecord => _clearKeepsRecord;
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         try
@@ -57,10 +62,10 @@ public sealed class MemoryGrainStorage : IGrainStorage
             {
                 _records.TryGetValue((stateName, grainId), out entry);
             }
-            if (entry is null)
+            if (entry is null || entry.Cleared)
             {
                 grainState.State = FreshState.Create<T>();
-                grainState.ETag = null;
+                grainState.ETag = entry?.ETag;
                 grainState.RecordExists = false;
             }
             else
@@ -92,7 +97,7 @@ public sealed class MemoryGrainStorage : IGrainStorage
                 var key = (stateName, grainId);
                 CheckEtag(key, grainState.ETag, "write", recordName);
                 newEtag = (++_writes).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
-                _records[key] = new Entry(bytes, newEtag);
+                _records[key] = new Entry(bytes, newEtag, Cleared: false);
             }
             grainState.ETag = newEtag;
             grainState.RecordExists = true;
@@ -110,14 +115,23 @@ public sealed class MemoryGrainStorage : IGrainStorage
         {
             ArgumentNullException.ThrowIfNull(stateName);
             ArgumentNullException.ThrowIfNull(grainState);
+            string? newEtag = null;
             lock (_lock)
             {
                 var key = (stateName, grainId);
                 CheckEtag(key, grainState.ETag, "clear", GrainStateCodec.RecordName(stateName, grainId));
-                _records.Remove(key);
+                if (_clearKeepsRecord)
+                {
+                    newEtag = (++_writes).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+                    _records[key] = new Entry([], newEtag, Cleared: true);
+                }
+                else
+                {
+                    _records.Remove(key);
+                }
             }
             grainState.State = FreshState.Create<T>();
-            grainState.ETag = null;
+            grainState.ETag = newEtag;
             grainState.RecordExists = false;
             return Task.CompletedTask;
         }
@@ -137,5 +151,5 @@ public sealed class MemoryGrainStorage : IGrainStorage
         }
     }
 
-    private sealed record Entry(byte[] Bytes, string ETag);
+    private sealed record Entry(byte[] Bytes, string ETag, bool Cleared);
 }

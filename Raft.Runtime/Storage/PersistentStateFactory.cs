@@ -30,6 +30,12 @@ public interface IPersistentStateFactory
 
     /// <summary>Whether the named provider applies writes in issue order (<see cref="Storage.IGrainStorage.PreservesIssueOrder"/>).</summary>
     bool PreservesIssueOrder(string storageName) => false;
+
+    /// <summary>Whether the named provider's writes may land after their writer died (<see cref="Storage.IGrainStorage.WritesMayOutliveWriter"/>).</summary>
+    bool WritesMayOutliveWriter(string storageName) => false;
+
+    /// <summary>Whether the named provider leaves a cleared marker with an ETag on clear (<see cref="Storage.IGrainStorage.ClearKeepsRecord"/>).</summary>
+    bool ClearKeepsRecord(string storageName) => false;
 }
 
 internal sealed class PersistentStateFactory(IServiceProvider services) : IPersistentStateFactory
@@ -38,11 +44,16 @@ internal sealed class PersistentStateFactory(IServiceProvider services) : IPersi
     {
         var activation = context as ActivationData
             ?? throw new ArgumentException("The grain context does not belong to this runtime.", nameof(context));
-        var storage = services.GetKeyedService<Storage.IGrainStorage>(configuration.StorageName)
+        var storage = Provider(configuration.StorageName)
             ?? throw new InvalidOperationException($"No grain storage provider named '{configuration.StorageName}' is registered.");
         return new PersistentStateBinding<TState>(activation, configuration.StateName, storage);
     }
 
-    public bool PreservesIssueOrder(string storageName) =>
-        services.GetKeyedService<Storage.IGrainStorage>(storageName)?.PreservesIssueOrder ?? false;
+    public bool PreservesIssueOrder(string storageName) => Provider(storageName)?.PreservesIssueOrder ?? false;
+
+    public bool WritesMayOutliveWriter(string storageName) => Provider(storageName)?.WritesMayOutliveWriter ?? false;
+
+    public bool ClearKeepsRecord(string storageName) => Provider(storageName)?.ClearKeepsRecord ?? false;
+
+    private Storage.IGrainStorage? Provider(string storageName) => services.GetKeyedService<Storage.IGrainStorage>(storageName);
 }

@@ -22,12 +22,17 @@ public sealed class AzureBlobStorageContractTests : GrainStorageContractTests
 
     private AzureBlobGrainStorage Azure => (AzureBlobGrainStorage)Storage;
 
+    /// <summary>The shared contract is that of a provider whose clear deletes; the default mode keeps a marker (below).</summary>
     protected override async Task<IGrainStorage> CreateStorageAsync()
     {
-        var storage = AzureTestStorage.Create(AzureTestStorage.Options(_azurite, _container));
+        var options = AzureTestStorage.Options(_azurite, _container);
+        options.DeleteStateOnClear = true;
+        var storage = AzureTestStorage.Create(options);
         await storage.InitializeAsync();
         return storage;
     }
+
+    protected override IGrainStorage StorageThatKeepsClearedRecords() => Another();
 
     protected override async Task DisposeStorageAsync(IGrainStorage storage)
     {
@@ -102,33 +107,6 @@ public sealed class AzureBlobStorageContractTests : GrainStorageContractTests
         Assert.Contains($"container '{_container}'", e.Message, StringComparison.Ordinal);
         Assert.Contains("412", e.Message, StringComparison.Ordinal);
         Assert.Equal(first.ETag, e.StoredEtag);
-    }
-
-    [Fact]
-    public async Task Clear_WithoutDelete_WritesAnEmptyStateThatReadsAsMissingButKeepsItsETag()
-    {
-        var storage = Another(options => options.DeleteStateOnClear = false);
-        var grain = NewGrain();
-        var state = new GrainState<AzureTestState>(new AzureTestState { Counter = 4 });
-        await storage.WriteStateAsync(StateName, grain, state);
-        var writtenETag = state.ETag;
-
-        await storage.ClearStateAsync(StateName, grain, state);
-        Assert.False(state.RecordExists);
-        Assert.NotNull(state.ETag);
-        Assert.NotEqual(writtenETag, state.ETag);
-
-        var read = Empty();
-        await storage.ReadStateAsync(StateName, grain, read);
-        Assert.False(read.RecordExists);
-        Assert.Equal(state.ETag, read.ETag);
-        Assert.Equal(0, read.State.Counter);
-
-        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(StateName, grain, Empty()));
-        Assert.Equal(state.ETag, conflict.StoredEtag);
-        read.State.Counter = 5;
-        await storage.WriteStateAsync(StateName, grain, read);
-        Assert.True(read.RecordExists);
     }
 
     [Fact]

@@ -206,4 +206,18 @@ public sealed class AzureBlobUnitTests
         var parsed = AzureStorageConnectionString.Parse(config.GetConnectionString(12345));
         Assert.Equal("http://127.0.0.1:12345/devstoreaccount1", parsed.BlobEndpoint.ToString());
     }
+
+    [Fact]
+    public void Capabilities_WritesMayOutliveTheirWriter_AndAClearKeepsAMarkerUnlessDeleteStateOnClear()
+    {
+        Assert.False(new AzureBlobStorageOptions().DeleteStateOnClear);
+        using var keeping = new AzureBlobGrainStorage(new AzureBlobStorageOptions { ConnectionString = "UseDevelopmentStorage=true" }, new JsonGrainStorageSerializer());
+        using var deleting = new AzureBlobGrainStorage(
+            new AzureBlobStorageOptions { ConnectionString = "UseDevelopmentStorage=true", DeleteStateOnClear = true }, new JsonGrainStorageSerializer());
+
+        Assert.True(((IGrainStorage)keeping).WritesMayOutliveWriter);
+        Assert.True(((IGrainStorage)keeping).ClearKeepsRecord);
+        Assert.True(((IGrainStorage)deleting).WritesMayOutliveWriter);
+        Assert.False(((IGrainStorage)deleting).ClearKeepsRecord);
+    }
 }

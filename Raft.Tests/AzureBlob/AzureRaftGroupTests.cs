@@ -75,6 +75,22 @@ public sealed class AzureRaftGroupTests : IAsyncLifetime
         }
     }
 
+    // A blob deleted on clear could be created again by a delayed write of a crashed process, after any fence
+    // (Raft.Grains/Peer/PERSISTENCE.md): a peer does not start on such storage, and says why.
+    [Fact]
+    public Task OnStorageThatDeletesBlobsOnClear_APeerRefusesToStart_NamingPeerStorageAndSetting() => RunAsync(async () =>
+    {
+        await using var raft = await RaftTestCluster.StartAsync(
+            configureRaft: AzureRaft.ConfigureRaft,
+            configureCluster: AzureRaft.Cluster(_azurite, _container, _log, storage => storage.DeleteStateOnClear = true),
+            wake: false);
+
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => raft.Peer("kv/0").Wake());
+
+        Assert.Contains("Raft peer 'kv/0' cannot start on storage 'Default'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("DeleteStateOnClear = false", e.Message, StringComparison.Ordinal);
+    });
+
     // A crashed activation's Azure write that was already sent goes on; each new activation waits for it before it
     // loads (the runtime's InFlightStorageOperations), so it never reads a record that such a write changes later.
     [Theory]

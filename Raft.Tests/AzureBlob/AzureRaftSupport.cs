@@ -45,15 +45,21 @@ internal static class AzureRaft
     /// <summary>
     /// Makes a TestCluster's only grain storage the Azure provider as "Default" (no memory storage at all), in
     /// <paramref name="container"/>, and collects the silos' logs (Information and up) in <paramref name="log"/>.
+    /// <paramref name="configureStorage"/> changes the storage settings after <see cref="ConfigureStorage"/>.
     /// </summary>
-    public static Action<TestClusterOptions> Cluster(AzuriteFixture azurite, string container, SiloLog? log = null) => options =>
+    public static Action<TestClusterOptions> Cluster(
+        AzuriteFixture azurite, string container, SiloLog? log = null, Action<AzureBlobStorageOptions>? configureStorage = null) => options =>
     {
         options.MemoryStorageNames.Clear();
         var inner = options.ConfigureSilo;
         options.ConfigureSilo = silo =>
         {
             inner?.Invoke(silo);
-            silo.AddAzureBlobGrainStorage("Default", o => ConfigureStorage(o, azurite, container));
+            silo.AddAzureBlobGrainStorage("Default", o =>
+            {
+                ConfigureStorage(o, azurite, container);
+                configureStorage?.Invoke(o);
+            });
             if (log is not null)
             {
                 silo.Services.AddSingleton<ILoggerProvider>(log);

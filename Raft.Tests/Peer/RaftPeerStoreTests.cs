@@ -18,16 +18,23 @@ public sealed class RaftPeerStoreTests
 {
     private static readonly GrainId Grain = new("raftpeer", "kv/0");
 
+    /// <summary>
+    /// Fenced: storage that declares late writes and keeps cleared records (as Azure Blob storage), so every load also
+    /// fences, and every segment that is re-created (after a truncation, or beyond the manifest range after a reload)
+    /// must be read for its cleared marker's ETag first.
+    /// </summary>
     [Theory]
-    [InlineData(1, 3)]
-    [InlineData(2, 4)]
-    [InlineData(3, 5)]
-    [InlineData(4, 1)]
-    public async Task EveryCrashPointBetweenRecordWritesLeavesARecoverableLog(int seed, int entriesPerSegment)
+    [InlineData(1, 3, false)]
+    [InlineData(2, 4, false)]
+    [InlineData(3, 5, false)]
+    [InlineData(4, 1, false)]
+    [InlineData(1, 3, true)]
+    [InlineData(4, 1, true)]
+    public async Task EveryCrashPointBetweenRecordWritesLeavesARecoverableLog(int seed, int entriesPerSegment, bool fenced)
     {
         var random = new Random(seed);
         var node = new RaftNode("kv/0", ["kv/0", "kv/1"]);
-        var storage = new CopyableMemoryStorage();
+        var storage = new CopyableMemoryStorage(fenced);
         var model = new LogModel();
         long leaderTerm = 1;
         long floor = 0; // never truncate at or below: the model's committed prefix
@@ -95,7 +102,7 @@ public sealed class RaftPeerStoreTests
                     completed = false;
                 }
                 crashed.WriteBudget = null;
-                var loaded = await (await LoadStoreAsync(crashed, entriesPerSegment)).Store.LoadAsync();
+                var (_, loaded) = await LoadStoreAsync(crashed, entriesPerSegment);
                 if (completed)
                 {
                     newModel.AssertEqual(loaded, $"seed {seed} step {step}: after the full write");
@@ -156,12 +163,12 @@ public sealed class RaftPeerStoreTests
         // Segments 0 and 1 (1..8) are gone, segment 2 (9..12) is rewritten as just entry 10.
         Assert.Equal(["raft-hardstate", "raft-log-2", "raft-manifest", "raft-snapshot"], storage.Names.Order());
         Assert.True(store.PersistedSize < sizeBefore / 2, $"{store.PersistedSize} bytes after trimming, {sizeBefore} before");
-        var loaded = await (await LoadStoreAsync(storage, 4)).Store.LoadAsync();
+        var (_, loaded) = await LoadStoreAsync(storage, 4);
         Assert.Equal(9, loaded.Snapshot!.Index);
         Assert.Equal([10L], loaded.Entries.Select(e => e.Index));
     }
 
-    private static async Task Flush(RaftNode node, RaftPeerStore store)
+    internal static async Task Flush(RaftNode node, RaftPeerStore store)
     {
         var delta = node.TakeUnpersisted();
         await store.ExecuteAsync(store.Plan(delta, node.Log));
@@ -189,7 +196,7 @@ public sealed class RaftPeerStoreTests
 
     private static string Describe(IEnumerable<LogEntry> entries) => "[" + string.Join(" ", entries.Select(e => $"{e.Index}:{e.Term}")) + "]";
 
-    private static void Append(RaftNode node, long term, int count, long leaderCommit)
+    internal static void Append(RaftNode node, long term, int count, long leaderCommit)
     {
         var last = node.Log.LastIndex;
         var entries = Enumerable.Range(1, count).Select(i => new LogEntry(last + i, term, BitConverter.GetBytes(last + i))).ToArray();
@@ -197,23 +204,25 @@ public sealed class RaftPeerStoreTests
         Assert.True(result.Response.Success);
     }
 
-    private static void Overwrite(RaftNode node, long term, long at, int count, long leaderCommit)
+    internal static void Overwrite(RaftNode node, long term, long at, int count, long leaderCommit)
     {
         var entries = Enumerable.Range(0, count + 1).Select(i => new LogEntry(at + i, term, BitConverter.GetBytes(-(at + i)))).ToArray();
         var result = node.HandleAppendEntries(new AppendEntriesRequest(term, "kv/1", at - 1, node.Log.TermAt(at - 1)!.Value, entries, leaderCommit));
         Assert.True(result.Response.Success);
     }
 
-    private static async Task<RaftPeerStore> LoadAsync(CopyableMemoryStorage storage, int entriesPerSegment)
+    internal static async Task<RaftPeerStore> LoadAsync(CopyableMemoryStorage storage, int entriesPerSegment)
     {
         var (store, _) = await LoadStoreAsync(storage, entriesPerSegment);
         return store;
     }
 
-    private static async Task<(RaftPeerStore Store, DurableState State)> LoadStoreAsync(CopyableMemoryStorage storage, int entriesPerSegment)
+    /// <summary>A store as an activation opens it: loaded, then repaired (and fenced, on fenced storage).</summary>
+    internal static async Task<(RaftPeerStore Store, DurableState State)> LoadStoreAsync(CopyableMemoryStorage storage, int entriesPerSegment)
     {
         var store = new RaftPeerStore("kv/0", storage, new TestGrainContext(Grain), "Default", entriesPerSegment, new WireGrainStorageSerializer());
         var state = await store.LoadAsync();
+        await store.RepairAndFenceAsync();
         return (store, state);
     }
 
@@ -261,101 +270,5 @@ public sealed class RaftPeerStoreTests
 
         public override string ToString() =>
             $"snapshot {SnapshotIndex} + " + Describe(Entries.Values.Where(e => e.Index > SnapshotIndex).OrderBy(e => e.Index));
-    }
-
-    private sealed class TestGrainContext(GrainId grainId) : IGrainContext
-    {
-        public GrainId GrainId { get; } = grainId;
-    }
-
-    private sealed class SimulatedCrashException() : Exception("simulated crash between record writes");
-
-    /// <summary>
-    /// Records as encoded bytes with ETags (the memory provider's contract), copyable for replaying a write from the same
-    /// starting point, and with a write budget after which every write or clear "crashes".
-    /// </summary>
-    private sealed class CopyableMemoryStorage : IPersistentStateFactory
-    {
-        private readonly WireGrainStorageSerializer _serializer = new();
-        private Dictionary<string, (byte[] Bytes, string ETag)> _records = new(StringComparer.Ordinal);
-        private long _etags;
-
-        public int? WriteBudget { get; set; }
-
-        public IEnumerable<string> Names => _records.Keys;
-
-        public CopyableMemoryStorage Copy() => new() { _records = new(_records, StringComparer.Ordinal), _etags = _etags };
-
-        public IPersistentState<TState> Create<TState>(IGrainContext context, IPersistentStateConfiguration configuration) =>
-            new RecordState<TState>(this, configuration.StateName);
-
-        private void Spend()
-        {
-            if (WriteBudget is { } budget)
-            {
-                if (budget <= 0)
-                {
-                    throw new SimulatedCrashException();
-                }
-                WriteBudget = budget - 1;
-            }
-        }
-
-        private sealed class RecordState<T>(CopyableMemoryStorage owner, string name) : IPersistentState<T>
-        {
-            public T State { get; set; } = FreshState.Create<T>();
-
-            public string? Etag { get; private set; }
-
-            public bool RecordExists { get; private set; }
-
-            public Task ReadStateAsync()
-            {
-                if (owner._records.TryGetValue(name, out var record))
-                {
-                    State = GrainStateCodec.Decode<T>(owner._serializer, record.Bytes, name);
-                    Etag = record.ETag;
-                    RecordExists = true;
-                }
-                else
-                {
-                    State = FreshState.Create<T>();
-                    Etag = null;
-                    RecordExists = false;
-                }
-                return Task.CompletedTask;
-            }
-
-            public Task WriteStateAsync()
-            {
-                owner.Spend();
-                CheckEtag();
-                var etag = (++owner._etags).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                owner._records[name] = (GrainStateCodec.Encode(owner._serializer, State, name), etag);
-                Etag = etag;
-                RecordExists = true;
-                return Task.CompletedTask;
-            }
-
-            public Task ClearStateAsync()
-            {
-                owner.Spend();
-                CheckEtag();
-                owner._records.Remove(name);
-                State = FreshState.Create<T>();
-                Etag = null;
-                RecordExists = false;
-                return Task.CompletedTask;
-            }
-
-            private void CheckEtag()
-            {
-                var stored = owner._records.TryGetValue(name, out var record) ? record.ETag : null;
-                if (stored != Etag)
-                {
-                    throw new InvalidOperationException($"ETag conflict on {name}: stored {stored}, presented {Etag}");
-                }
-            }
-        }
     }
 }

@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
 using Raft.Runtime;
 using Raft.Runtime.Hosting;
+using Raft.Runtime.Storage;
 using Raft.TestingHost;
 using Xunit.Sdk;
 
@@ -64,6 +66,19 @@ internal sealed class RaftTestCluster : IAsyncDisposable
         }
         return raft;
     }
+
+    /// <summary>Cluster options that put <paramref name="storage"/> in place of the memory provider "Default" and send the silo's log to <paramref name="log"/>.</summary>
+    public static Action<TestClusterOptions> WithStorage(IGrainStorage storage, ILoggerProvider log) => options =>
+    {
+        options.MemoryStorageNames.Clear();
+        var inner = options.ConfigureSilo;
+        options.ConfigureSilo = silo =>
+        {
+            inner?.Invoke(silo);
+            silo.Services.AddKeyedSingleton<IGrainStorage>("Default", storage);
+            silo.Services.AddSingleton(log);
+        };
+    };
 
     public IRaftPeerGrain Peer(string id) => Cluster.GrainFactory.GetGrain<IRaftPeerGrain>(id);
 

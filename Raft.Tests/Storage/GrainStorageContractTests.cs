@@ -61,6 +61,82 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         return state;
     }
 
+    /// <summary>
+    /// The provider in its mode where a clear leaves a cleared marker (<see cref="IGrainStorage.ClearKeepsRecord"/>), on
+    /// the same (empty) store; null when it has no such mode, and then the tests of that mode pass without checking.
+    /// </summary>
+    protected virtual IGrainStorage? StorageThatKeepsClearedRecords() => null;
+
+    [Fact]
+    public async Task With_cleared_records_kept_a_clear_leaves_a_marker_that_reads_as_missing_but_keeps_its_etag()
+    {
+        if (StorageThatKeepsClearedRecords() is not { } storage)
+        {
+            return;
+        }
+        Assert.True(storage.ClearKeepsRecord);
+        var state = new GrainState<StorageTestState>(StorageTestState.Sample("doomed", 4));
+        await storage.WriteStateAsync(StateName, Grain, state);
+        var writtenEtag = state.ETag;
+
+        await storage.ClearStateAsync(StateName, Grain, state);
+        Assert.False(state.RecordExists);
+        Assert.NotNull(state.ETag);
+        Assert.NotEqual(writtenEtag, state.ETag);
+
+        var read = Fresh();
+        await storage.ReadStateAsync(StateName, Grain, read);
+        Assert.False(read.RecordExists);
+        Assert.Equal(state.ETag, read.ETag);
+        Assert.Null(read.State.Name);
+
+        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(StateName, Grain, Fresh()));
+        Assert.Equal(state.ETag, conflict.StoredEtag);
+        read.State = StorageTestState.Sample("reborn", 5);
+        await storage.WriteStateAsync(StateName, Grain, read);
+        Assert.True(read.RecordExists);
+    }
+
+    /// <summary>
+    /// The fence of a Raft peer's activation (Raft.Grains/Peer/PERSISTENCE.md): a crashed activation may still have a
+    /// write on its way, conditioned on the ETag it held or on "must not exist". The new activation rewrites what it read
+    /// under the ETag it read: the same state again, or a clear where it read no record. The late write then fails.
+    /// </summary>
+    [Fact]
+    public async Task With_cleared_records_kept_a_fence_refuses_a_late_write_and_a_late_creation()
+    {
+        if (StorageThatKeepsClearedRecords() is not { } storage)
+        {
+            return;
+        }
+        var written = new GrainState<StorageTestState>(StorageTestState.Sample("written", 1));
+        await storage.WriteStateAsync("written", Grain, written);
+        var lateWrite = new GrainState<StorageTestState>(StorageTestState.Sample("late", 2), written.ETag, recordExists: true);
+        var cleared = new GrainState<StorageTestState>(StorageTestState.Sample("cleared", 3));
+        await storage.WriteStateAsync("cleared", Grain, cleared);
+        await storage.ClearStateAsync("cleared", Grain, cleared);
+
+        foreach (var name in new[] { "written", "cleared", "never-written" })
+        {
+            var read = Fresh();
+            await storage.ReadStateAsync(name, Grain, read);
+            await (read.RecordExists ? storage.WriteStateAsync(name, Grain, read) : storage.ClearStateAsync(name, Grain, read));
+        }
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("written", Grain, lateWrite));
+        foreach (var name in new[] { "cleared", "never-written" })
+        {
+            var lateCreation = new GrainState<StorageTestState>(StorageTestState.Sample("late", 4));
+            await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(name, Grain, lateCreation));
+            var read = Fresh();
+            await storage.ReadStateAsync(name, Grain, read);
+            Assert.False(read.RecordExists);
+        }
+        var kept = Fresh();
+        await storage.ReadStateAsync("written", Grain, kept);
+        Assert.Equal("written", kept.State.Name);
+    }
+
     [Fact]
     public async Task Read_of_a_missing_record_gives_fresh_state_null_etag_and_not_exists()
     {

@@ -11,6 +11,8 @@ public sealed class MemoryGrainStorageContractTests : GrainStorageContractTests
 
     private MemoryGrainStorage Memory => (MemoryGrainStorage)Storage;
 
+    protected override IGrainStorage StorageThatKeepsClearedRecords() => new MemoryGrainStorage(new JsonGrainStorageSerializer(), clearKeepsRecord: true);
+
     [Fact]
     public void Every_operation_completes_synchronously_even_a_conflict()
     {

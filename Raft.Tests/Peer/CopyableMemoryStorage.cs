@@ -1,0 +1,148 @@
+using System.Globalization;
+using Raft.Runtime;
+using Raft.Runtime.Storage;
+
+namespace Raft.Tests.Peer;
+
+/// <summary>
+/// Records of one grain as encoded bytes with ETags (the memory provider's contract) behind <see cref="IPersistentStateFactory"/>,
+/// for <see cref="Raft.Grains.RaftPeerStore"/> tests: copyable for replaying a write from the same starting point, with
+/// a write budget after which every write or clear "crashes", and counting writes and clears per record. With
+/// <see cref="Fenced"/> it declares what Azure Blob storage declares: writes may outlive their writer, and a clear leaves
+/// a cleared marker with an ETag of its own.
+/// </summary>
+internal sealed class CopyableMemoryStorage : IPersistentStateFactory
+{
+    private readonly WireGrainStorageSerializer _serializer = new();
+    // A null Bytes is a cleared marker (only with Fenced).
+    private Dictionary<string, (byte[]? Bytes, string ETag)> _records = new(StringComparer.Ordinal);
+    private Dictionary<string, int> _writes = new(StringComparer.Ordinal);
+    private long _etags;
+
+    public CopyableMemoryStorage(bool fenced = false)
+    {
+        Fenced = fenced;
+    }
+
+    /// <summary>Declares late writes possible and keeps cleared records.</summary>
+    public bool Fenced { get; }
+
+    public int? WriteBudget { get; set; }
+
+    /// <summary>The records that exist (cleared markers left out).</summary>
+    public IEnumerable<string> Names => _records.Where(record => record.Value.Bytes is not null).Select(record => record.Key);
+
+    public CopyableMemoryStorage Copy() => new(Fenced)
+    {
+        _records = new(_records, StringComparer.Ordinal),
+        _writes = new(_writes, StringComparer.Ordinal),
+        _etags = _etags,
+    };
+
+    /// <summary>Writes and clears of each record so far.</summary>
+    public IReadOnlyDictionary<string, int> Writes => _writes;
+
+    /// <summary>The records written or cleared, in order, since this copy was made.</summary>
+    public List<string> WriteOrder { get; } = [];
+
+    /// <summary>The record's ETag (a cleared marker's included), or null when there is none.</summary>
+    public string? ETagOf(string name) => _records.TryGetValue(name, out var record) ? record.ETag : null;
+
+    /// <summary>Writes <paramref name="name"/> as a late write would: under an ETag the writer held, or "must not exist".</summary>
+    public void WriteUnder<T>(string name, string? etag, T state)
+    {
+        var record = new RecordState<T>(this, name) { State = state };
+        record.Present(etag);
+        record.WriteStateAsync().GetAwaiter().GetResult();
+    }
+
+    public IPersistentState<TState> Create<TState>(IGrainContext context, IPersistentStateConfiguration configuration) =>
+        new RecordState<TState>(this, configuration.StateName);
+
+    public bool WritesMayOutliveWriter(string storageName) => Fenced;
+
+    public bool ClearKeepsRecord(string storageName) => Fenced;
+
+    private void Spend(string name)
+    {
+        if (WriteBudget is { } budget)
+        {
+            if (budget <= 0)
+            {
+                throw new SimulatedCrashException();
+            }
+            WriteBudget = budget - 1;
+        }
+        _writes[name] = _writes.GetValueOrDefault(name) + 1;
+        WriteOrder.Add(name);
+    }
+
+    private string NextETag() => (++_etags).ToString(CultureInfo.InvariantCulture);
+
+    private sealed class RecordState<T>(CopyableMemoryStorage owner, string name) : IPersistentState<T>
+    {
+        public T State { get; set; } = FreshState.Create<T>();
+
+        public string? Etag { get; private set; }
+
+        public bool RecordExists { get; private set; }
+
+        public void Present(string? etag) => Etag = etag;
+
+        public Task ReadStateAsync()
+        {
+            owner._records.TryGetValue(name, out var record);
+            RecordExists = record.Bytes is not null;
+            State = record.Bytes is { } bytes ? GrainStateCodec.Decode<T>(owner._serializer, bytes, name) : FreshState.Create<T>();
+            Etag = record.ETag;
+            return Task.CompletedTask;
+        }
+
+        public Task WriteStateAsync()
+        {
+            owner.Spend(name);
+            CheckEtag();
+            Etag = owner.NextETag();
+            owner._records[name] = (GrainStateCodec.Encode(owner._serializer, State, name), Etag);
+            RecordExists = true;
+            return Task.CompletedTask;
+        }
+
+        public Task ClearStateAsync()
+        {
+            owner.Spend(name);
+            CheckEtag();
+            if (owner.Fenced)
+            {
+                Etag = owner.NextETag();
+                owner._records[name] = (null, Etag);
+            }
+            else
+            {
+                owner._records.Remove(name);
+                Etag = null;
+            }
+            State = FreshState.Create<T>();
+            RecordExists = false;
+            return Task.CompletedTask;
+        }
+
+        private void CheckEtag()
+        {
+            var stored = owner.ETagOf(name);
+            if (stored != Etag)
+            {
+                throw new InconsistentStateException($"ETag conflict on {name}: stored {stored ?? "none"}, presented {Etag ?? "none"}", stored, Etag);
+            }
+        }
+    }
+}
+
+/// <summary>Thrown by <see cref="CopyableMemoryStorage"/> once its write budget is spent.</summary>
+internal sealed class SimulatedCrashException() : Exception("simulated crash between record writes");
+
+/// <summary>A grain context that is only a grain id, for code that creates persistent states outside a silo.</summary>
+internal sealed class TestGrainContext(GrainId grainId) : IGrainContext
+{
+    public GrainId GrainId { get; } = grainId;
+}

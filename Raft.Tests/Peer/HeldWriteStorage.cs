@@ -1,0 +1,121 @@
+using Raft.Runtime;
+using Raft.Runtime.Storage;
+
+namespace Raft.Tests.Peer;
+
+/// <summary>
+/// Memory storage that keeps cleared records (as Azure Blob storage does) and can hold one write as a remote storage
+/// service holds a request still on its way when the process that sent it dies. The write's state and ETag condition
+/// are taken when it is issued, as a request carries them; it does not land until the test lands it
+/// (<see cref="LandHeldWrite"/>), or until just before the grain's next write (<see cref="LandHeldWriteBeforeNextWriteOf"/>).
+/// Its writer never gets an answer. <see cref="MaxOperationDuration"/> is zero, so the grain's next activation does not
+/// wait for the held write (InFlightStorageOperations gives up at once): as after a real process crash, nothing in the
+/// new activation's process knows of it.
+/// </summary>
+internal sealed class HeldWriteStorage(bool declaresLateWrites) : IGrainStorage, IBoundedGrainStorage
+{
+    private readonly MemoryGrainStorage _inner = new(new WireGrainStorageSerializer(), clearKeepsRecord: true);
+    private readonly Lock _gate = new();
+    private (GrainId Grain, string StateName)? _toHold;
+    private Func<Task>? _held;
+    private GrainId? _landBeforeNextWriteOf;
+
+    /// <summary>Completes with the record's name once a write is held.</summary>
+    public TaskCompletionSource<string> Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the held write went to storage: with null when it landed, else with its refusal.</summary>
+    public TaskCompletionSource<Exception?> Landed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>What the provider declares (<see cref="IGrainStorage.WritesMayOutliveWriter"/>); the held write outlives its writer either way.</summary>
+    public bool WritesMayOutliveWriter => declaresLateWrites;
+
+    public bool ClearKeepsRecord => true;
+
+    public TimeSpan MaxOperationDuration => TimeSpan.Zero;
+
+    public void HoldNextWrite(GrainId grain, string stateName)
+    {
+        lock (_gate)
+        {
+            _toHold = (grain, stateName);
+        }
+    }
+
+    /// <summary>Lands the held write just before the grain's next write or clear reaches storage.</summary>
+    public void LandHeldWriteBeforeNextWriteOf(GrainId grain)
+    {
+        lock (_gate)
+        {
+            _landBeforeNextWriteOf = grain;
+        }
+    }
+
+    /// <summary>Lands the held write now, under the ETag condition it was sent with.</summary>
+    public async Task<Exception?> LandHeldWrite()
+    {
+        Func<Task> held;
+        lock (_gate)
+        {
+            held = _held ?? throw new InvalidOperationException("No write is held.");
+            _held = null;
+        }
+        try
+        {
+            await held();
+            Landed.TrySetResult(null);
+        }
+        catch (InconsistentStateException refused)
+        {
+            Landed.TrySetResult(refused);
+        }
+        return await Landed.Task;
+    }
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        _inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        await LandIfDue(grainId);
+        if (TryHold(stateName, grainId, grainState))
+        {
+            await new TaskCompletionSource().Task; // its writer has died before any answer could reach it: never ends
+        }
+        await _inner.WriteStateAsync(stateName, grainId, grainState);
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        await LandIfDue(grainId);
+        await _inner.ClearStateAsync(stateName, grainId, grainState);
+    }
+
+    private bool TryHold<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var sent = new GrainState<T>(grainState.State, grainState.ETag, grainState.RecordExists);
+        lock (_gate)
+        {
+            if (_toHold != (grainId, stateName))
+            {
+                return false;
+            }
+            _toHold = null;
+            _held = () => _inner.WriteStateAsync(stateName, grainId, sent);
+        }
+        Held.TrySetResult(stateName);
+        return true;
+    }
+
+    private async Task LandIfDue(GrainId grainId)
+    {
+        lock (_gate)
+        {
+            if (_landBeforeNextWriteOf != grainId)
+            {
+                return;
+            }
+            _landBeforeNextWriteOf = null;
+        }
+        await LandHeldWrite();
+    }
+}
