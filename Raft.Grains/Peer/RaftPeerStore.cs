@@ -44,8 +44,13 @@ internal sealed partial class RaftPeerStore
     /// </summary>
     private readonly bool _clearKeepsRecord;
 
-    // Every segment state read at load (in the manifest range, existing or not), until RepairAndFenceAsync writes them.
-    private SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> _loadedSegments = new();
+    // Every segment state read at load (in the manifest range, existing or not), until RepairAndFenceAsync writes them:
+    // null before LoadAsync and after RepairAndFenceAsync.
+    private SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>>? _loadedSegments;
+
+    // Set once RepairAndFenceAsync has run: before it, a write could meet a leftover segment or, on fenced storage, land
+    // while an earlier activation's write is still on its way, so Plan and ExecuteAsync refuse to run.
+    private bool _activated;
 
     // The segment records that exist in storage (after activation's repair), by segment number.
     private readonly SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> _segments = new();
@@ -107,6 +112,7 @@ internal sealed partial class RaftPeerStore
     /// </summary>
     public WritePlan Plan(PersistenceDelta delta, IReadOnlyRaftLog log)
     {
+        EnsureActivated();
         var plan = new WritePlan
         {
             HardState = delta.HardState is { } hard ? new RaftHardStateRecord(hard.CurrentTerm, hard.VotedFor) : null,
@@ -186,6 +192,7 @@ internal sealed partial class RaftPeerStore
     /// </summary>
     public async Task ExecuteAsync(WritePlan plan)
     {
+        EnsureActivated();
         var unstored = new Dictionary<long, IPersistentState<RaftLogSegmentRecord>>();
         foreach (var (segment, _) in plan.Writes)
         {
@@ -197,7 +204,7 @@ internal sealed partial class RaftPeerStore
                 var state = Create<RaftLogSegmentRecord>(SegmentName(segment));
                 if (_clearKeepsRecord)
                 {
-                    await state.ReadStateAsync();
+                    await ReadAsync(state, SegmentName(segment), "cannot write its log");
                 }
                 unstored[segment] = state;
             }
@@ -229,7 +236,7 @@ internal sealed partial class RaftPeerStore
         {
             var segment = plan.Clears[i];
             var state = _segments[segment];
-            steps.Add((() => ClearAsync(state, SegmentName(segment)), () =>
+            steps.Add((ClearStep(state, SegmentName(segment)).Write, () =>
             {
                 _segments.Remove(segment);
                 SetSegmentSize(segment, 0);
@@ -289,6 +296,23 @@ internal sealed partial class RaftPeerStore
         }
     }
 
+    /// <summary>Reads a record, naming peer and record in a failure, and what the failure stops (<paramref name="stopped"/>: "cannot start", ...).</summary>
+    private async Task ReadAsync<T>(IPersistentState<T> state, string name, string stopped)
+    {
+        try
+        {
+            await state.ReadStateAsync();
+        }
+        catch (CorruptRecordException exception)
+        {
+            throw new CorruptRecordException($"Raft peer '{_peerId}' {stopped}: record '{name}' is corrupt. {exception.Message}", exception);
+        }
+        catch (GrainStorageException exception)
+        {
+            throw new GrainStorageException($"Raft peer '{_peerId}' {stopped}: record '{name}' could not be read. {exception.Message}", exception);
+        }
+    }
+
     private Task WriteAsync<T>(IPersistentState<T> state, string name) => NameConflicts(state.WriteStateAsync(), "write", name);
 
     private Task ClearAsync<T>(IPersistentState<T> state, string name) => NameConflicts(state.ClearStateAsync(), "clear", name);
@@ -311,6 +335,18 @@ internal sealed partial class RaftPeerStore
                 exception.StoredEtag, exception.CurrentEtag, exception);
         }
     }
+
+    private void EnsureActivated()
+    {
+        if (!_activated)
+        {
+            throw new InvalidOperationException(
+                $"Raft peer '{_peerId}': the store writes only after LoadAsync and RepairAndFenceAsync have run.");
+        }
+    }
+
+    private (Func<Task> Write, Action Done) ClearStep<T>(IPersistentState<T> state, string name) =>
+        (() => ClearAsync(state, name), static () => { });
 
     private (Func<Task> Write, Action Done) ManifestStep(SegmentRange range)
     {

@@ -13,9 +13,6 @@ namespace Raft.Tests.Peer;
 /// </summary>
 public sealed class CleanActivationTests
 {
-    private const int EntriesPerSegment = 4;
-    private static readonly GrainId Grain = new("raftpeer", "kv/0");
-
     [Fact]
     public async Task OnMemoryStorage_ACleanActivationWritesNothing()
     {
@@ -61,7 +58,7 @@ public sealed class CleanActivationTests
 
     private static async Task<(RaftPeerStore Store, DurableState State)> ActivateAsync(IGrainStorage storage)
     {
-        var store = new RaftPeerStore("kv/0", new GrainStorageStateFactory(storage), new TestGrainContext(Grain), "Default", EntriesPerSegment, new WireGrainStorageSerializer());
+        var store = NewStore(new GrainStorageStateFactory(storage), entriesPerSegment: 4);
         var state = await store.LoadAsync();
         await store.RepairAndFenceAsync();
         return (store, state);

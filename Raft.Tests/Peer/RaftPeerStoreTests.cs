@@ -280,10 +280,14 @@ public sealed class RaftPeerStoreTests
         return store;
     }
 
+    /// <summary>Peer kv/0's store, on storage named "Default", not loaded yet.</summary>
+    internal static RaftPeerStore NewStore(IPersistentStateFactory factory, int entriesPerSegment) =>
+        new("kv/0", factory, new TestGrainContext(Grain), "Default", entriesPerSegment, new WireGrainStorageSerializer());
+
     /// <summary>A store as an activation opens it: loaded, then repaired (and fenced, on fenced storage).</summary>
     internal static async Task<(RaftPeerStore Store, DurableState State)> LoadStoreAsync(CopyableMemoryStorage storage, int entriesPerSegment)
     {
-        var store = new RaftPeerStore("kv/0", storage, new TestGrainContext(Grain), "Default", entriesPerSegment, new WireGrainStorageSerializer());
+        var store = NewStore(storage, entriesPerSegment);
         var state = await store.LoadAsync();
         await store.RepairAndFenceAsync();
         return (store, state);
