@@ -44,6 +44,7 @@ internal sealed partial class RaftPeerStore
         RaftSnapshot? snapshot = _snapshot.RecordExists
             ? new RaftSnapshot(_snapshot.State.LastIncludedIndex, _snapshot.State.LastIncludedTerm, _snapshot.State.Data ?? [])
             : null;
+        _firstLiveSegment = SegmentOf((snapshot?.Index ?? 0) + 1);
         var (entries, chain) = LinkSegments(stored, snapshot?.Index ?? 0, snapshot?.Term ?? 0);
         foreach (var segment in chain)
         {
@@ -83,7 +84,7 @@ internal sealed partial class RaftPeerStore
             }
             else if (state.RecordExists || _fence)
             {
-                steps.Add(ClearStep(state, name));
+                steps.Add(ClearStep(segment, state));
             }
         }
         _loadedSegments = null;
@@ -109,7 +110,7 @@ internal sealed partial class RaftPeerStore
 
     /// <summary>The fence of one record read at activation: the same state written again, or a clear where none exists.</summary>
     private (Func<Task> Write, Action Done) FenceStep<T>(IPersistentState<T> state, string name) =>
-        state.RecordExists ? (() => WriteAsync(state, name), static () => { }) : ClearStep(state, name);
+        (state.RecordExists ? () => WriteAsync(state, name) : () => ClearAsync(state, name), static () => { });
 
     private (List<LogEntry> Entries, HashSet<long> Chain) LinkSegments(
         SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> stored, long snapshotIndex, long snapshotTerm)

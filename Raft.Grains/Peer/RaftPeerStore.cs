@@ -55,6 +55,12 @@ internal sealed partial class RaftPeerStore
     // The segment records that exist in storage (after activation's repair), by segment number.
     private readonly SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> _segments = new();
     private readonly Dictionary<long, long> _segmentSizes = new();
+    // Segment records this activation cleared itself (repair, fence or flush) that it may write again: their states hold
+    // the cleared marker's ETag (none where a clear deletes), so writing one again needs no read. Only segments from
+    // _firstLiveSegment on: no segment below the snapshot point is written again, and compaction clears one per segment.
+    private readonly Dictionary<long, IPersistentState<RaftLogSegmentRecord>> _clearedSegments = new();
+    // The segment of the first index after the snapshot.
+    private long _firstLiveSegment;
     // Their sum, kept up to date: the state machine reads PersistedSize after every applied entry.
     private long _segmentBytes;
     private long _hardStateSize;
@@ -188,7 +194,8 @@ internal sealed partial class RaftPeerStore
     /// that applies writes in issue order (SQLite, memory) the writes are issued together, so the provider can commit
     /// them in one transaction (one fsync per flush instead of one per record); otherwise each is awaited before the
     /// next is issued. Either way a crash keeps a prefix of the plan, which is what PERSISTENCE.md's argument needs.
-    /// With a provider that keeps cleared records, a segment outside the stored set is read before any write is issued.
+    /// With a provider that keeps cleared records, a segment outside the stored set that this activation did not clear
+    /// itself is read (for its cleared marker's ETag) before any write is issued.
     /// </summary>
     public async Task ExecuteAsync(WritePlan plan)
     {
@@ -198,13 +205,17 @@ internal sealed partial class RaftPeerStore
         {
             if (!_segments.ContainsKey(segment))
             {
-                // Outside the stored set the record does not exist (a fresh state writes with "must not exist"), or, with
-                // a provider that keeps cleared records, it may be a cleared marker whose ETag the write must present:
-                // cleared in this activation, or in an earlier one beyond the manifest range it then read.
-                var state = Create<RaftLogSegmentRecord>(SegmentName(segment));
-                if (_clearKeepsRecord)
+                if (!_clearedSegments.TryGetValue(segment, out var state))
                 {
-                    await ReadAsync(state, SegmentName(segment), "cannot write its log");
+                    // Outside the stored set and not cleared by this activation, the record does not exist (a fresh state
+                    // writes with "must not exist"), or, with a provider that keeps cleared records, it may be a cleared
+                    // marker whose ETag the write must present: cleared by an earlier activation beyond the manifest range
+                    // this one read.
+                    state = Create<RaftLogSegmentRecord>(SegmentName(segment));
+                    if (_clearKeepsRecord)
+                    {
+                        await ReadAsync(state, SegmentName(segment), "cannot write its log");
+                    }
                 }
                 unstored[segment] = state;
             }
@@ -221,7 +232,11 @@ internal sealed partial class RaftPeerStore
         }
         if (plan.Snapshot is { } snapshot)
         {
-            steps.Add((() => { _snapshot.State = snapshot; return WriteAsync(_snapshot, SnapshotName); }, () => SnapshotSize = Measure(snapshot)));
+            steps.Add((() => { _snapshot.State = snapshot; return WriteAsync(_snapshot, SnapshotName); }, () =>
+            {
+                SnapshotSize = Measure(snapshot);
+                ForgetClearedBelow(SegmentOf(snapshot.LastIncludedIndex + 1));
+            }));
         }
         foreach (var (segment, record) in plan.Writes)
         {
@@ -229,6 +244,7 @@ internal sealed partial class RaftPeerStore
             steps.Add((() => { state.State = record; return WriteAsync(state, SegmentName(segment)); }, () =>
             {
                 _segments[segment] = state;
+                _clearedSegments.Remove(segment);
                 SetSegmentSize(segment, Measure(record));
             }));
         }
@@ -236,7 +252,7 @@ internal sealed partial class RaftPeerStore
         {
             var segment = plan.Clears[i];
             var state = _segments[segment];
-            steps.Add((ClearStep(state, SegmentName(segment)).Write, () =>
+            steps.Add(ClearStep(segment, state, () =>
             {
                 _segments.Remove(segment);
                 SetSegmentSize(segment, 0);
@@ -345,8 +361,25 @@ internal sealed partial class RaftPeerStore
         }
     }
 
-    private (Func<Task> Write, Action Done) ClearStep<T>(IPersistentState<T> state, string name) =>
-        (() => ClearAsync(state, name), static () => { });
+    /// <summary>The clear of a segment record, after which this activation holds its state (and the marker's ETag) for a later write.</summary>
+    private (Func<Task> Write, Action Done) ClearStep(long segment, IPersistentState<RaftLogSegmentRecord> state, Action? done = null) =>
+        (() => ClearAsync(state, SegmentName(segment)), () =>
+        {
+            done?.Invoke();
+            if (segment >= _firstLiveSegment)
+            {
+                _clearedSegments[segment] = state;
+            }
+        });
+
+    private void ForgetClearedBelow(long firstLiveSegment)
+    {
+        _firstLiveSegment = firstLiveSegment;
+        foreach (var segment in _clearedSegments.Keys.Where(segment => segment < firstLiveSegment).ToArray())
+        {
+            _clearedSegments.Remove(segment);
+        }
+    }
 
     private (Func<Task> Write, Action Done) ManifestStep(SegmentRange range)
     {

@@ -49,6 +49,9 @@ internal sealed class CopyableMemoryStorage : IPersistentStateFactory
     /// <summary>The records written or cleared, in order, since this copy was made.</summary>
     public List<string> WriteOrder { get; } = [];
 
+    /// <summary>The records read, in order, since this copy was made.</summary>
+    public List<string> ReadOrder { get; } = [];
+
     /// <summary>The record's ETag (a cleared marker's included), or null when there is none.</summary>
     public string? ETagOf(string name) => _records.TryGetValue(name, out var record) ? record.ETag : null;
 
@@ -119,6 +122,7 @@ internal sealed class CopyableMemoryStorage : IPersistentStateFactory
 
         public Task ReadStateAsync()
         {
+            owner.ReadOrder.Add(name);
             owner._records.TryGetValue(name, out var record);
             RecordExists = record.Bytes is not null;
             State = record.Bytes is { } bytes ? GrainStateCodec.Decode<T>(owner._serializer, bytes, name) : FreshState.Create<T>();
