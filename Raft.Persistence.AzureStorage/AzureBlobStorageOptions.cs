@@ -23,6 +23,8 @@ public sealed class AzureBlobStorageOptions
     /// reads as a missing record but keeps an ETag. Orleans' provider deletes by default; this one does not, because a
     /// deleted blob can be created again by a delayed "create if absent" write of a process that has died since, while
     /// a kept one refuses it. Raft peers need that (PERSISTENCE.md) and refuse to start on storage that deletes.
+    /// Cleared markers are never deleted: a Raft peer leaves one empty blob per log segment it ever cleared (one per
+    /// EntriesPerSegment entries compacted), which grows without bound; PERSISTENCE.md says what a safe cleanup needs.
     /// </summary>
     public bool DeleteStateOnClear { get; set; }
 

@@ -68,12 +68,14 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
         ValidateOptions(_options);
         var members = ResolveMembers(_id, _options);
         _store = new RaftPeerStore(_id, _stateFactory, GrainContext, _options.StorageName, _options.EntriesPerSegment, _serializer);
+        var loaded = false;
         try
         {
             // The activation's start time names this life of the peer: later activations (on any silo with a sane clock)
             // get larger ones, and in simulation it is virtual time, so runs stay reproducible. Only an optimization rests
             // on it (a leader resends at once what was in flight to the previous life), never safety.
             _node = RaftNode.Restore(_id, members, await _store.LoadAsync(), _options.ToReplicationLimits(), incarnation: _time.GetUtcNow().UtcTicks);
+            loaded = true;
             await _store.RepairAndFenceAsync();
         }
         catch (InconsistentStateException conflict)
@@ -83,9 +85,17 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
             FailStorage(conflict);
             return;
         }
-        catch (Exception exception)
+        catch (Exception exception) when (!loaded)
         {
             _logger.LogError(exception, "Raft peer {Peer} cannot start: its persisted state in storage {Storage} could not be loaded",
+                _id, _options.StorageName);
+            throw;
+        }
+        catch (Exception exception)
+        {
+            _logger.LogError(exception,
+                "Raft peer {Peer} cannot start: its state was loaded, but a write of its activation to storage {Storage} failed " +
+                "(the repair of an interrupted flush, or the fence against late writes of an earlier activation)",
                 _id, _options.StorageName);
             throw;
         }

@@ -15,9 +15,14 @@ internal sealed partial class RaftPeerStore
     /// </summary>
     public async Task<DurableState> LoadAsync()
     {
-        await ReadAsync(_manifest, ManifestName);
-        await ReadAsync(_hardState, HardStateName);
-        await ReadAsync(_snapshot, SnapshotName);
+        if (_loadedSegments is not null || _activated)
+        {
+            throw new InvalidOperationException($"Raft peer '{_peerId}': the store loads once, on activation.");
+        }
+        _loadedSegments = new();
+        await ReadAsync(_manifest, ManifestName, CannotStart);
+        await ReadAsync(_hardState, HardStateName, CannotStart);
+        await ReadAsync(_snapshot, SnapshotName, CannotStart);
         _hardStateSize = _hardState.RecordExists ? Measure(_hardState.State) : 0;
         _manifestSize = _manifest.RecordExists ? Measure(_manifest.State) : 0;
         SnapshotSize = _snapshot.RecordExists ? Measure(_snapshot.State) : 0;
@@ -27,7 +32,7 @@ internal sealed partial class RaftPeerStore
         for (var segment = range.First; segment < range.End; segment++)
         {
             var state = Create<RaftLogSegmentRecord>(SegmentName(segment));
-            await ReadAsync(state, SegmentName(segment));
+            await ReadAsync(state, SegmentName(segment), CannotStart);
             _loadedSegments[segment] = state;
             if (state.RecordExists)
             {
@@ -39,6 +44,7 @@ internal sealed partial class RaftPeerStore
         RaftSnapshot? snapshot = _snapshot.RecordExists
             ? new RaftSnapshot(_snapshot.State.LastIncludedIndex, _snapshot.State.LastIncludedTerm, _snapshot.State.Data ?? [])
             : null;
+        _firstLiveSegment = SegmentOf((snapshot?.Index ?? 0) + 1);
         var (entries, chain) = LinkSegments(stored, snapshot?.Index ?? 0, snapshot?.Term ?? 0);
         foreach (var segment in chain)
         {
@@ -63,8 +69,10 @@ internal sealed partial class RaftPeerStore
     /// </summary>
     public async Task RepairAndFenceAsync()
     {
+        var loaded = _loadedSegments
+            ?? throw new InvalidOperationException($"Raft peer '{_peerId}': RepairAndFenceAsync runs once, after LoadAsync.");
         var steps = new List<(Func<Task> Write, Action Done)>();
-        foreach (var (segment, state) in _loadedSegments.Reverse())
+        foreach (var (segment, state) in loaded.Reverse())
         {
             var name = SegmentName(segment);
             if (_segments.ContainsKey(segment))
@@ -76,10 +84,10 @@ internal sealed partial class RaftPeerStore
             }
             else if (state.RecordExists || _fence)
             {
-                steps.Add((() => ClearAsync(state, name), static () => { }));
+                steps.Add(ClearStep(segment, state));
             }
         }
-        _loadedSegments = new();
+        _loadedSegments = null;
         if (_fence)
         {
             steps.Add(FenceStep(_snapshot, SnapshotName));
@@ -95,7 +103,10 @@ internal sealed partial class RaftPeerStore
             steps.Add(FenceStep(_manifest, ManifestName));
         }
         await RunAsync(steps);
+        _activated = true;
     }
+
+    private const string CannotStart = "cannot start";
 
     /// <summary>The fence of one record read at activation: the same state written again, or a clear where none exists.</summary>
     private (Func<Task> Write, Action Done) FenceStep<T>(IPersistentState<T> state, string name) =>
@@ -167,22 +178,6 @@ internal sealed partial class RaftPeerStore
             throw new CorruptRecordException(
                 $"Raft peer '{_peerId}' cannot start: record '{SegmentName(segment)}' passed its checksum but does not hold " +
                 $"consecutive entries of segment {segment} (indexes {SegmentStart(segment)}..{SegmentEnd(segment)}).");
-        }
-    }
-
-    private async Task ReadAsync<T>(IPersistentState<T> state, string name)
-    {
-        try
-        {
-            await state.ReadStateAsync();
-        }
-        catch (CorruptRecordException exception)
-        {
-            throw new CorruptRecordException($"Raft peer '{_peerId}' cannot start: record '{name}' is corrupt. {exception.Message}", exception);
-        }
-        catch (GrainStorageException exception)
-        {
-            throw new GrainStorageException($"Raft peer '{_peerId}' cannot start: record '{name}' could not be read. {exception.Message}", exception);
         }
     }
 }

@@ -44,12 +44,23 @@ internal sealed partial class RaftPeerStore
     /// </summary>
     private readonly bool _clearKeepsRecord;
 
-    // Every segment state read at load (in the manifest range, existing or not), until RepairAndFenceAsync writes them.
-    private SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> _loadedSegments = new();
+    // Every segment state read at load (in the manifest range, existing or not), until RepairAndFenceAsync writes them:
+    // null before LoadAsync and after RepairAndFenceAsync.
+    private SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>>? _loadedSegments;
+
+    // Set once RepairAndFenceAsync has run: before it, a write could meet a leftover segment or, on fenced storage, land
+    // while an earlier activation's write is still on its way, so Plan and ExecuteAsync refuse to run.
+    private bool _activated;
 
     // The segment records that exist in storage (after activation's repair), by segment number.
     private readonly SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> _segments = new();
     private readonly Dictionary<long, long> _segmentSizes = new();
+    // Segment records this activation cleared itself (repair, fence or flush) that it may write again: their states hold
+    // the cleared marker's ETag (none where a clear deletes), so writing one again needs no read. Only segments from
+    // _firstLiveSegment on: no segment below the snapshot point is written again, and compaction clears one per segment.
+    private readonly Dictionary<long, IPersistentState<RaftLogSegmentRecord>> _clearedSegments = new();
+    // The segment of the first index after the snapshot.
+    private long _firstLiveSegment;
     // Their sum, kept up to date: the state machine reads PersistedSize after every applied entry.
     private long _segmentBytes;
     private long _hardStateSize;
@@ -107,6 +118,7 @@ internal sealed partial class RaftPeerStore
     /// </summary>
     public WritePlan Plan(PersistenceDelta delta, IReadOnlyRaftLog log)
     {
+        EnsureActivated();
         var plan = new WritePlan
         {
             HardState = delta.HardState is { } hard ? new RaftHardStateRecord(hard.CurrentTerm, hard.VotedFor) : null,
@@ -182,22 +194,28 @@ internal sealed partial class RaftPeerStore
     /// that applies writes in issue order (SQLite, memory) the writes are issued together, so the provider can commit
     /// them in one transaction (one fsync per flush instead of one per record); otherwise each is awaited before the
     /// next is issued. Either way a crash keeps a prefix of the plan, which is what PERSISTENCE.md's argument needs.
-    /// With a provider that keeps cleared records, a segment outside the stored set is read before any write is issued.
+    /// With a provider that keeps cleared records, a segment outside the stored set that this activation did not clear
+    /// itself is read (for its cleared marker's ETag) before any write is issued.
     /// </summary>
     public async Task ExecuteAsync(WritePlan plan)
     {
+        EnsureActivated();
         var unstored = new Dictionary<long, IPersistentState<RaftLogSegmentRecord>>();
         foreach (var (segment, _) in plan.Writes)
         {
             if (!_segments.ContainsKey(segment))
             {
-                // Outside the stored set the record does not exist (a fresh state writes with "must not exist"), or, with
-                // a provider that keeps cleared records, it may be a cleared marker whose ETag the write must present:
-                // cleared in this activation, or in an earlier one beyond the manifest range it then read.
-                var state = Create<RaftLogSegmentRecord>(SegmentName(segment));
-                if (_clearKeepsRecord)
+                if (!_clearedSegments.TryGetValue(segment, out var state))
                 {
-                    await state.ReadStateAsync();
+                    // Outside the stored set and not cleared by this activation, the record does not exist (a fresh state
+                    // writes with "must not exist"), or, with a provider that keeps cleared records, it may be a cleared
+                    // marker whose ETag the write must present: cleared by an earlier activation beyond the manifest range
+                    // this one read.
+                    state = Create<RaftLogSegmentRecord>(SegmentName(segment));
+                    if (_clearKeepsRecord)
+                    {
+                        await ReadAsync(state, SegmentName(segment), "cannot write its log");
+                    }
                 }
                 unstored[segment] = state;
             }
@@ -214,7 +232,11 @@ internal sealed partial class RaftPeerStore
         }
         if (plan.Snapshot is { } snapshot)
         {
-            steps.Add((() => { _snapshot.State = snapshot; return WriteAsync(_snapshot, SnapshotName); }, () => SnapshotSize = Measure(snapshot)));
+            steps.Add((() => { _snapshot.State = snapshot; return WriteAsync(_snapshot, SnapshotName); }, () =>
+            {
+                SnapshotSize = Measure(snapshot);
+                ForgetClearedBelow(SegmentOf(snapshot.LastIncludedIndex + 1));
+            }));
         }
         foreach (var (segment, record) in plan.Writes)
         {
@@ -222,6 +244,7 @@ internal sealed partial class RaftPeerStore
             steps.Add((() => { state.State = record; return WriteAsync(state, SegmentName(segment)); }, () =>
             {
                 _segments[segment] = state;
+                _clearedSegments.Remove(segment);
                 SetSegmentSize(segment, Measure(record));
             }));
         }
@@ -229,7 +252,7 @@ internal sealed partial class RaftPeerStore
         {
             var segment = plan.Clears[i];
             var state = _segments[segment];
-            steps.Add((() => ClearAsync(state, SegmentName(segment)), () =>
+            steps.Add(ClearStep(segment, state, () =>
             {
                 _segments.Remove(segment);
                 SetSegmentSize(segment, 0);
@@ -289,6 +312,23 @@ internal sealed partial class RaftPeerStore
         }
     }
 
+    /// <summary>Reads a record, naming peer and record in a failure, and what the failure stops (<paramref name="stopped"/>: "cannot start", ...).</summary>
+    private async Task ReadAsync<T>(IPersistentState<T> state, string name, string stopped)
+    {
+        try
+        {
+            await state.ReadStateAsync();
+        }
+        catch (CorruptRecordException exception)
+        {
+            throw new CorruptRecordException($"Raft peer '{_peerId}' {stopped}: record '{name}' is corrupt. {exception.Message}", exception);
+        }
+        catch (GrainStorageException exception)
+        {
+            throw new GrainStorageException($"Raft peer '{_peerId}' {stopped}: record '{name}' could not be read. {exception.Message}", exception);
+        }
+    }
+
     private Task WriteAsync<T>(IPersistentState<T> state, string name) => NameConflicts(state.WriteStateAsync(), "write", name);
 
     private Task ClearAsync<T>(IPersistentState<T> state, string name) => NameConflicts(state.ClearStateAsync(), "clear", name);
@@ -309,6 +349,35 @@ internal sealed partial class RaftPeerStore
             throw new InconsistentStateException(
                 $"Raft peer '{_peerId}': the {kind} of record '{name}' was refused because another writer changed the record since this activation read it. {exception.Message}",
                 exception.StoredEtag, exception.CurrentEtag, exception);
+        }
+    }
+
+    private void EnsureActivated()
+    {
+        if (!_activated)
+        {
+            throw new InvalidOperationException(
+                $"Raft peer '{_peerId}': the store writes only after LoadAsync and RepairAndFenceAsync have run.");
+        }
+    }
+
+    /// <summary>The clear of a segment record, after which this activation holds its state (and the marker's ETag) for a later write.</summary>
+    private (Func<Task> Write, Action Done) ClearStep(long segment, IPersistentState<RaftLogSegmentRecord> state, Action? done = null) =>
+        (() => ClearAsync(state, SegmentName(segment)), () =>
+        {
+            done?.Invoke();
+            if (segment >= _firstLiveSegment)
+            {
+                _clearedSegments[segment] = state;
+            }
+        });
+
+    private void ForgetClearedBelow(long firstLiveSegment)
+    {
+        _firstLiveSegment = firstLiveSegment;
+        foreach (var segment in _clearedSegments.Keys.Where(segment => segment < firstLiveSegment).ToArray())
+        {
+            _clearedSegments.Remove(segment);
         }
     }
 

@@ -96,7 +96,7 @@ public sealed class MemoryGrainStorage : IGrainStorage
             {
                 var key = (stateName, grainId);
                 CheckEtag(key, grainState.ETag, "write", recordName);
-                newEtag = (++_writes).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+                newEtag = NextEtag();
                 _records[key] = new Entry(bytes, newEtag, Cleared: false);
             }
             grainState.ETag = newEtag;
@@ -122,7 +122,7 @@ public sealed class MemoryGrainStorage : IGrainStorage
                 CheckEtag(key, grainState.ETag, "clear", GrainStateCodec.RecordName(stateName, grainId));
                 if (_clearKeepsRecord)
                 {
-                    newEtag = (++_writes).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+                    newEtag = NextEtag();
                     _records[key] = new Entry([], newEtag, Cleared: true);
                 }
                 else
@@ -140,6 +140,9 @@ public sealed class MemoryGrainStorage : IGrainStorage
             return Task.FromException(ex);
         }
     }
+
+    // Caller holds _lock.
+    private string NextEtag() => (++_writes).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
 
     // Caller holds _lock.
     private void CheckEtag((string, GrainId) key, string? presented, string operation, string recordName)

@@ -7,12 +7,13 @@ using Xunit;
 namespace Raft.Tests.AzureBlob;
 
 /// <summary>
-/// The shared grain storage contract (<see cref="GrainStorageContractTests"/>) against a real Azurite, each test in a
-/// container of its own that is deleted afterwards, plus what only the Azure provider has: the blob layout, container
-/// creation, the keep-a-marker clear mode and URL escaping of grain keys.
+/// The shared grain storage contract (<see cref="GrainStorageContractTests"/>) against a real Azurite with
+/// DeleteStateOnClear = true, each test in a container of its own that is deleted afterwards, plus what only the Azure
+/// provider has: the blob layout, container creation and URL escaping of grain keys. The default mode, which keeps a
+/// cleared marker, runs the contract in <see cref="AzureBlobStorageKeepingMarkersContractTests"/>.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class AzureBlobStorageContractTests : GrainStorageContractTests
+public sealed class AzureBlobStorageContractTests : ClearDeletesContractTests
 {
     private readonly AzuriteFixture _azurite;
     private readonly string _container = AzureTestStorage.UniqueContainer("contract");
@@ -22,7 +23,6 @@ public sealed class AzureBlobStorageContractTests : GrainStorageContractTests
 
     private AzureBlobGrainStorage Azure => (AzureBlobGrainStorage)Storage;
 
-    /// <summary>The shared contract is that of a provider whose clear deletes; the default mode keeps a marker (below).</summary>
     protected override async Task<IGrainStorage> CreateStorageAsync()
     {
         var options = AzureTestStorage.Options(_azurite, _container);
@@ -31,8 +31,6 @@ public sealed class AzureBlobStorageContractTests : GrainStorageContractTests
         await storage.InitializeAsync();
         return storage;
     }
-
-    protected override IGrainStorage StorageThatKeepsClearedRecords() => Another();
 
     protected override async Task DisposeStorageAsync(IGrainStorage storage)
     {

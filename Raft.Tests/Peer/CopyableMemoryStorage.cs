@@ -7,7 +7,8 @@ namespace Raft.Tests.Peer;
 /// <summary>
 /// Records of one grain as encoded bytes with ETags (the memory provider's contract) behind <see cref="IPersistentStateFactory"/>,
 /// for <see cref="Raft.Grains.RaftPeerStore"/> tests: copyable for replaying a write from the same starting point, with
-/// a write budget after which every write or clear "crashes", and counting writes and clears per record. With
+/// a write budget after which every write or clear "crashes" (the one refused is kept as <see cref="Refused"/>, the write
+/// that was on its way when the process died), and counting writes and clears per record. With
 /// <see cref="Fenced"/> it declares what Azure Blob storage declares: writes may outlive their writer, and a clear leaves
 /// a cleared marker with an ETag of its own.
 /// </summary>
@@ -29,6 +30,9 @@ internal sealed class CopyableMemoryStorage : IPersistentStateFactory
 
     public int? WriteBudget { get; set; }
 
+    /// <summary>The write or clear the spent budget refused: the one in flight at the crash, which may still land late.</summary>
+    public SentWrite? Refused { get; private set; }
+
     /// <summary>The records that exist (cleared markers left out).</summary>
     public IEnumerable<string> Names => _records.Where(record => record.Value.Bytes is not null).Select(record => record.Key);
 
@@ -45,6 +49,9 @@ internal sealed class CopyableMemoryStorage : IPersistentStateFactory
     /// <summary>The records written or cleared, in order, since this copy was made.</summary>
     public List<string> WriteOrder { get; } = [];
 
+    /// <summary>The records read, in order, since this copy was made.</summary>
+    public List<string> ReadOrder { get; } = [];
+
     /// <summary>The record's ETag (a cleared marker's included), or null when there is none.</summary>
     public string? ETagOf(string name) => _records.TryGetValue(name, out var record) ? record.ETag : null;
 
@@ -56,6 +63,9 @@ internal sealed class CopyableMemoryStorage : IPersistentStateFactory
         record.WriteStateAsync().GetAwaiter().GetResult();
     }
 
+    /// <summary>Lands a write sent earlier, as a late write lands: applied if its ETag condition holds, else refused.</summary>
+    public void Land(SentWrite write) => Apply(write);
+
     public IPersistentState<TState> Create<TState>(IGrainContext context, IPersistentStateConfiguration configuration) =>
         new RecordState<TState>(this, configuration.StateName);
 
@@ -63,18 +73,39 @@ internal sealed class CopyableMemoryStorage : IPersistentStateFactory
 
     public bool ClearKeepsRecord(string storageName) => Fenced;
 
-    private void Spend(string name)
+    /// <summary>Sends a write or clear: within the budget it is applied and counted; past it the process "crashes" with it in flight.</summary>
+    private string? Send(SentWrite write)
     {
         if (WriteBudget is { } budget)
         {
             if (budget <= 0)
             {
+                Refused = write;
                 throw new SimulatedCrashException();
             }
             WriteBudget = budget - 1;
         }
-        _writes[name] = _writes.GetValueOrDefault(name) + 1;
-        WriteOrder.Add(name);
+        _writes[write.Name] = _writes.GetValueOrDefault(write.Name) + 1;
+        WriteOrder.Add(write.Name);
+        return Apply(write);
+    }
+
+    /// <summary>Applies a write (or a clear, with null bytes) under its ETag condition; returns the record's new ETag.</summary>
+    private string? Apply(SentWrite write)
+    {
+        var stored = ETagOf(write.Name);
+        if (stored != write.ETag)
+        {
+            throw new InconsistentStateException($"ETag conflict on {write.Name}: stored {stored ?? "none"}, presented {write.ETag ?? "none"}", stored, write.ETag);
+        }
+        if (write.Bytes is null && !Fenced)
+        {
+            _records.Remove(write.Name);
+            return null;
+        }
+        var etag = NextETag();
+        _records[write.Name] = (write.Bytes, etag);
+        return etag;
     }
 
     private string NextETag() => (++_etags).ToString(CultureInfo.InvariantCulture);
@@ -91,6 +122,7 @@ internal sealed class CopyableMemoryStorage : IPersistentStateFactory
 
         public Task ReadStateAsync()
         {
+            owner.ReadOrder.Add(name);
             owner._records.TryGetValue(name, out var record);
             RecordExists = record.Bytes is not null;
             State = record.Bytes is { } bytes ? GrainStateCodec.Decode<T>(owner._serializer, bytes, name) : FreshState.Create<T>();
@@ -100,49 +132,20 @@ internal sealed class CopyableMemoryStorage : IPersistentStateFactory
 
         public Task WriteStateAsync()
         {
-            owner.Spend(name);
-            CheckEtag();
-            Etag = owner.NextETag();
-            owner._records[name] = (GrainStateCodec.Encode(owner._serializer, State, name), Etag);
+            Etag = owner.Send(new SentWrite(name, Etag, GrainStateCodec.Encode(owner._serializer, State, name)));
             RecordExists = true;
             return Task.CompletedTask;
         }
 
         public Task ClearStateAsync()
         {
-            owner.Spend(name);
-            CheckEtag();
-            if (owner.Fenced)
-            {
-                Etag = owner.NextETag();
-                owner._records[name] = (null, Etag);
-            }
-            else
-            {
-                owner._records.Remove(name);
-                Etag = null;
-            }
+            Etag = owner.Send(new SentWrite(name, Etag, null));
             State = FreshState.Create<T>();
             RecordExists = false;
             return Task.CompletedTask;
         }
-
-        private void CheckEtag()
-        {
-            var stored = owner.ETagOf(name);
-            if (stored != Etag)
-            {
-                throw new InconsistentStateException($"ETag conflict on {name}: stored {stored ?? "none"}, presented {Etag ?? "none"}", stored, Etag);
-            }
-        }
     }
 }
 
-/// <summary>Thrown by <see cref="CopyableMemoryStorage"/> once its write budget is spent.</summary>
-internal sealed class SimulatedCrashException() : Exception("simulated crash between record writes");
-
-/// <summary>A grain context that is only a grain id, for code that creates persistent states outside a silo.</summary>
-internal sealed class TestGrainContext(GrainId grainId) : IGrainContext
-{
-    public GrainId GrainId { get; } = grainId;
-}
+/// <summary>A write as sent to <see cref="CopyableMemoryStorage"/>: the record, the ETag condition it carries, and its bytes (null for a clear).</summary>
+internal sealed record SentWrite(string Name, string? ETag, byte[]? Bytes);

@@ -8,9 +8,10 @@ namespace Raft.Tests.Peer;
 /// service holds a request still on its way when the process that sent it dies. The write's state and ETag condition
 /// are taken when it is issued, as a request carries them; it does not land until the test lands it
 /// (<see cref="LandHeldWrite"/>), or until just before the grain's next write (<see cref="LandHeldWriteBeforeNextWriteOf"/>).
-/// Its writer never gets an answer. <see cref="MaxOperationDuration"/> is zero, so the grain's next activation does not
-/// wait for the held write (InFlightStorageOperations gives up at once): as after a real process crash, nothing in the
-/// new activation's process knows of it.
+/// Its writer gets no answer until then, and then a failure (the answer of a request whose sender died is lost), so the
+/// runtime's record of the operation ends with the test's story. <see cref="MaxOperationDuration"/> is zero, so the
+/// grain's next activation does not wait for the held write (InFlightStorageOperations gives up at once): as after a
+/// real process crash, nothing in the new activation's process knows of it.
 /// </summary>
 internal sealed class HeldWriteStorage(bool declaresLateWrites) : IGrainStorage, IBoundedGrainStorage
 {
@@ -18,6 +19,8 @@ internal sealed class HeldWriteStorage(bool declaresLateWrites) : IGrainStorage,
     private readonly Lock _gate = new();
     private (GrainId Grain, string StateName)? _toHold;
     private Func<Task>? _held;
+    // What the held write's writer awaits: failed once the held write went to storage.
+    private TaskCompletionSource? _heldAnswer;
     private GrainId? _landBeforeNextWriteOf;
 
     /// <summary>Completes with the record's name once a write is held.</summary>
@@ -54,9 +57,11 @@ internal sealed class HeldWriteStorage(bool declaresLateWrites) : IGrainStorage,
     public async Task<Exception?> LandHeldWrite()
     {
         Func<Task> held;
+        TaskCompletionSource answer;
         lock (_gate)
         {
             held = _held ?? throw new InvalidOperationException("No write is held.");
+            answer = _heldAnswer!;
             _held = null;
         }
         try
@@ -68,6 +73,7 @@ internal sealed class HeldWriteStorage(bool declaresLateWrites) : IGrainStorage,
         {
             Landed.TrySetResult(refused);
         }
+        answer.TrySetException(new GrainStorageException("The held write went to storage after its writer crashed: its answer is lost."));
         return await Landed.Task;
     }
 
@@ -77,9 +83,10 @@ internal sealed class HeldWriteStorage(bool declaresLateWrites) : IGrainStorage,
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         await LandIfDue(grainId);
-        if (TryHold(stateName, grainId, grainState))
+        if (TryHold(stateName, grainId, grainState) is { } answer)
         {
-            await new TaskCompletionSource().Task; // its writer has died before any answer could reach it: never ends
+            await answer; // its writer has died before any answer could reach it
+            return;
         }
         await _inner.WriteStateAsync(stateName, grainId, grainState);
     }
@@ -90,20 +97,23 @@ internal sealed class HeldWriteStorage(bool declaresLateWrites) : IGrainStorage,
         await _inner.ClearStateAsync(stateName, grainId, grainState);
     }
 
-    private bool TryHold<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    /// <summary>Holds the write if it is the one to hold: returns what its writer awaits instead of an answer, else null.</summary>
+    private Task? TryHold<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var sent = new GrainState<T>(grainState.State, grainState.ETag, grainState.RecordExists);
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
             if (_toHold != (grainId, stateName))
             {
-                return false;
+                return null;
             }
             _toHold = null;
             _held = () => _inner.WriteStateAsync(stateName, grainId, sent);
+            _heldAnswer = answer;
         }
         Held.TrySetResult(stateName);
-        return true;
+        return answer.Task;
     }
 
     private async Task LandIfDue(GrainId grainId)

@@ -83,6 +83,32 @@ public sealed class RaftPeerStoreFenceTests
     }
 
     [Fact]
+    public async Task ASegmentThisActivationCleared_AtActivationOrInAFlush_IsWrittenAgainWithoutReadingItsMarker()
+    {
+        var (storage, _, _) = await TenEntriesInThreeSegmentsAsync();
+        // A leftover raft-log-2 (written for another log), which the repair of the next activation clears.
+        storage.WriteUnder("raft-log-2", storage.ETagOf("raft-log-2"), new RaftLogSegmentRecord(9, 7, [new(9, 7, [9])]));
+        var (store, state) = await LoadStoreAsync(storage, EntriesPerSegment);
+        Assert.Equal(8, state.Entries.Count);
+        var node = new RaftNode("kv/0", ["kv/0", "kv/1"]);
+        Append(node, 1, 8, 0); // the same log as loaded
+        await Flush(node, store);
+        storage.ReadOrder.Clear();
+
+        Append(node, 1, 2, 0); // raft-log-2 again, over the marker the repair left
+        await Flush(node, store);
+        Overwrite(node, 2, 4, 0, 0); // raft-log-1 and raft-log-2 cleared
+        await Flush(node, store);
+        Append(node, 2, 6, 0); // both written again
+        await Flush(node, store);
+
+        Assert.Empty(storage.ReadOrder);
+        var reloaded = (await LoadStoreAsync(storage, EntriesPerSegment)).State;
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), reloaded.Entries.Select(e => e.Index));
+        Assert.Equal(2, reloaded.Entries[^1].Term);
+    }
+
+    [Fact]
     public void StorageThatMayApplyLateWritesButDeletesOnClear_IsRefused_NamingPeerAndStorage()
     {
         var e = Assert.Throws<InvalidOperationException>(() =>

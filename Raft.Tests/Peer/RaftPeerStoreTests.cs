@@ -12,7 +12,9 @@ namespace Raft.Tests.Peer;
 /// through appends, conflicting overwrites, compactions and installed snapshots; every delta is written once per
 /// possible crash point (after 0, 1, 2, ... record writes) and reloaded. The reloaded state must be the old or the
 /// new one piecewise (hard state, snapshot), its log consistent with the old or the new log, and never missing an
-/// entry the old log held before the delta's first dirty index (those may have been acknowledged).
+/// entry the old log held before the delta's first dirty index (those may have been acknowledged). Each reload is
+/// itself crashed at every point of its repair and fence writes. On fenced storage, the write in flight at each crash
+/// (the one the budget refused) is landed late after the next activation, and must be refused.
 /// </summary>
 public sealed class RaftPeerStoreTests
 {
@@ -102,14 +104,21 @@ public sealed class RaftPeerStoreTests
                     completed = false;
                 }
                 crashed.WriteBudget = null;
-                var (_, loaded) = await LoadStoreAsync(crashed, entriesPerSegment);
+                var where = $"seed {seed} step {step}, " + (completed ? "after the full write" : $"crash after {budget} writes");
+                var (activation, loaded) = await ActivateThroughEveryCrashPointAsync(crashed, entriesPerSegment, where);
+                crashesChecked += activation.CrashesChecked;
                 if (completed)
                 {
-                    newModel.AssertEqual(loaded, $"seed {seed} step {step}: after the full write");
+                    newModel.AssertEqual(loaded, where);
+                    Assert.True(fenced || activation.Writes == 0, $"{where}: a clean activation wrote {activation.Writes} records");
                     break;
                 }
                 crashesChecked++;
-                AssertRecoverable(loaded, oldModel, newModel, firstDirty, $"seed {seed} step {step}, crash after {budget} writes");
+                AssertRecoverable(loaded, oldModel, newModel, firstDirty, where);
+                if (fenced)
+                {
+                    AssertLandsTooLate(crashed, crashed.Refused!, where);
+                }
             }
 
             var live = await LoadAsync(before, entriesPerSegment);
@@ -119,6 +128,57 @@ public sealed class RaftPeerStoreTests
             model = newModel;
         }
         Assert.True(crashesChecked > 50, $"only {crashesChecked} crash points were exercised");
+    }
+
+    /// <summary>
+    /// Activates on <paramref name="storage"/> once per possible crash point of the activation's own writes (repair and
+    /// fence: after 0, 1, 2, ... of them), each on a copy: the activation after that crash must load exactly what an
+    /// uncrashed activation loads (repair clears only what is not in the chain, the fence rewrites what it read), and on
+    /// fenced storage the write in flight at the crash must be refused when it lands after that activation. Then
+    /// activates on <paramref name="storage"/> itself, and returns its record writes and what it loaded.
+    /// </summary>
+    private static async Task<((int CrashesChecked, long Writes) Activation, DurableState Loaded)> ActivateThroughEveryCrashPointAsync(
+        CopyableMemoryStorage storage, int entriesPerSegment, string where)
+    {
+        var afterCrashes = new List<(DurableState Loaded, string Where)>();
+        for (var budget = 0; ; budget++)
+        {
+            var crashed = storage.Copy();
+            crashed.WriteBudget = budget;
+            try
+            {
+                await LoadStoreAsync(crashed, entriesPerSegment);
+                break;
+            }
+            catch (SimulatedCrashException)
+            {
+            }
+            crashed.WriteBudget = null;
+            var crashWhere = $"{where}, then an activation crash after {budget} writes";
+            afterCrashes.Add(((await LoadStoreAsync(crashed, entriesPerSegment)).State, crashWhere));
+            if (crashed.Fenced)
+            {
+                AssertLandsTooLate(crashed, crashed.Refused!, crashWhere);
+            }
+        }
+        var (store, loaded) = await LoadStoreAsync(storage, entriesPerSegment);
+        foreach (var (afterCrash, crashWhere) in afterCrashes)
+        {
+            Assert.True(Describe(afterCrash) == Describe(loaded), $"{crashWhere}: loaded {Describe(afterCrash)}, without the crash {Describe(loaded)}");
+        }
+        return ((afterCrashes.Count, store.RecordWrites), loaded);
+    }
+
+    /// <summary>
+    /// A write in flight when its activation crashed, landing after the next activation's load and fence (which ran on
+    /// <paramref name="storage"/> since): whatever record it is, its ETag condition must fail, or it would change a
+    /// record under the activation that read it.
+    /// </summary>
+    private static void AssertLandsTooLate(CopyableMemoryStorage storage, SentWrite inFlight, string where)
+    {
+        var landed = Record.Exception(() => storage.Land(inFlight));
+        Assert.True(landed is InconsistentStateException,
+            $"{where}: the {(inFlight.Bytes is null ? "clear" : "write")} of '{inFlight.Name}' in flight at the crash landed after the next activation's fence ({landed?.Message ?? "accepted"})");
     }
 
     [Fact]
@@ -194,6 +254,9 @@ public sealed class RaftPeerStoreTests
             $"{where}: lost entries through {mustKeep} that the old log held before the dirty index {firstDirty} (loaded through {lastLoaded})");
     }
 
+    private static string Describe(DurableState state) =>
+        $"{state.HardState} snapshot {state.Snapshot?.Index ?? 0} " + Describe(state.Entries) + " " + string.Join(",", state.Entries.Select(e => Convert.ToHexString(e.Command)));
+
     private static string Describe(IEnumerable<LogEntry> entries) => "[" + string.Join(" ", entries.Select(e => $"{e.Index}:{e.Term}")) + "]";
 
     internal static void Append(RaftNode node, long term, int count, long leaderCommit)
@@ -217,10 +280,14 @@ public sealed class RaftPeerStoreTests
         return store;
     }
 
+    /// <summary>Peer kv/0's store, on storage named "Default", not loaded yet.</summary>
+    internal static RaftPeerStore NewStore(IPersistentStateFactory factory, int entriesPerSegment) =>
+        new("kv/0", factory, new TestGrainContext(Grain), "Default", entriesPerSegment, new WireGrainStorageSerializer());
+
     /// <summary>A store as an activation opens it: loaded, then repaired (and fenced, on fenced storage).</summary>
     internal static async Task<(RaftPeerStore Store, DurableState State)> LoadStoreAsync(CopyableMemoryStorage storage, int entriesPerSegment)
     {
-        var store = new RaftPeerStore("kv/0", storage, new TestGrainContext(Grain), "Default", entriesPerSegment, new WireGrainStorageSerializer());
+        var store = NewStore(storage, entriesPerSegment);
         var state = await store.LoadAsync();
         await store.RepairAndFenceAsync();
         return (store, state);

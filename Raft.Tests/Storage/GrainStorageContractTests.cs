@@ -5,7 +5,9 @@ using Xunit;
 namespace Raft.Tests.Storage;
 
 /// <summary>
-/// The IGrainStorage contract (Orleans semantics), run against every provider. A subclass supplies a fresh,
+/// The IGrainStorage contract (Orleans semantics), run against every provider, in each of its clear modes: through
+/// <see cref="ClearDeletesContractTests"/> or <see cref="ClearKeepsMarkerContractTests"/>, which add what a clear
+/// leaves behind. A subclass supplies a fresh,
 /// empty provider per test through <see cref="CreateStorageAsync"/> and cleans up in
 /// <see cref="DisposeStorageAsync"/> (by default: dispose the provider if it is disposable).
 /// xunit creates one instance per test, so every test starts from an empty store.
@@ -59,82 +61,6 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         var state = new GrainState<StorageTestState>(value);
         await Storage.WriteStateAsync(stateName, grainId, state);
         return state;
-    }
-
-    /// <summary>
-    /// The provider in its mode where a clear leaves a cleared marker (<see cref="IGrainStorage.ClearKeepsRecord"/>), on
-    /// the same (empty) store; null when it has no such mode, and then the tests of that mode pass without checking.
-    /// </summary>
-    protected virtual IGrainStorage? StorageThatKeepsClearedRecords() => null;
-
-    [Fact]
-    public async Task With_cleared_records_kept_a_clear_leaves_a_marker_that_reads_as_missing_but_keeps_its_etag()
-    {
-        if (StorageThatKeepsClearedRecords() is not { } storage)
-        {
-            return;
-        }
-        Assert.True(storage.ClearKeepsRecord);
-        var state = new GrainState<StorageTestState>(StorageTestState.Sample("doomed", 4));
-        await storage.WriteStateAsync(StateName, Grain, state);
-        var writtenEtag = state.ETag;
-
-        await storage.ClearStateAsync(StateName, Grain, state);
-        Assert.False(state.RecordExists);
-        Assert.NotNull(state.ETag);
-        Assert.NotEqual(writtenEtag, state.ETag);
-
-        var read = Fresh();
-        await storage.ReadStateAsync(StateName, Grain, read);
-        Assert.False(read.RecordExists);
-        Assert.Equal(state.ETag, read.ETag);
-        Assert.Null(read.State.Name);
-
-        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(StateName, Grain, Fresh()));
-        Assert.Equal(state.ETag, conflict.StoredEtag);
-        read.State = StorageTestState.Sample("reborn", 5);
-        await storage.WriteStateAsync(StateName, Grain, read);
-        Assert.True(read.RecordExists);
-    }
-
-    /// <summary>
-    /// The fence of a Raft peer's activation (Raft.Grains/Peer/PERSISTENCE.md): a crashed activation may still have a
-    /// write on its way, conditioned on the ETag it held or on "must not exist". The new activation rewrites what it read
-    /// under the ETag it read: the same state again, or a clear where it read no record. The late write then fails.
-    /// </summary>
-    [Fact]
-    public async Task With_cleared_records_kept_a_fence_refuses_a_late_write_and_a_late_creation()
-    {
-        if (StorageThatKeepsClearedRecords() is not { } storage)
-        {
-            return;
-        }
-        var written = new GrainState<StorageTestState>(StorageTestState.Sample("written", 1));
-        await storage.WriteStateAsync("written", Grain, written);
-        var lateWrite = new GrainState<StorageTestState>(StorageTestState.Sample("late", 2), written.ETag, recordExists: true);
-        var cleared = new GrainState<StorageTestState>(StorageTestState.Sample("cleared", 3));
-        await storage.WriteStateAsync("cleared", Grain, cleared);
-        await storage.ClearStateAsync("cleared", Grain, cleared);
-
-        foreach (var name in new[] { "written", "cleared", "never-written" })
-        {
-            var read = Fresh();
-            await storage.ReadStateAsync(name, Grain, read);
-            await (read.RecordExists ? storage.WriteStateAsync(name, Grain, read) : storage.ClearStateAsync(name, Grain, read));
-        }
-
-        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("written", Grain, lateWrite));
-        foreach (var name in new[] { "cleared", "never-written" })
-        {
-            var lateCreation = new GrainState<StorageTestState>(StorageTestState.Sample("late", 4));
-            await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(name, Grain, lateCreation));
-            var read = Fresh();
-            await storage.ReadStateAsync(name, Grain, read);
-            Assert.False(read.RecordExists);
-        }
-        var kept = Fresh();
-        await storage.ReadStateAsync("written", Grain, kept);
-        Assert.Equal("written", kept.State.Name);
     }
 
     [Fact]
@@ -251,38 +177,6 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Clear_then_read_gives_a_missing_record()
-    {
-        var state = await WriteNewAsync(StateName, Grain, StorageTestState.Sample("doomed", 1));
-
-        await Storage.ClearStateAsync(StateName, Grain, state);
-
-        Assert.Null(state.ETag);
-        Assert.False(state.RecordExists);
-        var read = await ReadAsync(StateName, Grain);
-        Assert.False(read.RecordExists);
-        Assert.Null(read.ETag);
-        Assert.Null(read.State.Name);
-    }
-
-    [Fact]
-    public async Task After_clear_the_record_can_be_created_again_and_old_etags_stay_stale()
-    {
-        var state = await WriteNewAsync(StateName, Grain, StorageTestState.Sample("first life", 1));
-        var etagBeforeClear = state.ETag;
-        await Storage.ClearStateAsync(StateName, Grain, state);
-
-        var reborn = await WriteNewAsync(StateName, Grain, StorageTestState.Sample("second life", 2));
-
-        var stale = new GrainState<StorageTestState>(StorageTestState.Sample("zombie", 3), etagBeforeClear, recordExists: true);
-        await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync(StateName, Grain, stale));
-        await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.ClearStateAsync(StateName, Grain, stale));
-        var read = await ReadAsync(StateName, Grain);
-        Assert.Equal("second life", read.State.Name);
-        Assert.Equal(reborn.ETag, read.ETag);
-    }
-
-    [Fact]
     public async Task Clear_with_a_stale_etag_conflicts_and_keeps_the_record()
     {
         var first = await WriteNewAsync(StateName, Grain, StorageTestState.Sample("v1", 1));
@@ -302,17 +196,12 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Clear_with_null_etag_conflicts_when_the_record_exists_and_is_a_no_op_when_it_does_not()
+    public async Task Clear_with_null_etag_conflicts_when_the_record_exists()
     {
         var existing = await WriteNewAsync(StateName, Grain, StorageTestState.Sample("kept", 1));
         var ex = await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.ClearStateAsync(StateName, Grain, Fresh()));
         Assert.Equal(existing.ETag, ex.StoredEtag);
         Assert.True((await ReadAsync(StateName, Grain)).RecordExists);
-
-        var missing = Fresh();
-        await Storage.ClearStateAsync(StateName, new GrainId("peer", "nobody"), missing);
-        Assert.Null(missing.ETag);
-        Assert.False(missing.RecordExists);
     }
 
     [Fact]

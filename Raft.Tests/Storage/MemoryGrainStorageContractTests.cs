@@ -4,14 +4,12 @@ using Xunit;
 
 namespace Raft.Tests.Storage;
 
-public sealed class MemoryGrainStorageContractTests : GrainStorageContractTests
+public sealed class MemoryGrainStorageContractTests : ClearDeletesContractTests
 {
     protected override Task<IGrainStorage> CreateStorageAsync() =>
         Task.FromResult<IGrainStorage>(new MemoryGrainStorage(new JsonGrainStorageSerializer()));
 
     private MemoryGrainStorage Memory => (MemoryGrainStorage)Storage;
-
-    protected override IGrainStorage StorageThatKeepsClearedRecords() => new MemoryGrainStorage(new JsonGrainStorageSerializer(), clearKeepsRecord: true);
 
     [Fact]
     public void Every_operation_completes_synchronously_even_a_conflict()

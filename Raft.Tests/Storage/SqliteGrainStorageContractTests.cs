@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Raft.Tests.Storage;
 
-public sealed class SqliteGrainStorageContractTests : GrainStorageContractTests
+public sealed class SqliteGrainStorageContractTests : ClearDeletesContractTests
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "raft-sqlite-tests", Guid.NewGuid().ToString("N"));
     private readonly List<SqliteGrainStorage> _extra = new();

@@ -1,0 +1,66 @@
+using Raft.Grains;
+using Raft.Grains.Protocol;
+using Raft.Runtime;
+using Raft.Runtime.Storage;
+using Xunit;
+using static Raft.Tests.Peer.RaftPeerStoreTests;
+
+namespace Raft.Tests.Peer;
+
+/// <summary>
+/// On providers whose writes end with their process (memory, SQLite) there is no fence: an activation on records that
+/// need no repair must not write anything, or every restart of every peer would pay for writes it does not need.
+/// </summary>
+public sealed class CleanActivationTests
+{
+    [Fact]
+    public async Task OnMemoryStorage_ACleanActivationWritesNothing()
+    {
+        var storage = new MemoryGrainStorage(new WireGrainStorageSerializer());
+
+        Assert.Equal(0, await WriteALogThenActivateAgainAsync(storage));
+    }
+
+    [Fact]
+    public async Task OnSqliteStorage_ACleanActivationWritesNothing()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "raft-clean-activation", Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var storage = new SqliteGrainStorage(
+                new SqliteGrainStorageOptions { Path = Path.Combine(directory, "raft.db") }, new WireGrainStorageSerializer());
+            await storage.InitializeAsync();
+
+            Assert.Equal(0, await WriteALogThenActivateAgainAsync(storage));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>Writes ten entries in three segments and a compaction through entry 5, then returns what a new activation writes.</summary>
+    private static async Task<long> WriteALogThenActivateAgainAsync(IGrainStorage storage)
+    {
+        var node = new RaftNode("kv/0", ["kv/0", "kv/1"]);
+        var first = await ActivateAsync(storage);
+        Assert.Equal(0, first.Store.RecordWrites);
+        Append(node, 1, 10, 0);
+        Append(node, 1, 0, 10);
+        await Flush(node, first.Store);
+        Assert.Equal(CompactionResult.Compacted, node.CompactTo(5, [5]));
+        await Flush(node, first.Store);
+
+        var (store, state) = await ActivateAsync(storage);
+        Assert.Equal((5L, 10L), (state.Snapshot!.Index, state.Entries[^1].Index));
+        return store.RecordWrites;
+    }
+
+    private static async Task<(RaftPeerStore Store, DurableState State)> ActivateAsync(IGrainStorage storage)
+    {
+        var store = NewStore(new GrainStorageStateFactory(storage), entriesPerSegment: 4);
+        var state = await store.LoadAsync();
+        await store.RepairAndFenceAsync();
+        return (store, state);
+    }
+}
