@@ -190,7 +190,8 @@ internal sealed partial class RaftPeerStore
 
     /// <summary>
     /// Writes a plan in crash-safe order: grow the manifest, hard state, snapshot, segments in ascending order, then
-    /// clear segments (highest first) and shrink the manifest. Each record is written at most once. With a provider
+    /// clear segments (highest first) and shrink the manifest. Each record is written at most once, except the manifest
+    /// when a plan both grows and shrinks it (its second write then waits for the rest of the plan). With a provider
     /// that applies writes in issue order (SQLite, memory) the writes are issued together, so the provider can commit
     /// them in one transaction (one fsync per flush instead of one per record); otherwise each is awaited before the
     /// next is issued. Either way a crash keeps a prefix of the plan, which is what PERSISTENCE.md's argument needs.
@@ -260,6 +261,14 @@ internal sealed partial class RaftPeerStore
         }
         if (plan.ManifestAfter is { } fitted)
         {
+            if (plan.ManifestBefore is not null)
+            {
+                // The manifest is written twice in this plan (grown, then shrunk): the second write must present the
+                // ETag the first one produces, known only once it completed. Issued together, both would present the
+                // ETag from before the plan and the second would be refused as a conflict with the first.
+                await RunAsync(steps);
+                steps.Clear();
+            }
             steps.Add(ManifestStep(fitted));
         }
         await RunAsync(steps);
