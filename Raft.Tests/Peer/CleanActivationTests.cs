@@ -24,19 +24,9 @@ public sealed class CleanActivationTests
     [Fact]
     public async Task OnSqliteStorage_ACleanActivationWritesNothing()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "raft-clean-activation", Guid.NewGuid().ToString("N"));
-        try
-        {
-            await using var storage = new SqliteGrainStorage(
-                new SqliteGrainStorageOptions { Path = Path.Combine(directory, "raft.db") }, new WireGrainStorageSerializer());
-            await storage.InitializeAsync();
+        await using var sqlite = await TemporarySqliteStorage.CreateAsync("raft-clean-activation");
 
-            Assert.Equal(0, await WriteALogThenActivateAgainAsync(storage));
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        Assert.Equal(0, await WriteALogThenActivateAgainAsync(sqlite.Storage));
     }
 
     /// <summary>Writes ten entries in three segments and a compaction through entry 5, then returns what a new activation writes.</summary>
@@ -56,11 +46,6 @@ public sealed class CleanActivationTests
         return store.RecordWrites;
     }
 
-    private static async Task<(RaftPeerStore Store, DurableState State)> ActivateAsync(IGrainStorage storage)
-    {
-        var store = NewStore(new GrainStorageStateFactory(storage), entriesPerSegment: 4);
-        var state = await store.LoadAsync();
-        await store.RepairAndFenceAsync();
-        return (store, state);
-    }
+    private static Task<(RaftPeerStore Store, DurableState State)> ActivateAsync(IGrainStorage storage) =>
+        LoadStoreAsync(new GrainStorageStateFactory(storage), entriesPerSegment: 4);
 }

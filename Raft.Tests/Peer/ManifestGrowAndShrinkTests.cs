@@ -17,41 +17,23 @@ public sealed class ManifestGrowAndShrinkTests
     [Fact]
     public async Task OnSqliteStorage_AFlushThatGrowsAndShrinksTheManifestIsWrittenAndLoadsBack()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "raft-manifest-grow-shrink", Guid.NewGuid().ToString("N"));
-        try
-        {
-            await using var storage = new SqliteGrainStorage(
-                new SqliteGrainStorageOptions { Path = Path.Combine(directory, "raft.db") }, new WireGrainStorageSerializer());
-            await storage.InitializeAsync();
-            var node = new RaftNode("kv/0", ["kv/0", "kv/1"]);
-            var store = await ActivateAsync(storage);
-            Append(node, 1, 10, 10); // segments 0..2 (4 entries each), all committed
-            await Flush(node, store);
+        await using var sqlite = await TemporarySqliteStorage.CreateAsync("raft-manifest-grow-shrink");
+        var factory = new GrainStorageStateFactory(sqlite.Storage);
+        var node = new RaftNode("kv/0", ["kv/0", "kv/1"]);
+        var (store, _) = await LoadStoreAsync(factory, entriesPerSegment: 4);
+        Append(node, 1, 10, 10); // segments 0..2 (4 entries each), all committed
+        await Flush(node, store);
 
-            // One delta: the snapshot trims segments 0 and 1, and entries 11..14 reach segment 3.
-            Assert.Equal(CompactionResult.Compacted, node.CompactTo(8, [8]));
-            Append(node, 1, 4, 14);
-            var plan = store.Plan(node.TakeUnpersisted(), node.Log);
-            Assert.NotNull(plan.ManifestBefore);
-            Assert.NotNull(plan.ManifestAfter);
-            await store.ExecuteAsync(plan);
+        // One delta: the snapshot trims segments 0 and 1, and entries 11..14 reach segment 3.
+        Assert.Equal(CompactionResult.Compacted, node.CompactTo(8, [8]));
+        Append(node, 1, 4, 14);
+        var plan = store.Plan(node.TakeUnpersisted(), node.Log);
+        Assert.NotNull(plan.ManifestBefore);
+        Assert.NotNull(plan.ManifestAfter);
+        await store.ExecuteAsync(plan);
 
-            var again = NewStore(new GrainStorageStateFactory(storage), entriesPerSegment: 4);
-            var loaded = await again.LoadAsync();
-            Assert.Equal(8, loaded.Snapshot!.Index);
-            Assert.Equal(Enumerable.Range(9, 6).Select(i => (long)i), loaded.Entries.Select(entry => entry.Index));
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-    }
-
-    private static async Task<RaftPeerStore> ActivateAsync(IGrainStorage storage)
-    {
-        var store = NewStore(new GrainStorageStateFactory(storage), entriesPerSegment: 4);
-        await store.LoadAsync();
-        await store.RepairAndFenceAsync();
-        return store;
+        var (_, loaded) = await LoadStoreAsync(factory, entriesPerSegment: 4);
+        Assert.Equal(8, loaded.Snapshot!.Index);
+        Assert.Equal(Enumerable.Range(9, 6).Select(i => (long)i), loaded.Entries.Select(entry => entry.Index));
     }
 }

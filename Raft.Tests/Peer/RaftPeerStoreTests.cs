@@ -285,7 +285,7 @@ public sealed class RaftPeerStoreTests
         new("kv/0", factory, new TestGrainContext(Grain), "Default", entriesPerSegment, new WireGrainStorageSerializer());
 
     /// <summary>A store as an activation opens it: loaded, then repaired (and fenced, on fenced storage).</summary>
-    internal static async Task<(RaftPeerStore Store, DurableState State)> LoadStoreAsync(CopyableMemoryStorage storage, int entriesPerSegment)
+    internal static async Task<(RaftPeerStore Store, DurableState State)> LoadStoreAsync(IPersistentStateFactory storage, int entriesPerSegment)
     {
         var store = NewStore(storage, entriesPerSegment);
         var state = await store.LoadAsync();
