@@ -300,19 +300,29 @@ public sealed partial class RaftPeerGrain
         _followers = _node.Peers.ToDictionary(peer => peer, peer => new FollowerLink(peer, term), StringComparer.Ordinal);
         _quorumCheckedAt = _time.GetTimestamp();
         _electionTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _heartbeatTimer?.Dispose();
+        StopLeaderTimers();
         _heartbeatTimer = RegisterGrainTimer(OnHeartbeatTimerAsync,
             new GrainTimerCreationOptions(_options.HeartbeatInterval, _options.HeartbeatInterval) { Interleave = true, KeepAlive = true });
+        _commitNoticeTimer = RegisterGrainTimer(OnCommitNoticeTimerAsync,
+            new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = true });
         // Event-driven: assert leadership (and probe where followers' logs match) at once, not at the first tick.
         BroadcastHeartbeat();
     }
 
     private void StopLeading()
     {
-        _heartbeatTimer?.Dispose();
-        _heartbeatTimer = null;
+        StopLeaderTimers();
         _followers = null;
         ResetElectionTimer();
+    }
+
+    private void StopLeaderTimers()
+    {
+        _heartbeatTimer?.Dispose();
+        _heartbeatTimer = null;
+        _commitNoticeTimer?.Dispose();
+        _commitNoticeTimer = null;
+        _commitNoticeArmed = false;
     }
 
     /// <summary>A call that failed or timed out is a lost message: logged, never fatal; the next heartbeat or election retries.</summary>

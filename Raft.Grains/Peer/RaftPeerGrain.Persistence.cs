@@ -116,8 +116,7 @@ public sealed partial class RaftPeerGrain
         }
         _failure = exception;
         _stopped = true;
-        _heartbeatTimer?.Dispose();
-        _heartbeatTimer = null;
+        StopLeaderTimers();
         _applySignal.Set();
         if (exception is InconsistentStateException)
         {

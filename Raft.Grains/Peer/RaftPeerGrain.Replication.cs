@@ -17,6 +17,11 @@ public sealed partial class RaftPeerGrain
     /// <summary>The followers of the current leadership term (null when not leader); a new term gets new ones.</summary>
     private Dictionary<string, FollowerLink>? _followers;
 
+    /// <summary>While leading: fires once, <see cref="RaftOptions.CommitNoticeDelay"/> after it is armed.</summary>
+    private IGrainTimer? _commitNoticeTimer;
+
+    private bool _commitNoticeArmed;
+
     /// <summary>Heartbeat tick: an empty AppendEntries to every follower, and whatever its progress admits besides.</summary>
     private void BroadcastHeartbeat()
     {
@@ -75,23 +80,47 @@ public sealed partial class RaftPeerGrain
     }
 
     /// <summary>
-    /// The leader's commit index moved: wake the applier, and tell followers that hold newly committed entries now
-    /// rather than at the next tick. A follower with appends in flight learns it from the next message after their
-    /// replies; at most one such notice is in flight per follower.
+    /// The leader's commit index moved: wake the applier, and have followers told within
+    /// <see cref="RaftOptions.CommitNoticeDelay"/> rather than at the next tick.
     /// </summary>
     private void OnCommitAdvanced()
     {
         WakeApplier();
-        if (_followers is null || !_node.IsLeader)
+        ScheduleCommitNotices();
+    }
+
+    /// <summary>
+    /// Arms the commit notice timer unless it is armed already. Waiting lets the next proposal's append carry the commit
+    /// index: telling at once costs an empty append per entry per follower when proposals come one round trip apart.
+    /// </summary>
+    private void ScheduleCommitNotices()
+    {
+        if (_commitNoticeTimer is null || _commitNoticeArmed || !_node.IsLeader)
         {
             return;
         }
-        foreach (var follower in _followers.Values)
-        {
-            SendCommitNoticeIfNeeded(follower);
-        }
+        _commitNoticeArmed = true;
+        _commitNoticeTimer.Change(_options.CommitNoticeDelay, Timeout.InfiniteTimeSpan);
     }
 
+    private Task OnCommitNoticeTimerAsync(CancellationToken cancellationToken)
+    {
+        _commitNoticeArmed = false;
+        if (_followers is not null)
+        {
+            foreach (var follower in _followers.Values)
+            {
+                SendCommitNoticeIfNeeded(follower);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// An empty append with the commit index to a follower that holds committed entries it has not been told about. A
+    /// follower with appends in flight learns it from the next message after their replies; at most one notice is in
+    /// flight per follower.
+    /// </summary>
     private void SendCommitNoticeIfNeeded(FollowerLink follower)
     {
         if (follower.CommitNoticeInFlight || !IsLeaderOf(follower.Term))
@@ -216,7 +245,10 @@ public sealed partial class RaftPeerGrain
             return;
         }
         SendAppends(follower);
-        SendCommitNoticeIfNeeded(follower);
+        if (_node.CommitIndex > follower.LastSentCommit)
+        {
+            ScheduleCommitNotices();
+        }
     }
 
     /// <summary>What the grain keeps per follower in one leadership term, beside the core's progress.</summary>

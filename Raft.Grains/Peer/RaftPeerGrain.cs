@@ -118,8 +118,7 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _stopped = true;
-        _heartbeatTimer?.Dispose();
-        _heartbeatTimer = null;
+        StopLeaderTimers();
         _applySignal.Set();
         try
         {
@@ -288,6 +287,11 @@ public sealed partial class RaftPeerGrain : Grain, IRaftPeerGrain, IRaftPeerCont
         {
             throw new InvalidOperationException(
                 $"RaftOptions: need HeartbeatInterval ({options.HeartbeatInterval}) < ElectionTimeoutMin ({options.ElectionTimeoutMin}) <= ElectionTimeoutMax ({options.ElectionTimeoutMax}).");
+        }
+        if (options.CommitNoticeDelay < TimeSpan.Zero || options.CommitNoticeDelay >= options.HeartbeatInterval)
+        {
+            throw new InvalidOperationException(
+                $"RaftOptions: need 0 <= CommitNoticeDelay ({options.CommitNoticeDelay}) < HeartbeatInterval ({options.HeartbeatInterval}).");
         }
         if (options.EntriesPerSegment < 1 || options.MaxEntriesPerAppend < 1 || options.MaxBytesPerAppend < 1
             || options.MaxInflightAppends < 1 || options.MaxInflightBytes < 1)

@@ -245,6 +245,17 @@ public sealed class RaftPeerGrainTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ACommitNoticeDelayNotBelowTheHeartbeatIntervalFailsActivationNamingBoth()
+    {
+        await using var raft = await RaftTestCluster.StartAsync(wake: false,
+            configureRaft: o => o.CommitNoticeDelay = o.HeartbeatInterval);
+
+        var exception = await Assert.ThrowsAnyAsync<Exception>(() => raft.Peer("kv/0").Wake());
+
+        Assert.Contains("CommitNoticeDelay (00:00:00.1000000) < HeartbeatInterval (00:00:00.1000000)", exception.Message);
+    }
+
+    [Fact]
     public async Task SnapshotBeyondTheCommitIndexIsAnArgumentException()
     {
         await using var raft = await RaftTestCluster.StartAsync();
