@@ -36,6 +36,7 @@ internal static class ExploreCommand
         }
         var clock = Stopwatch.StartNew();
         var failed = new List<int>();
+        var inconclusive = new List<int>();
         var virtualTime = TimeSpan.Zero;
         for (var seed = first; seed < first + seeds; seed++)
         {
@@ -44,6 +45,10 @@ internal static class ExploreCommand
             if (!result.Passed)
             {
                 failed.Add(seed);
+            }
+            else if (result.LinearizabilityInconclusive)
+            {
+                inconclusive.Add(seed);
             }
             if (!result.Passed || reportAll)
             {
@@ -58,13 +63,18 @@ internal static class ExploreCommand
             var done = seed - first + 1;
             if (done % 100 == 0 || done == seeds)
             {
-                output.WriteLine($"{done} seeds ({first}..{seed}): {done - failed.Count} passed, {failed.Count} failed; " +
+                output.WriteLine($"{done} seeds ({first}..{seed}): {Passed(done - failed.Count, inconclusive)}, {failed.Count} failed; " +
                     $"wall {clock.Elapsed.TotalSeconds:0} s ({clock.Elapsed.TotalMilliseconds / done:0} ms per seed), virtual {virtualTime.TotalHours:0.0} h");
                 output.Flush();
             }
         }
-        output.WriteLine($"explored {seeds} seeds ({first}..{first + seeds - 1}): {seeds - failed.Count} passed, {failed.Count} failed" +
-            (failed.Count > 0 ? $" (seeds {string.Join(", ", failed)})" : "") + $"; wall {clock.Elapsed}");
+        output.WriteLine($"explored {seeds} seeds ({first}..{first + seeds - 1}): {Passed(seeds - failed.Count, inconclusive, listSeeds: true)}" +
+            $", {failed.Count} failed" + (failed.Count > 0 ? $" (seeds {string.Join(", ", failed)})" : "") + $"; wall {clock.Elapsed}");
         return failed.Count == 0 ? 0 : 1;
     }
+
+    /// <summary>"P passed (K of them with the linearizability check inconclusive[: seeds ...])".</summary>
+    private static string Passed(int passed, List<int> inconclusive, bool listSeeds = false) =>
+        $"{passed} passed ({inconclusive.Count} of them with the linearizability check inconclusive" +
+        (listSeeds && inconclusive.Count > 0 ? $": seeds {string.Join(", ", inconclusive)})" : ")");
 }

@@ -85,6 +85,9 @@ public static class FaultExplorer
             notes.Add("linearizability check inconclusive: " + check.Description);
         }
         wall.Stop();
-        return new ExplorationResult(schedule, violations, notes, run.Statistics, loop.TraceHash, loop.EventCount, loop.RecentTrace, wall.Elapsed, loop.Elapsed);
+        return new ExplorationResult(schedule, violations, notes, run.Statistics, loop.TraceHash, loop.EventCount, loop.RecentTrace, wall.Elapsed, loop.Elapsed)
+        {
+            LinearizabilityInconclusive = !check.IsOk && !check.IsIllegal,
+        };
     }
 }
