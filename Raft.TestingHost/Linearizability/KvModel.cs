@@ -25,6 +25,31 @@ public sealed class KvModel : Model<string, KvInput, KvOutput>
     public override IReadOnlyList<HistoryPartition<KvInput, KvOutput>> Partition(IReadOnlyList<Operation<KvInput, KvOutput>> history) =>
         HistoryPartition<KvInput, KvOutput>.ByKey(history, input => input.Key);
 
+    /// <summary>
+    /// Leaves out unknown-outcome operations that nothing observed: a Get (always legal, changes nothing), and a Put or
+    /// Append of a non-empty value that no known output (a Get's value, an Append's old value) contains. Sound: with
+    /// such an operation u, a linearization of the rest plus u placed last (its interval never ends) is one of the
+    /// whole; and in a linearization of the whole, every state from u up to the next Put or Delete contains u's value,
+    /// so no operation there has an observing output, and removing u leaves every step legal (the states differ only
+    /// inside that stretch). Without this, an unknown append makes the search try it at every later point: seed 4000 of
+    /// the fault explorer (12 of them on one key) ran out of its 20 s; with it, 10 ms.
+    /// </summary>
+    public override IReadOnlyList<Operation<KvInput, KvOutput>> OperationsToSearch(IReadOnlyList<Operation<KvInput, KvOutput>> partition)
+    {
+        var observed = partition
+            .Where(op => !op.Output.IsUnknown && (op.Input.Op == KvOp.Get || op.Output.Value is not null))
+            .Select(op => op.Output.Value ?? "")
+            .ToArray();
+        bool Unobserved(Operation<KvInput, KvOutput> op) => op.Output.IsUnknown && op.Input.Op switch
+        {
+            KvOp.Get => true,
+            KvOp.Put or KvOp.Append => op.Input.Value.Length > 0 && !observed.Any(value => value.Contains(op.Input.Value, StringComparison.Ordinal)),
+            _ => false,
+        };
+        var kept = partition.Where(op => !Unobserved(op)).ToArray();
+        return kept.Length == partition.Count ? partition : kept;
+    }
+
     public override string DescribeOperation(KvInput input, KvOutput output)
     {
         var call = input.Op switch

@@ -28,6 +28,15 @@ public abstract class Model<TState, TInput, TOutput>
     public virtual IReadOnlyList<HistoryPartition<TInput, TOutput>> Partition(IReadOnlyList<Operation<TInput, TOutput>> history) =>
         [new HistoryPartition<TInput, TOutput>("", history)];
 
+    /// <summary>
+    /// The operations of one partition the search needs: a model may leave out operations whose presence cannot change
+    /// the verdict (an unknown outcome nothing observed, say), which the search would otherwise try at every point
+    /// after their call. Must be sound: the partition is linearizable if and only if what is returned is. The default
+    /// keeps every operation.
+    /// </summary>
+    public virtual IReadOnlyList<Operation<TInput, TOutput>> OperationsToSearch(IReadOnlyList<Operation<TInput, TOutput>> partition) =>
+        partition;
+
     /// <summary>Equality and hashing of states for the search cache.</summary>
     public virtual IEqualityComparer<TState> StateComparer => EqualityComparer<TState>.Default;
 
