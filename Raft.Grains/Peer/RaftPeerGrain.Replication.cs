@@ -75,7 +75,7 @@ public sealed partial class RaftPeerGrain
 
     private void SendAppend(FollowerLink follower, AppendEntriesRequest request)
     {
-        follower.LastSentCommit = Math.Max(follower.LastSentCommit, request.LeaderCommit);
+        follower.ObserveSent(request);
         _ = AppendAsync(follower, request);
     }
 
@@ -128,19 +128,21 @@ public sealed partial class RaftPeerGrain
             return;
         }
         var progress = _node.ProgressOf(follower.Peer);
-        if (progress.InflightAppends > 0
-            || _node.CommitIndex <= follower.LastSentCommit
-            || progress.MatchIndex <= follower.LastSentCommit)
+        if (progress.InflightAppends > 0 || !CanLearnMoreCommit(follower))
         {
             return;
         }
         if (_node.Heartbeat(follower.Peer) is { } notice)
         {
             follower.CommitNoticeInFlight = true;
-            follower.LastSentCommit = Math.Max(follower.LastSentCommit, notice.LeaderCommit);
+            follower.ObserveSent(notice);
             _ = AppendAsync(follower, notice, isCommitNotice: true);
         }
     }
+
+    /// <summary>The follower holds committed entries that no message sent to it in this term could have told it of.</summary>
+    private bool CanLearnMoreCommit(FollowerLink follower) =>
+        Math.Min(_node.CommitIndex, _node.ProgressOf(follower.Peer).MatchIndex) > follower.LastSentCommit;
 
     private bool IsLeaderOf(long term) => !_stopped && _failure is null && _node.IsLeader && _node.CurrentTerm == term;
 
@@ -245,7 +247,7 @@ public sealed partial class RaftPeerGrain
             return;
         }
         SendAppends(follower);
-        if (_node.CommitIndex > follower.LastSentCommit)
+        if (CanLearnMoreCommit(follower))
         {
             ScheduleCommitNotices();
         }
@@ -258,8 +260,15 @@ public sealed partial class RaftPeerGrain
 
         public long Term { get; } = term;
 
-        /// <summary>The highest LeaderCommit sent to this follower in this term.</summary>
-        public long LastSentCommit { get; set; }
+        /// <summary>
+        /// The highest commit index a message sent to this follower in this term can tell it: LeaderCommit, capped at
+        /// what the message proves the follower holds (Figure 2: min(leaderCommit, index of last new entry)). A heartbeat
+        /// sent while appends are in flight tells only up to MatchIndex, so their replies may still call for a notice.
+        /// </summary>
+        public long LastSentCommit { get; private set; }
+
+        public void ObserveSent(AppendEntriesRequest request) =>
+            LastSentCommit = Math.Max(LastSentCommit, Math.Min(request.LeaderCommit, request.PrevLogIndex + request.Entries.Length));
 
         /// <summary>A heartbeat sent only to tell a new commit index is unanswered.</summary>
         public bool CommitNoticeInFlight { get; set; }

@@ -26,7 +26,7 @@ public sealed class KvModel : Model<string, KvInput, KvOutput>
         HistoryPartition<KvInput, KvOutput>.ByKey(history, input => input.Key);
 
     /// <summary>
-    /// Leaves out unknown-outcome operations that nothing observed: a Get (always legal, changes nothing), and a Put or
+    /// Leaves out unknown-outcome operations (unknown output, interval without end) that nothing observed: a Get (always legal, changes nothing), and a Put or
     /// Append of a non-empty value that no known output (a Get's value, an Append's old value) contains. Sound: with
     /// such an operation u, a linearization of the rest plus u placed last (its interval never ends) is one of the
     /// whole; and in a linearization of the whole, every state from u up to the next Put or Delete contains u's value,
@@ -40,7 +40,8 @@ public sealed class KvModel : Model<string, KvInput, KvOutput>
             .Where(op => !op.Output.IsUnknown && (op.Input.Op == KvOp.Get || op.Output.Value is not null))
             .Select(op => op.Output.Value ?? "")
             .ToArray();
-        bool Unobserved(Operation<KvInput, KvOutput> op) => op.Output.IsUnknown && op.Input.Op switch
+        // Only with an unbounded interval: an unknown output that returned at a known time must still fit before it.
+        bool Unobserved(Operation<KvInput, KvOutput> op) => op.Output.IsUnknown && op.HasUnknownReturn && op.Input.Op switch
         {
             KvOp.Get => true,
             KvOp.Put or KvOp.Append => op.Input.Value.Length > 0 && !observed.Any(value => value.Contains(op.Input.Value, StringComparison.Ordinal)),

@@ -45,7 +45,11 @@ public static class LinearizabilityChecker
         foreach (var whole in partitions)
         {
             var operations = model.OperationsToSearch(whole.Operations);
-            leftOut += whole.Operations.Count - operations.Count;
+            var leftOutHere = whole.Operations.Count - operations.Count;
+            leftOut += leftOutHere;
+            var leftOutNote = leftOutHere == 0
+                ? ""
+                : $" {leftOutHere} operations of this partition with unknown outcomes that nothing observed were left out of its search (and of this report).";
             var partition = operations.Count == whole.Operations.Count ? whole : whole with { Operations = operations };
             var search = PartitionSearch.Run(model, partition.Operations, deadline);
             switch (search.Outcome)
@@ -57,13 +61,13 @@ public static class LinearizabilityChecker
                     checkedCount++;
                     var report = new IllegalPartitionReport<TState, TInput, TOutput>(model, partition, search.LongestPrefix);
                     return new CheckResult<TInput, TOutput>(
-                        CheckOutcome.Illegal, report.Render(), Stopwatch.GetElapsedTime(start), partitions.Count, checkedCount,
+                        CheckOutcome.Illegal, report.Render() + leftOutNote, Stopwatch.GetElapsedTime(start), partitions.Count, checkedCount,
                         partition, report.Prefix, report.Stuck);
                 default:
                     var where = partition.Key.Length == 0 ? "" : $" in partition \"{partition.Key}\"";
                     return new CheckResult<TInput, TOutput>(
                         CheckOutcome.Unknown,
-                        $"Unknown: the check timed out after {timeout.TotalMilliseconds:F0} ms{where}; {checkedCount} of {partitions.Count} partitions were checked and are linearizable.",
+                        $"Unknown: the check timed out after {timeout.TotalMilliseconds:F0} ms{where}; {checkedCount} of {partitions.Count} partitions were checked and are linearizable." + leftOutNote,
                         Stopwatch.GetElapsedTime(start), partitions.Count, checkedCount);
             }
         }
