@@ -21,4 +21,32 @@ internal static class CliRunner
         var code = await ClientCommandLine.RunAsync(args, output, error, cancellationToken);
         return new Result(code, output.ToString(), error.ToString());
     }
+
+    /// <summary>
+    /// Runs a command that goes on until cancelled (watch) and cancels it through <paramref name="cancel"/> as soon as
+    /// its stdout so far satisfies <paramref name="enough"/> (checked every 20 ms), or when <paramref name="cancel"/>
+    /// fires on its own.
+    /// </summary>
+    public static async Task<Result> RunUntilAsync(string[] args, Func<string, bool> enough, CancellationTokenSource cancel)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        // The synchronized writer locks itself around each write, so taking the same lock gives a whole snapshot.
+        var shared = TextWriter.Synchronized(output);
+        string Snapshot()
+        {
+            lock (shared)
+            {
+                return output.ToString();
+            }
+        }
+        var run = ClientCommandLine.RunAsync(args, shared, error, cancel.Token);
+        while (!run.IsCompleted && !cancel.IsCancellationRequested && !enough(Snapshot()))
+        {
+            await Task.WhenAny(run, Task.Delay(20));
+        }
+        await cancel.CancelAsync();
+        var code = await run;
+        return new Result(code, Snapshot(), error.ToString());
+    }
 }

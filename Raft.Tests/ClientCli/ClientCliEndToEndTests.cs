@@ -207,8 +207,11 @@ public sealed class ClientCliEndToEndTests(KeyValueSiloFixture silo) : IClassFix
     [Fact]
     public async Task WatchPrintsAStatusPerIntervalUntilCancelled()
     {
-        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        var result = await CliRunner.RunAsync(["watch", "--interval", "300ms", "--json", "--gateway", silo.Gateway], cancel.Token);
+        // Cancelled once two refreshes are out, however long the first status query took (it once took most of a
+        // fixed 2 s window early in a CI run); the 30 s bound only ends a watch that never prints.
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var result = await CliRunner.RunUntilAsync(["watch", "--interval", "300ms", "--json", "--gateway", silo.Gateway],
+            output => output.Count(c => c == '\n') >= 2, cancel);
         AssertOk(result);
         var lines = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(lines.Length >= 2, result.ToString());
