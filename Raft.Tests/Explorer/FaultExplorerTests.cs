@@ -24,17 +24,19 @@ public sealed class FaultExplorerTests(ITestOutputHelper output)
         var count = EnvironmentInt("RAFT_EXPLORER_SEEDS") ?? CiSeeds;
         var clock = Stopwatch.StartNew();
         var failures = new List<ExplorationResult>();
-        var results = new List<ExplorationResult>();
+        var inconclusive = new List<int>();
         for (var seed = first; seed < first + count; seed++)
         {
             var result = FaultExplorer.Run(seed);
-            results.Add(result);
             if (!result.Passed)
             {
                 failures.Add(result);
             }
+            else if (result.LinearizabilityInconclusive)
+            {
+                inconclusive.Add(seed);
+            }
         }
-        var inconclusive = results.Where(r => r.Passed && r.LinearizabilityInconclusive).Select(r => r.Seed).ToList();
         output.WriteLine($"seeds {first}..{first + count - 1}: {count - failures.Count} passed ({inconclusive.Count} of them with the " +
             $"linearizability check inconclusive{(inconclusive.Count > 0 ? ": " + string.Join(", ", inconclusive) : "")}), {failures.Count} failed " +
             $"in {clock.Elapsed.TotalSeconds:0.0} s ({clock.Elapsed.TotalMilliseconds / count:0} ms per seed)");
