@@ -19,11 +19,8 @@ internal sealed partial class RaftPeerStore
     public const string SnapshotName = "raft-snapshot";
 
     private readonly string _peerId;
-    private readonly IPersistentStateFactory _factory;
-    private readonly IGrainContext _context;
-    private readonly string _storageName;
+    private readonly IPeerStorage _storage;
     private readonly long _entriesPerSegment;
-    private readonly IGrainStorageSerializer _serializer;
     private readonly IPersistentState<RaftHardStateRecord> _hardState;
     private readonly IPersistentState<RaftLogManifestRecord> _manifest;
     private readonly IPersistentState<RaftSnapshotRecord> _snapshot;
@@ -39,7 +36,7 @@ internal sealed partial class RaftPeerStore
     private readonly bool _fence;
 
     /// <summary>
-    /// A cleared record stays, with an ETag (<see cref="IGrainStorage.ClearKeepsRecord"/>): a segment outside the stored
+    /// A cleared record stays, with an ETag (<see cref="IPeerStorage.ClearKeepsRecord"/>): a segment outside the stored
     /// set may exist as a cleared marker, so writing it needs that ETag, read first (see ExecuteAsync).
     /// </summary>
     private readonly bool _clearKeepsRecord;
@@ -66,35 +63,26 @@ internal sealed partial class RaftPeerStore
     private long _hardStateSize;
     private long _manifestSize;
 
-    public RaftPeerStore(
-        string peerId,
-        IPersistentStateFactory factory,
-        IGrainContext context,
-        string storageName,
-        int entriesPerSegment,
-        IGrainStorageSerializer serializer)
+    public RaftPeerStore(string peerId, IPeerStorage storage, int entriesPerSegment)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(entriesPerSegment, 1);
         _peerId = peerId;
-        _factory = factory;
-        _context = context;
-        _storageName = storageName;
+        _storage = storage;
         _entriesPerSegment = entriesPerSegment;
-        _serializer = serializer;
         _hardState = Create<RaftHardStateRecord>(HardStateName);
         _manifest = Create<RaftLogManifestRecord>(ManifestName);
         _snapshot = Create<RaftSnapshotRecord>(SnapshotName);
-        _fence = factory.WritesMayOutliveWriter(storageName);
+        _fence = storage.WritesMayOutliveWriter;
         // The fence's argument needs at most one write of an activation in flight (PERSISTENCE.md), so a provider whose
         // writes may outlive their writer gets them one by one even if it applies them in issue order.
-        _issueTogether = factory.PreservesIssueOrder(storageName) && !_fence;
-        _clearKeepsRecord = factory.ClearKeepsRecord(storageName);
+        _issueTogether = storage.PreservesIssueOrder && !_fence;
+        _clearKeepsRecord = storage.ClearKeepsRecord;
         if (_fence && !_clearKeepsRecord)
         {
             // A deleted record can be created again by a delayed "must not exist" write of a crashed activation, after
             // any fence: such a write of a log segment that was cleared since would bring back stale entries.
             throw new InvalidOperationException(
-                $"Raft peer '{peerId}' cannot start on storage '{storageName}': the provider may apply a write after the process " +
+                $"Raft peer '{peerId}' cannot start on storage '{storage.Name}': the provider may apply a write after the process " +
                 "that sent it died, and it deletes a record on clear, so a delayed write of a crashed activation could create a " +
                 "cleared log segment again and cut the log (Raft.Grains/Peer/PERSISTENCE.md). Configure it to keep cleared records " +
                 "(Azure Blob storage: DeleteStateOnClear = false, the default).");
@@ -401,10 +389,9 @@ internal sealed partial class RaftPeerStore
             ? new SegmentRange(_manifest.State.FirstSegment, _manifest.State.SegmentCount)
             : SegmentRange.Empty;
 
-    private IPersistentState<T> Create<T>(string name) =>
-        _factory.Create<T>(_context, new PersistentStateConfiguration(name, _storageName));
+    private IPersistentState<T> Create<T>(string name) => _storage.Open<T>(name);
 
-    private long Measure<T>(T record) => _serializer.Serialize(record).Length + StoredRecord.HeaderSize;
+    private long Measure<T>(T record) => _storage.Measure(record);
 
     private long SegmentOf(long index) => (index - 1) / _entriesPerSegment;
 

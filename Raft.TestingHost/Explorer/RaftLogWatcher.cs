@@ -9,8 +9,8 @@ namespace Raft.TestingHost.Explorer;
 /// </summary>
 public sealed class RaftLogWatcher : ILoggerProvider
 {
-    /// <summary>The peer grain's category; its election win is "Raft peer {Peer} won the election for term {Term} …".</summary>
-    public const string PeerCategory = "Raft.Grains.RaftPeerGrain";
+    /// <summary>The peer driver's category; its election win is "Raft peer {Peer} won the election for term {Term} …".</summary>
+    public const string PeerCategory = "Raft.Grains.RaftPeer";
 
     private const string ElectionWon = "Raft peer {Peer} won the election for term {Term}";
 

@@ -278,7 +278,7 @@ public sealed class AzureRaftGroupTests : IAsyncLifetime
 
         _output.WriteLine("---- silo log during the outage (peer events, errors; retry warnings left out) ----");
         _log.WriteTo(_output, outageStart - TimeSpan.FromMilliseconds(200), outageEnd + TimeSpan.FromSeconds(2),
-            line => line.Category.EndsWith("RaftPeerGrain", StringComparison.Ordinal)
+            line => line.Category.EndsWith(".RaftPeer", StringComparison.Ordinal)
                 || (line.Level >= LogLevel.Warning && !(line.Level == LogLevel.Warning && line.Category.EndsWith("AzureBlobGrainStorage", StringComparison.Ordinal))));
     });
 

@@ -112,7 +112,7 @@ public sealed class RaftPeerStoreFenceTests
     public void StorageThatMayApplyLateWritesButDeletesOnClear_IsRefused_NamingPeerAndStorage()
     {
         var e = Assert.Throws<InvalidOperationException>(() =>
-            new RaftPeerStore("kv/0", new LateWritesDeletingFactory(), new TestGrainContext(new GrainId("raftpeer", "kv/0")), "Blobs", EntriesPerSegment, new WireGrainStorageSerializer()));
+            new RaftPeerStore("kv/0", new GrainPeerStorage(new LateWritesDeletingFactory(), new TestGrainContext(new GrainId("raftpeer", "kv/0")), "Blobs", new WireGrainStorageSerializer()), EntriesPerSegment));
 
         Assert.Contains("Raft peer 'kv/0'", e.Message, StringComparison.Ordinal);
         Assert.Contains("storage 'Blobs'", e.Message, StringComparison.Ordinal);

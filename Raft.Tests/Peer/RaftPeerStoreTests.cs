@@ -282,7 +282,7 @@ public sealed class RaftPeerStoreTests
 
     /// <summary>Peer kv/0's store, on storage named "Default", not loaded yet.</summary>
     internal static RaftPeerStore NewStore(IPersistentStateFactory factory, int entriesPerSegment) =>
-        new("kv/0", factory, new TestGrainContext(Grain), "Default", entriesPerSegment, new WireGrainStorageSerializer());
+        new("kv/0", new GrainPeerStorage(factory, new TestGrainContext(Grain), "Default", new WireGrainStorageSerializer()), entriesPerSegment);
 
     /// <summary>A store as an activation opens it: loaded, then repaired (and fenced, on fenced storage).</summary>
     internal static async Task<(RaftPeerStore Store, DurableState State)> LoadStoreAsync(IPersistentStateFactory storage, int entriesPerSegment)

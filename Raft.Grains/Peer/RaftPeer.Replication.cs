@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Raft.Grains.Interfaces;
 using Raft.Grains.Protocol;
-using Raft.Runtime;
 
 namespace Raft.Grains;
 
@@ -12,13 +11,13 @@ namespace Raft.Grains;
 /// handled when it arrives. Heartbeats go out on every tick beside whatever is in flight, so a lost or late reply
 /// never delays the next heartbeat. A lost message is retried from the next tick, never in a tight loop.
 /// </summary>
-public sealed partial class RaftPeerGrain
+public sealed partial class RaftPeer
 {
     /// <summary>The followers of the current leadership term (null when not leader); a new term gets new ones.</summary>
     private Dictionary<string, FollowerLink>? _followers;
 
     /// <summary>While leading: fires once, <see cref="RaftOptions.CommitNoticeDelay"/> after it is armed.</summary>
-    private IGrainTimer? _commitNoticeTimer;
+    private IPeerTimer? _commitNoticeTimer;
 
     private bool _commitNoticeArmed;
 
@@ -151,8 +150,8 @@ public sealed partial class RaftPeerGrain
     {
         try
         {
-            await ExchangeAsync(follower, nameof(AppendEntries), request.Term, _options.RpcTimeout,
-                grain => grain.AppendEntries(request),
+            await ExchangeAsync(follower, nameof(AppendEntries), request.Term,
+                () => _host.AppendEntriesAsync(follower.Peer, request, _options.RpcTimeout),
                 () => _node.ReportAppendLost(follower.Peer, request),
                 response =>
                 {
@@ -171,8 +170,8 @@ public sealed partial class RaftPeerGrain
     }
 
     private Task SendSnapshotAsync(FollowerLink follower, InstallSnapshotRequest request) =>
-        ExchangeAsync(follower, nameof(InstallSnapshot), request.Term, _options.InstallSnapshotTimeout,
-            grain => grain.InstallSnapshot(request),
+        ExchangeAsync(follower, nameof(InstallSnapshot), request.Term,
+            () => _host.InstallSnapshotAsync(follower.Peer, request, _options.InstallSnapshotTimeout),
             () => _node.ReportSnapshotLost(follower.Peer, request),
             response =>
             {
@@ -189,8 +188,7 @@ public sealed partial class RaftPeerGrain
         FollowerLink follower,
         string rpc,
         long term,
-        TimeSpan timeout,
-        Func<IRaftPeerGrain, Task<TResponse>> call,
+        Func<Task<TResponse>> call,
         Action reportLost,
         Action<TResponse> handleReply)
     {
@@ -199,10 +197,7 @@ public sealed partial class RaftPeerGrain
             TResponse response;
             try
             {
-                using (GrainCallOptions.WithTimeout(timeout))
-                {
-                    response = await call(PeerGrain(follower.Peer));
-                }
+                response = await call();
             }
             catch (Exception exception)
             {

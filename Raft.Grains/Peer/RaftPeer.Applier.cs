@@ -8,7 +8,7 @@ namespace Raft.Grains;
 /// snapshots) to the state machine in log order, exactly once, outside the protocol turns that move the commit index.
 /// After a restart it delivers the snapshot first, then the entries after it as they become known committed.
 /// </summary>
-public sealed partial class RaftPeerGrain
+public sealed partial class RaftPeer
 {
     private const int ApplyBatch = 64;
 

@@ -4,7 +4,7 @@ using Raft.Grains.Interfaces;
 namespace Raft.Grains;
 
 /// <summary>The Raft RPCs this peer receives: hand to the core, reset the timer if it says so, persist, reply.</summary>
-public sealed partial class RaftPeerGrain
+public sealed partial class RaftPeer
 {
     public async Task<RequestVoteResponse> RequestVote(RequestVoteRequest request)
     {

@@ -8,7 +8,7 @@ namespace Raft.Grains;
 /// One flush runs at a time and takes everything changed so far in one delta; changes made while it writes (other
 /// AppendEntries, Starts, votes interleaving at its awaits) wait together for the next flush, one write per record.
 /// </summary>
-public sealed partial class RaftPeerGrain
+public sealed partial class RaftPeer
 {
     /// <summary>Waiters for the flush that has not started yet (it takes whatever is unpersisted when it starts).</summary>
     private TaskCompletionSource? _nextBatch;
@@ -123,13 +123,13 @@ public sealed partial class RaftPeerGrain
             // After a crash, a write of the previous incarnation that landed late (RaftPeerStore names the record). As in
             // Orleans, deactivate: the next call activates the peer again, and it reads all its state back from storage.
             _logger.LogWarning(exception, "Raft peer {Peer} in term {Term}: {Conflict} Deactivating; the next call activates it again from storage {Storage}",
-                _id, _node.CurrentTerm, exception.Message, _options.StorageName);
+                _id, _node.CurrentTerm, exception.Message, _host.Storage.Name);
         }
         else
         {
             _logger.LogError(exception, "Raft peer {Peer} in term {Term}: writing its state to storage {Storage} failed; deactivating",
-                _id, _node.CurrentTerm, _options.StorageName);
+                _id, _node.CurrentTerm, _host.Storage.Name);
         }
-        DeactivateOnIdle();
+        _host.RequestDeactivation();
     }
 }

@@ -1,15 +1,14 @@
 using Microsoft.Extensions.Logging;
 using Raft.Grains.Interfaces;
 using Raft.Grains.Protocol;
-using Raft.Runtime;
 
 namespace Raft.Grains;
 
 /// <summary>Election timer, vote requests, heartbeat timer, and what happens when the role changes.</summary>
-public sealed partial class RaftPeerGrain
+public sealed partial class RaftPeer
 {
-    private IGrainTimer? _electionTimer;
-    private IGrainTimer? _heartbeatTimer;
+    private IPeerTimer? _electionTimer;
+    private IPeerTimer? _heartbeatTimer;
     private Random _random = null!;
 
     // When this leader last checked that a majority answers (RaftOptions.CheckQuorum).
@@ -151,15 +150,12 @@ public sealed partial class RaftPeerGrain
     {
         try
         {
-            using (GrainCallOptions.WithTimeout(_options.RpcTimeout))
-            {
-                var response = await PeerGrain(peer).RequestVote(request);
-                return _stopped ? null : response;
-            }
+            var response = await _host.RequestVoteAsync(peer, request, _options.RpcTimeout);
+            return _stopped ? null : response;
         }
         catch (Exception exception)
         {
-            LogLostRpc(request.PreVote ? "PreVote" : nameof(RequestVote), peer, request.Term, exception);
+            LogLostRpc(request.PreVote ? "PreVote" : "RequestVote", peer, request.Term, exception);
             return null;
         }
     }
@@ -301,10 +297,8 @@ public sealed partial class RaftPeerGrain
         _quorumCheckedAt = _time.GetTimestamp();
         _electionTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         StopLeaderTimers();
-        _heartbeatTimer = RegisterGrainTimer(OnHeartbeatTimerAsync,
-            new GrainTimerCreationOptions(_options.HeartbeatInterval, _options.HeartbeatInterval) { Interleave = true, KeepAlive = true });
-        _commitNoticeTimer = RegisterGrainTimer(OnCommitNoticeTimerAsync,
-            new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = true });
+        _heartbeatTimer = _host.RegisterTimer(OnHeartbeatTimerAsync, _options.HeartbeatInterval, _options.HeartbeatInterval);
+        _commitNoticeTimer = _host.RegisterTimer(OnCommitNoticeTimerAsync, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         // Event-driven: assert leadership (and probe where followers' logs match) at once, not at the first tick.
         BroadcastHeartbeat();
     }
@@ -328,7 +322,7 @@ public sealed partial class RaftPeerGrain
     /// <summary>A call that failed or timed out is a lost message: logged, never fatal; the next heartbeat or election retries.</summary>
     private void LogLostRpc(string rpc, string peer, long term, Exception exception)
     {
-        if (exception is TimeoutException or GrainCallException or OperationCanceledException)
+        if (exception is TimeoutException or OperationCanceledException || _host.IsTransportFailure(exception))
         {
             _logger.LogDebug("Raft peer {Peer} in term {Term}: {Rpc} to {Target} lost: {Reason}", _id, term, rpc, peer, exception.Message);
         }
