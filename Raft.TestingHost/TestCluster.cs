@@ -6,7 +6,7 @@ using Raft.Runtime.Activation;
 using Raft.Runtime.Hosting;
 using Raft.Runtime.Scheduling;
 using Raft.Runtime.Storage;
-using Raft.TestingHost.Simulation;
+using Raft.Simulation;
 
 namespace Raft.TestingHost;
 
@@ -97,7 +97,7 @@ public sealed class TestCluster : IAsyncDisposable
         builder.Services.AddSingleton(storageOperations);
         if (Options.Simulation is { } loop)
         {
-            builder.Services.AddSingleton<IWorkExecutor>(loop);
+            builder.Services.AddSingleton<IWorkExecutor>(new LoopWorkExecutor(loop));
         }
         builder.UseSilo(silo =>
         {

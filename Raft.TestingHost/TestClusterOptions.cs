@@ -1,6 +1,6 @@
 using Raft.Runtime;
 using Raft.Runtime.Hosting;
-using Raft.TestingHost.Simulation;
+using Raft.Simulation;
 
 namespace Raft.TestingHost;
 

@@ -11,26 +11,32 @@ namespace Raft.Client;
 /// </summary>
 public sealed class KeyValueClient
 {
-    private readonly IGrainFactory grains;
+    private readonly IKeyValueTransport transport;
     private readonly KeyValueClientOptions options;
     private readonly TimeProvider time;
     private readonly SemaphoreSlim oneAtATime = new(1, 1);
-    // The key-value grain of each peer, created on first use: a grain reference is a proxy object, not worth making per call.
-    private readonly IKeyValueGrain?[] peerGrains;
+    private readonly string[] peerIds;
     private long clientId;
     private long sequence;
     private int leader;
 
+    /// <summary>A client that calls the peers' key-value grains through <paramref name="grains"/>.</summary>
     public KeyValueClient(IGrainFactory grains, KeyValueClientOptions? options = null, TimeProvider? time = null)
+        : this(new GrainKeyValueTransport(grains), options, time)
     {
-        this.grains = grains;
+    }
+
+    /// <summary>A client over any transport (a simulated network in tests).</summary>
+    public KeyValueClient(IKeyValueTransport transport, KeyValueClientOptions? options = null, TimeProvider? time = null)
+    {
+        this.transport = transport;
         this.options = options ?? new KeyValueClientOptions();
         if (this.options.Peers.Count == 0)
         {
             throw new ArgumentException("At least one peer id is required.", nameof(options));
         }
         this.time = time ?? TimeProvider.System;
-        peerGrains = new IKeyValueGrain?[this.options.Peers.Count];
+        peerIds = this.options.Peers.Select(peer => $"{this.options.Group}/{peer}").ToArray();
     }
 
     /// <summary>The session's client id (0 until the first operation opened the session).</summary>
@@ -114,18 +120,12 @@ public sealed class KeyValueClient
                     lastError);
             }
             cancellationToken.ThrowIfCancellationRequested();
-            var grain = leader < peerGrains.Length
-                ? peerGrains[leader] ??= grains.GetGrain<IKeyValueGrain>($"{options.Group}/{options.Peers[leader]}")
-                : grains.GetGrain<IKeyValueGrain>($"{options.Group}/{options.Peers[leader]}");
             KvResponse? response = null;
             try
             {
-                using (GrainCallOptions.WithTimeout(Min(options.AttemptTimeout, remaining)))
-                {
-                    response = await grain.Execute(request);
-                }
+                response = await transport.ExecuteAsync(peerIds[leader], request, Min(options.AttemptTimeout, remaining));
             }
-            catch (Exception exception) when (exception is TimeoutException or GrainCallException)
+            catch (Exception exception) when (exception is TimeoutException || transport.IsTransportFailure(exception))
             {
                 lastError = exception;
             }

@@ -7,7 +7,7 @@ using Raft.Grains.KeyValue;
 using Raft.Runtime;
 using Raft.Runtime.Serialization;
 using Raft.TestingHost.Linearizability;
-using Raft.TestingHost.Simulation;
+using Raft.Simulation;
 
 namespace Raft.TestingHost.Explorer;
 

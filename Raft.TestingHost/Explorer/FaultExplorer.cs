@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Raft.TestingHost.Linearizability;
-using Raft.TestingHost.Simulation;
+using Raft.Simulation;
 
 namespace Raft.TestingHost.Explorer;
 

@@ -1,6 +1,6 @@
 using Raft.Grains.Interfaces;
 using Raft.Runtime;
-using Raft.TestingHost.Simulation;
+using Raft.Simulation;
 
 namespace Raft.TestingHost.Explorer;
 

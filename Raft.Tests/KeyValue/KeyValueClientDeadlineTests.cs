@@ -3,7 +3,7 @@ using Raft.Grains;
 using Raft.Runtime;
 using Raft.Runtime.Hosting;
 using Raft.TestingHost;
-using Raft.TestingHost.Simulation;
+using Raft.Simulation;
 using Xunit;
 
 namespace Raft.Tests.KeyValue;

@@ -3,6 +3,7 @@ using Raft.Client;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
 using Raft.Runtime;
+using Raft.Simulation;
 using Raft.TestingHost;
 using Raft.TestingHost.Linearizability;
 using Raft.Tests.Simulation;

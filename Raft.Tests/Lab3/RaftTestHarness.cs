@@ -9,6 +9,7 @@ using Raft.Grains.Interfaces;
 using Raft.Runtime;
 using Raft.Runtime.Hosting;
 using Raft.Runtime.Storage;
+using Raft.Simulation;
 using Raft.TestingHost;
 using Raft.Tests.Simulation;
 using Xunit;

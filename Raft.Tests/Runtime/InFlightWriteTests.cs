@@ -3,7 +3,7 @@ using Raft.Runtime;
 using Raft.Runtime.Hosting;
 using Raft.Runtime.Storage;
 using Raft.TestingHost;
-using Raft.TestingHost.Simulation;
+using Raft.Simulation;
 using Xunit;
 
 namespace Raft.Tests.Runtime;

@@ -1,26 +1,23 @@
 using System.Diagnostics;
 using System.Text;
-using Microsoft.Extensions.DependencyInjection;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
-using Raft.Runtime;
-using Raft.Runtime.Hosting;
+using Raft.Simulation;
 using Raft.Tests.Peer;
-using Raft.TestingHost;
-using Raft.TestingHost.Simulation;
 using Xunit;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
 namespace Raft.Tests.Simulation;
 
+/// <summary>A Raft group of production drivers (RaftPeer) on the simulator: no grain runtime, virtual time, one thread.</summary>
 public sealed class RaftSimulationTests(ITestOutputHelper output)
 {
     private const int Commands = 100;
     private static readonly string[] PeerIds = ["kv/0", "kv/1", "kv/2"];
 
     /// <summary>
-    /// Three Raft peers, one per silo, with memory storage and the simulated network: elect a leader, then agree on
+    /// Three Raft peers, each a host of its own, with simulated disks and the simulated network: elect a leader, then agree on
     /// <see cref="Commands"/> commands one at a time as the 6.5840 one() does. Returns the trace and the final state.
     /// </summary>
     private static SimulationResult RunRaft(int seed, bool reliable)
@@ -30,10 +27,9 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
         var state = loop.Run(async () =>
         {
             var machines = new RecordingStateMachineFactory();
-            await using var cluster = await DeployGroupAsync(loop, seed, machines);
+            var cluster = await StartGroupAsync(loop, seed, machines);
             cluster.Network.Reliable = reliable;
-            IRaftPeerGrain Peer(string id) => cluster.GrainFactory.GetGrain<IRaftPeerGrain>(id);
-            await Task.WhenAll(PeerIds.Select(id => Peer(id).Wake()));
+            PeerCalls Peer(string id) => new(cluster, id);
 
             var leader = await LeaderAsync(loop, Peer, PeerIds, TimeSpan.FromSeconds(5));
             var elected = loop.Elapsed;
@@ -63,7 +59,7 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
 
     /// <summary>6.5840 one(): offer the command to each peer until a leader takes it, wait up to 2 s for all to apply it; retry up to 10 s.</summary>
     private static async Task<long> OneAsync(
-        SimulationLoop loop, Func<string, IRaftPeerGrain> peer, RecordingStateMachineFactory machines, string command, IReadOnlyList<string>? expected = null)
+        SimulationLoop loop, Func<string, PeerCalls> peer, RecordingStateMachineFactory machines, string command, IReadOnlyList<string>? expected = null)
     {
         var peers = expected ?? PeerIds;
         var started = loop.GetTimestamp();
@@ -97,28 +93,34 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
         throw new XunitException($"one('{command}') failed to reach agreement within 10 s of virtual time");
     }
 
-    /// <summary>Three peers "kv/0".."kv/2", one per silo, on the simulated network with memory storage.</summary>
-    private static Task<TestCluster> DeployGroupAsync(SimulationLoop loop, int seed, RecordingStateMachineFactory machines) =>
-        TestCluster.DeployAsync(new TestClusterOptions
+    /// <summary>Three peers "kv/0".."kv/2", each a host of its own, started on the simulated network.</summary>
+    private static async Task<SimulatedRaftCluster> StartGroupAsync(SimulationLoop loop, int seed, RecordingStateMachineFactory machines)
+    {
+        var cluster = new SimulatedRaftCluster(loop, new SimulatedRaftOptions
         {
-            SiloCount = 3,
-            Simulation = loop,
-            Network = new SimulatedNetworkOptions { Seed = seed },
-            Placement = grain => grain.Type == "raftpeer" ? $"silo{grain.Key[^1]}" : null,
-            ConfigureSilo = silo =>
-            {
-                silo.AddGrains(typeof(GrainsAssembly).Assembly);
-                silo.Services.Configure<RaftOptions>(o =>
-                {
-                    o.Groups = new Dictionary<string, List<string>> { ["kv"] = ["0", "1", "2"] };
-                    o.Seed = seed;
-                });
-                silo.Services.AddSingleton<IRaftStateMachineFactory>(machines);
-            },
+            Raft = new RaftOptions { Seed = seed },
+            Network = new SimulatedNetworkOptions { Seed = seed, Latency = TimeSpan.FromMilliseconds(1) },
+            StateMachines = machines,
         });
+        foreach (var id in PeerIds)
+        {
+            await cluster.StartAsync(id);
+        }
+        return cluster;
+    }
+
+    /// <summary>The test's calls into one running peer (the tester's direct access of 6.5840, not through the network).</summary>
+    private readonly record struct PeerCalls(SimulatedRaftCluster Cluster, string Id)
+    {
+        public Task<StartResult> Start(byte[] command) => Cluster.CallAsync(Id, peer => peer.Start(command));
+
+        public Task<RaftState> GetState() => Cluster.CallAsync(Id, peer => peer.GetState());
+
+        public Task<RaftStatus> GetStatus() => Cluster.CallAsync(Id, peer => peer.GetStatus());
+    }
 
     /// <summary>The first of <paramref name="among"/> that says it is leader, polling until <paramref name="timeout"/> of virtual time.</summary>
-    private static async Task<string> LeaderAsync(SimulationLoop loop, Func<string, IRaftPeerGrain> peer, IEnumerable<string> among, TimeSpan timeout)
+    private static async Task<string> LeaderAsync(SimulationLoop loop, Func<string, PeerCalls> peer, IEnumerable<string> among, TimeSpan timeout)
     {
         string? leader = null;
         await RaftTestCluster.WaitUntilAsync(async () =>
@@ -138,8 +140,8 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
 
     /// <summary>
     /// The same group through faults, on an unreliable and reordering network with snapshots every 10 entries: the leader
-    /// is disconnected and comes back, a follower grain crashes and restarts, the leader's silo is killed and restarted,
-    /// and a silo is stopped gracefully and started again; the group keeps agreeing throughout.
+    /// is disconnected and comes back, a follower crashes and restarts, the leader is killed and restarted, and a
+    /// follower is stopped gracefully and started again; the group keeps agreeing throughout.
     /// </summary>
     private static SimulationResult RunRaftWithFaults(int seed)
     {
@@ -148,10 +150,10 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
         var state = loop.Run(async () =>
         {
             var machines = new RecordingStateMachineFactory(snapshotEvery: 10);
-            await using var cluster = await DeployGroupAsync(loop, seed, machines);
+            var cluster = await StartGroupAsync(loop, seed, machines);
             cluster.Network.Reliable = false;
             cluster.Network.LongReordering = true;
-            IRaftPeerGrain Peer(string id) => cluster.GrainFactory.GetGrain<IRaftPeerGrain>(id);
+            PeerCalls Peer(string id) => new(cluster, id);
             var log = new List<string>();
             var next = 1;
             async Task AgreeAsync(int count, IReadOnlyList<string>? expected = null)
@@ -162,33 +164,31 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
                 }
             }
 
-            await Task.WhenAll(PeerIds.Select(id => Peer(id).Wake()));
             var leader = await LeaderAsync(loop, Peer, PeerIds, TimeSpan.FromSeconds(10));
             log.Add($"{loop.Elapsed}: leader {leader}");
             await AgreeAsync(15);
 
-            cluster.Network.Disconnect(Peer(leader).GetGrainId());
+            cluster.Network.Disconnect(cluster.HostOf(leader));
             var others = PeerIds.Where(id => id != leader).ToArray();
             await AgreeAsync(15, others);
-            cluster.Network.Connect(Peer(leader).GetGrainId());
+            cluster.Network.Connect(cluster.HostOf(leader));
             log.Add($"{loop.Elapsed}: {leader} reconnected");
             await AgreeAsync(10);
 
             var follower = PeerIds.First(id => id != leader);
-            cluster.RestartGrain(Peer(follower).GetGrainId());
+            cluster.Crash(follower);
+            await cluster.StartAsync(follower);
             await AgreeAsync(10);
             log.Add($"{loop.Elapsed}: {follower} restarted");
 
             leader = await LeaderAsync(loop, Peer, PeerIds, TimeSpan.FromSeconds(10));
-            var leaderSilo = cluster.SiloOf(Peer(leader).GetGrainId());
-            await cluster.KillSiloAsync(leaderSilo);
+            cluster.Crash(leader);
             await AgreeAsync(10, PeerIds.Where(id => id != leader).ToArray());
-            var stopped = cluster.SiloNames.First(s => s != leaderSilo);
-            await cluster.StopSiloAsync(stopped);
-            await cluster.RestartSiloAsync(leaderSilo);
-            await cluster.RestartSiloAsync(stopped);
-            await Task.WhenAll(PeerIds.Select(id => Peer(id).Wake()));
-            log.Add($"{loop.Elapsed}: killed {leaderSilo}, stopped {stopped}, both back");
+            var stopped = PeerIds.First(id => id != leader);
+            await cluster.StopAsync(stopped);
+            await cluster.StartAsync(leader);
+            await cluster.StartAsync(stopped);
+            log.Add($"{loop.Elapsed}: killed {leader}, stopped {stopped}, both back");
             await AgreeAsync(20);
 
             await RaftTestCluster.WaitUntilAsync(() => Task.FromResult(PeerIds.Select(id => machines.Latest(id)?.LastApplied).Distinct().Count() == 1),

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Raft.TestingHost;
-using Raft.TestingHost.Simulation;
+using Raft.Simulation;
 using Xunit.Abstractions;
 
 namespace Raft.Tests.Simulation;

@@ -1,5 +1,5 @@
 using Raft.TestingHost;
-using Raft.TestingHost.Simulation;
+using Raft.Simulation;
 using Xunit.Abstractions;
 
 namespace Raft.Tests.Simulation;

@@ -1,14 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Raft.Runtime.Scheduling;
 
-namespace Raft.TestingHost.Simulation;
+namespace Raft.Simulation;
 
 /// <summary>
 /// A deterministic simulation: one ready queue and one virtual clock, driven by one thread (the one calling
 /// <see cref="Run{T}"/>). It is at once
-/// - the <see cref="IWorkExecutor"/> every activation scheduler posts its drains to,
+/// - where work items are posted (<see cref="Post"/>: a grain runtime's activation drains, say),
 /// - a <see cref="TimeProvider"/> whose time moves only when nothing is ready: then it jumps to the earliest
 ///   armed timer (ordered by due time, then by the order timers were armed) and fires it, and
 /// - a <see cref="TaskScheduler"/> (<see cref="Scheduler"/>) for code outside grains: the test body, cluster
@@ -19,7 +18,7 @@ namespace Raft.TestingHost.Simulation;
 /// Work queued from another OS thread while the loop runs means nondeterminism leaked in (Task.Run, a timer or
 /// Task.Delay on the system clock, real I/O): it is counted and reported, and fails the run.
 /// </summary>
-public sealed class SimulationLoop : TimeProvider, IWorkExecutor
+public sealed class SimulationLoop : TimeProvider
 {
     private const ulong FnvOffset = 14695981039346656037UL;
     private const ulong FnvPrime = 1099511628211UL;
@@ -245,10 +244,11 @@ public sealed class SimulationLoop : TimeProvider, IWorkExecutor
         }
     }
 
-    void IWorkExecutor.Execute(IThreadPoolWorkItem workItem)
+    /// <summary>Queues a work item to run on the loop, after the work already ready.</summary>
+    public void Post(IThreadPoolWorkItem workItem)
     {
         ArgumentNullException.ThrowIfNull(workItem);
-        CheckThread("IWorkExecutor.Execute");
+        CheckThread("Post");
         lock (gate)
         {
             ready.Enqueue(new ReadyItem(workItem, null));

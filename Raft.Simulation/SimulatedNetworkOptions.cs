@@ -1,4 +1,4 @@
-namespace Raft.TestingHost;
+namespace Raft.Simulation;
 
 /// <summary>The knobs of the simulated network, with the 6.5840 labrpc values as defaults.</summary>
 public sealed class SimulatedNetworkOptions

@@ -1,0 +1,75 @@
+using Raft.Grains;
+using Raft.Grains.Interfaces;
+
+namespace Raft.Simulation;
+
+/// <summary>
+/// One life of a simulated peer, from start to crash: its driver, the host port it gives the driver (timers on the
+/// loop, calls through the <see cref="LabNetwork"/>, its disk), and the scheduler its turns run on.
+/// </summary>
+internal sealed class PeerLife : IPeerHost
+{
+    private readonly SimulatedRaftCluster cluster;
+    private readonly CancellationTokenSource ended = new();
+    private readonly List<SimulatedPeerTimer> timers = new();
+
+    public PeerLife(SimulatedRaftCluster cluster, string peerId, int number, SimulatedDisk disk)
+    {
+        this.cluster = cluster;
+        PeerId = peerId;
+        Scheduler = new PeerScheduler(cluster.Loop, $"{peerId}#{number}");
+        Storage = new SimulatedPeerStorage(disk, Scheduler);
+        Peer = new RaftPeer(peerId, cluster.RaftOptions, this,
+            cluster.Options.LoggerFactory.CreateLogger(typeof(RaftPeer).FullName!), cluster.Options.StateMachines);
+    }
+
+    public string PeerId { get; }
+
+    public RaftPeer Peer { get; }
+
+    public PeerScheduler Scheduler { get; }
+
+    /// <summary>Cancelled when this life ends: calls being handled by it fail at once, as labrpc's do.</summary>
+    public CancellationToken Ended => ended.Token;
+
+    public bool IsOver => Scheduler.Stopped;
+
+    public TimeProvider Time => cluster.Loop;
+
+    public IPeerStorage Storage { get; }
+
+    /// <summary>Ends this life at once, as a process dies: nothing of it runs again, its timers stop, its calls fail.</summary>
+    public void End()
+    {
+        if (Scheduler.Stopped)
+        {
+            return;
+        }
+        Scheduler.Stop();
+        foreach (var timer in timers)
+        {
+            timer.Dispose();
+        }
+        ended.Cancel();
+    }
+
+    public IPeerTimer RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new SimulatedPeerTimer(cluster.Loop, Scheduler, callback, dueTime, period);
+        timers.Add(timer);
+        return timer;
+    }
+
+    public Task<RequestVoteResponse> RequestVoteAsync(string peer, RequestVoteRequest request, TimeSpan timeout) =>
+        cluster.CallPeerAsync(this, peer, request.PreVote ? "PreVote" : "RequestVote", request, target => target.RequestVote(request), timeout);
+
+    public Task<AppendEntriesResponse> AppendEntriesAsync(string peer, AppendEntriesRequest request, TimeSpan timeout) =>
+        cluster.CallPeerAsync(this, peer, "AppendEntries", request, target => target.AppendEntries(request), timeout);
+
+    public Task<InstallSnapshotResponse> InstallSnapshotAsync(string peer, InstallSnapshotRequest request, TimeSpan timeout) =>
+        cluster.CallPeerAsync(this, peer, "InstallSnapshot", request, target => target.InstallSnapshot(request), timeout);
+
+    public bool IsTransportFailure(Exception exception) => exception is LostMessageException;
+
+    public void RequestDeactivation() => cluster.Deactivate(this);
+}

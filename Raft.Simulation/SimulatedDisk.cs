@@ -1,0 +1,47 @@
+namespace Raft.Simulation;
+
+/// <summary>
+/// What one peer has durably stored: its records by name, each with the ETag of its last write. It outlives the
+/// peer's lives (a crash loses nothing written), like a disk or a storage account.
+/// </summary>
+public sealed class SimulatedDisk
+{
+    private readonly Dictionary<string, StoredRecord> records = new(StringComparer.Ordinal);
+    private long nextETag;
+
+    /// <summary>Record writes and clears that landed.</summary>
+    public long Writes { get; private set; }
+
+    /// <summary>The record's state and ETag, or null when it does not exist.</summary>
+    public StoredRecord? Read(string name) => records.GetValueOrDefault(name);
+
+    /// <summary>The state of record <paramref name="name"/>, or default when it does not exist.</summary>
+    public T? Get<T>(string name) => records.TryGetValue(name, out var record) ? (T)record.State : default;
+
+    /// <summary>Stores the record if its ETag is <paramref name="expectedETag"/> (null: must not exist); returns the new ETag, or null on a conflict.</summary>
+    public string? TryWrite(string name, object state, string? expectedETag)
+    {
+        if (records.GetValueOrDefault(name)?.ETag != expectedETag)
+        {
+            return null;
+        }
+        var eTag = (++nextETag).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        records[name] = new StoredRecord(state, eTag);
+        Writes++;
+        return eTag;
+    }
+
+    /// <summary>Deletes the record if its ETag is <paramref name="expectedETag"/>; false on a conflict.</summary>
+    public bool TryClear(string name, string? expectedETag)
+    {
+        if (records.GetValueOrDefault(name)?.ETag != expectedETag)
+        {
+            return false;
+        }
+        records.Remove(name);
+        Writes++;
+        return true;
+    }
+
+    public sealed record StoredRecord(object State, string ETag);
+}

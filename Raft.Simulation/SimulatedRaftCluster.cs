@@ -1,0 +1,149 @@
+using Raft.Grains;
+
+namespace Raft.Simulation;
+
+/// <summary>
+/// A Raft group run by the production driver (<see cref="RaftPeer"/>) without any grain runtime: every peer lives on
+/// one <see cref="SimulationLoop"/> in virtual time, talks to the others through a <see cref="LabNetwork"/>, and keeps
+/// its records on a <see cref="SimulatedDisk"/> that survives its crashes. Create, use and drop it inside
+/// <see cref="SimulationLoop.Run{T}"/>: a run is then a function of its seeds (network, election timeouts, scenario).
+/// </summary>
+public sealed class SimulatedRaftCluster
+{
+    private readonly Dictionary<string, SimulatedDisk> disks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PeerLife?> lives = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> lifeNumbers = new(StringComparer.Ordinal);
+
+    public SimulatedRaftCluster(SimulationLoop loop, SimulatedRaftOptions options)
+    {
+        Loop = loop;
+        Options = options;
+        PeerIds = options.Members.Select(member => $"{options.Group}/{member}").ToArray();
+        RaftOptions = options.Raft;
+        RaftOptions.Groups = new Dictionary<string, List<string>> { [options.Group] = options.Members.ToList() };
+        Network = new LabNetwork(options.Network, loop) { Trace = loop.Record };
+        foreach (var peer in PeerIds)
+        {
+            disks[peer] = new SimulatedDisk();
+            lives[peer] = null;
+        }
+    }
+
+    public SimulationLoop Loop { get; }
+
+    public SimulatedRaftOptions Options { get; }
+
+    internal RaftOptions RaftOptions { get; }
+
+    public LabNetwork Network { get; }
+
+    /// <summary>"{group}/{member}" for every member, in the order of <see cref="SimulatedRaftOptions.Members"/>.</summary>
+    public IReadOnlyList<string> PeerIds { get; }
+
+    /// <summary>The host of a peer in <see cref="Network"/>: connect, disconnect and partition hosts.</summary>
+    public string HostOf(string peerId) => Options.HostOf(peerId);
+
+    /// <summary>What the peer has stored.</summary>
+    public SimulatedDisk Disk(string peerId) => disks[Known(peerId)];
+
+    /// <summary>True while the peer runs (started and neither crashed nor stopped by a storage failure).</summary>
+    public bool IsRunning(string peerId) => lives[Known(peerId)] is { IsOver: false };
+
+    /// <summary>Starts a new life of the peer from what its disk holds; completes once it is activated.</summary>
+    public Task StartAsync(string peerId)
+    {
+        if (IsRunning(peerId))
+        {
+            throw new InvalidOperationException($"Peer {peerId} is running already; crash it first.");
+        }
+        var number = lifeNumbers[peerId] = lifeNumbers.GetValueOrDefault(peerId) + 1;
+        var life = new PeerLife(this, peerId, number, disks[peerId]);
+        lives[peerId] = life;
+        Loop.Record($"start {life.Scheduler}");
+        return life.Scheduler.Run(life.Peer.ActivateAsync);
+    }
+
+    /// <summary>Kills the peer's current life at once: nothing of it runs again; its disk keeps what it wrote.</summary>
+    public void Crash(string peerId)
+    {
+        if (lives[Known(peerId)] is not { IsOver: false } life)
+        {
+            return;
+        }
+        Loop.Record($"crash {life.Scheduler}");
+        life.End();
+        Network.NewIncarnation(peerId);
+    }
+
+    /// <summary>
+    /// Stops the peer gracefully, as a silo shutting down deactivates it: its writes in flight finish, then its life
+    /// ends. Start it again with <see cref="StartAsync"/>.
+    /// </summary>
+    public async Task StopAsync(string peerId)
+    {
+        if (lives[Known(peerId)] is not { IsOver: false } life)
+        {
+            return;
+        }
+        await life.Scheduler.Run(() => life.Peer.DeactivateAsync("stopped"));
+        Loop.Record($"stop {life.Scheduler}");
+        life.End();
+        Network.NewIncarnation(peerId);
+    }
+
+    /// <summary>Runs <paramref name="call"/> on the running peer, as one of its turns (the test's direct access, not through the network).</summary>
+    public Task<T> CallAsync<T>(string peerId, Func<RaftPeer, Task<T>> call)
+    {
+        var life = lives[Known(peerId)] is { IsOver: false } running
+            ? running
+            : throw new InvalidOperationException($"Peer {peerId} is not running.");
+        return life.Scheduler.Run(() => call(life.Peer));
+    }
+
+    /// <summary>An RPC from one peer's life to another peer, through the network, failing after <paramref name="timeout"/>.</summary>
+    internal async Task<TResponse> CallPeerAsync<TRequest, TResponse>(
+        PeerLife caller, string target, string method, TRequest request, Func<RaftPeer, Task<TResponse>> handle, TimeSpan timeout)
+        where TRequest : notnull
+    {
+        TResponse response = default!;
+        var call = Network.CallAsync(caller.PeerId, HostOf(caller.PeerId), target, HostOf(target), method, MessageSize.Of(request),
+            async () =>
+            {
+                if (lives.GetValueOrDefault(target) is not { IsOver: false } callee)
+                {
+                    throw new LostMessageException($"{caller.PeerId} -> {target}: {target} is not running.");
+                }
+                try
+                {
+                    response = await callee.Scheduler.Run(() => handle(callee.Peer)).WaitAsync(callee.Ended);
+                }
+                catch (OperationCanceledException) when (callee.IsOver)
+                {
+                    throw new LostMessageException($"{caller.PeerId} -> {target}: {target} crashed while handling {method}.");
+                }
+            },
+            () => MessageSize.Of(response));
+        await call.WaitAsync(timeout, Loop);
+        return response;
+    }
+
+    /// <summary>A life asked to be dropped (its storage failed): deactivate it, and start a new life from its disk.</summary>
+    internal void Deactivate(PeerLife life) =>
+        _ = Task.Factory.StartNew(() => DeactivateAndRestartAsync(life), CancellationToken.None, TaskCreationOptions.DenyChildAttach, Loop.Scheduler).Unwrap();
+
+    private async Task DeactivateAndRestartAsync(PeerLife life)
+    {
+        if (life.IsOver || lives[life.PeerId] != life)
+        {
+            return;
+        }
+        await life.Scheduler.Run(() => life.Peer.DeactivateAsync("storage failure"));
+        Loop.Record($"deactivate {life.Scheduler}");
+        life.End();
+        Network.NewIncarnation(life.PeerId);
+        await StartAsync(life.PeerId);
+    }
+
+    private string Known(string peerId) =>
+        lives.ContainsKey(peerId) ? peerId : throw new ArgumentException($"Peer {peerId} is not a member of this cluster.", nameof(peerId));
+}

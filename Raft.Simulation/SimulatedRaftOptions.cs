@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Raft.Grains;
+
+namespace Raft.Simulation;
+
+/// <summary>What a <see cref="SimulatedRaftCluster"/> runs: one Raft group, its settings, network and state machines.</summary>
+public sealed class SimulatedRaftOptions
+{
+    /// <summary>The group's name: peer ids are "{Group}/{member}".</summary>
+    public string Group { get; init; } = "kv";
+
+    /// <summary>The group's members.</summary>
+    public IReadOnlyList<string> Members { get; init; } = ["0", "1", "2"];
+
+    /// <summary>The peers' settings; <see cref="RaftOptions.Groups"/> is set from Group and Members.</summary>
+    public RaftOptions Raft { get; init; } = new();
+
+    public SimulatedNetworkOptions Network { get; init; } = new();
+
+    /// <summary>Creates each life's state machine (none: entries are committed and dropped).</summary>
+    public IRaftStateMachineFactory? StateMachines { get; init; }
+
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>Which host a peer runs on (default: a host of its own, named by its id); peers on one host share its links.</summary>
+    public Func<string, string> HostOf { get; init; } = static peerId => peerId;
+}
