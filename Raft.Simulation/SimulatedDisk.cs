@@ -12,6 +12,10 @@ public sealed class SimulatedDisk
     /// <summary>Record writes and clears that landed.</summary>
     public long Writes { get; private set; }
 
+    /// <summary>Every stored record with its name, in name order.</summary>
+    public IEnumerable<(string Name, object State)> Records =>
+        records.OrderBy(record => record.Key, StringComparer.Ordinal).Select(record => (record.Key, record.Value.State));
+
     /// <summary>The record's state and ETag, or null when it does not exist.</summary>
     public StoredRecord? Read(string name) => records.GetValueOrDefault(name);
 

@@ -67,9 +67,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
     private readonly TestClock clock;
     private readonly long startedAt;
     private long beganAt;
-    private TestCluster? cluster;
-    private IRaftPeerGrain[] peers = [];
-    private GrainId[] ids = [];
+    private ILabCluster? cluster;
     private string? applyError;
     private long maxIndex;
     private long maxIndex0;
@@ -117,9 +115,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
     /// <summary>The clock of the test and its cluster: the system's, or the simulation loop's virtual time.</summary>
     public TimeProvider Time => clock.Time;
 
-    public TestCluster Cluster => cluster ?? throw new InvalidOperationException("not started");
-
-    public SimulatedNetwork Network => Cluster.Network;
+    private ILabCluster Cluster => cluster ?? throw new InvalidOperationException("not started");
 
     /// <summary>
     /// make_config + begin: deploys the cluster on <paramref name="clock"/> (real time or simulation), starts and
@@ -243,49 +239,35 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
     private async Task StartAsync(bool reliable, int silos, Action<ISiloBuilder>? configureSilo)
     {
-        var members = Enumerable.Range(0, N).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
         var factory = new StateMachineFactory(this);
-        var options = new TestClusterOptions
+        // The peers' own log lines (elections, leader changes; Debug adds lost RPCs) go into the trace that a failing
+        // test prints. RAFT_TEST_LOG=Debug|Information|Warning|None, default Information.
+        var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("RAFT_TEST_LOG"), ignoreCase: true, out var parsed)
+            ? parsed
+            : LogLevel.Information;
+        void ConfigureLogging(ILoggingBuilder logging) => logging
+            .AddProvider(new TraceLoggerProvider(this))
+            .AddFilter<TraceLoggerProvider>("Raft.Grains", level)
+            .AddFilter<TraceLoggerProvider>((category, _) => category?.StartsWith("Raft.Grains", StringComparison.Ordinal) == true);
+        var network = new SimulatedNetworkOptions { Seed = Seed };
+        if (clock is SimulatedTestClock simulated)
         {
-            SiloCount = silos,
-            Network = new SimulatedNetworkOptions { Seed = Seed },
-            ConfigureSilo = silo =>
+            // In simulation the peers are the production drivers on the simulator, with no grain runtime.
+            if (storage != LabStorage.Memory || silos != 1 || configureSilo is not null)
             {
-                silo.AddGrains(typeof(GrainsAssembly).Assembly);
-                silo.Configure<RaftOptions>(o =>
-                {
-                    o.Groups = new Dictionary<string, List<string>> { [Group] = members };
-                    o.Seed = Seed;
-                    storage.ConfigureRaft(o);
-                });
-                silo.Services.AddSingleton<IRaftStateMachineFactory>(factory);
-                // The peers' own log lines (elections, leader changes; Debug adds lost RPCs) go into the trace that a
-                // failing test prints. RAFT_TEST_LOG=Debug|Information|Warning|None, default Information.
-                var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("RAFT_TEST_LOG"), ignoreCase: true, out var parsed)
-                    ? parsed
-                    : LogLevel.Information;
-                silo.Services.AddLogging(logging => logging
-                    .AddProvider(new TraceLoggerProvider(this))
-                    .AddFilter<TraceLoggerProvider>("Raft.Grains", level)
-                    .AddFilter<TraceLoggerProvider>((category, _) => category?.StartsWith("Raft.Grains", StringComparison.Ordinal) == true));
-                configureSilo?.Invoke(silo);
-            },
-        };
-        storage.ConfigureCluster(options);
-        clock.Configure(options);
-        if (silos > 1)
-        {
-            // One peer per silo, round robin, like one Raft server per machine.
-            options.Placement = id => id.Key.StartsWith(Group + "/", StringComparison.Ordinal)
-                && int.TryParse(id.Key.AsSpan(Group.Length + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var peer)
-                ? $"silo{peer % silos}"
-                : null;
+                throw new InvalidOperationException("A simulated lab test runs on the simulator's disks, with no silos to configure.");
+            }
+            network.Latency = SimulatedTestClock.MessageLatency;
+            var raft = new RaftOptions { Seed = Seed };
+            storage.ConfigureRaft(raft);
+            cluster = await SimulatedLabCluster.StartAsync(simulated.Loop, Group, N, raft, network, factory,
+                LoggerFactory.Create(ConfigureLogging));
         }
-        cluster = await TestCluster.DeployAsync(options);
-        cluster.Network.LongDelays = true;
-        cluster.Network.Reliable = reliable;
-        peers = Enumerable.Range(0, N).Select(i => cluster.GrainFactory.GetGrain<IRaftPeerGrain>($"{Group}/{i}")).ToArray();
-        ids = peers.Select(p => p.GetGrainId()).ToArray();
+        else
+        {
+            cluster = await GrainLabCluster.DeployAsync(Group, N, Seed, silos, storage, network, factory, ConfigureLogging, configureSilo);
+        }
+        cluster.Reliable = reliable;
         lock (life)
         {
             for (var i = 0; i < N; i++)
@@ -294,7 +276,6 @@ public sealed class RaftTestHarness : IAsyncDisposable
                 connected[i] = true;
             }
         }
-        await Task.WhenAll(peers.Select(p => p.Wake()));
         Begin();
     }
 
@@ -413,26 +394,19 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
     private void ApplyConnectivity(int i)
     {
-        if (connected[i] && alive[i])
-        {
-            Network.Connect(ids[i]);
-        }
-        else
-        {
-            Network.Disconnect(ids[i]);
-        }
+        Cluster.SetConnected(i, connected[i] && alive[i]);
     }
 
     public void SetReliable(bool reliable)
     {
         Trace($"reliable={reliable}");
-        Network.Reliable = reliable;
+        Cluster.Reliable = reliable;
     }
 
     public void SetLongReordering(bool on)
     {
         Trace($"long reordering={on}");
-        Network.LongReordering = on;
+        Cluster.LongReordering = on;
     }
 
     /// <summary>
@@ -449,7 +423,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         {
             // LogSize() reads every server's persister, crashed ones included; a crashed grain cannot be asked
             // (a call would re-activate it), so remember its size now. Its later writes never land.
-            var size = await peers[i].GetPersistedSize();
+            var size = await Cluster.GetPersistedSize(i);
             lock (mu)
             {
                 sizeAtCrash[i] = size;
@@ -476,7 +450,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         {
             current[i].Crashed = true;
         }
-        Cluster.CrashGrain(ids[i]);
+        Cluster.Crash(i);
     }
 
     /// <summary>Shutdown(): crash every peer.</summary>
@@ -500,11 +474,11 @@ public sealed class RaftTestHarness : IAsyncDisposable
         // A write the crashed peer had already handed to its storage goes on and lands or fails (over the network, on
         // Azure). The new incarnation waits for it before it loads; wait here too, so that the checker below ingests
         // the snapshot the new incarnation will load.
-        await Cluster.WaitForStorageWritesAsync(ids[i]);
+        await Cluster.WaitForStorageWritesAsync(i);
         Trace($"restart {i}");
         // 6.5840 start1: the checker ingests the snapshot the server persisted before it crashed. Read it while the
         // peer is dead (nothing can write it now) and before the new activation can deliver anything.
-        var persisted = SnapshotMode ? await ReadPersistedSnapshotAsync(i) : null;
+        var persisted = SnapshotMode ? await Cluster.ReadPersistedSnapshotAsync(i) : null;
         lock (life)
         {
             CrashLocked(i);
@@ -516,23 +490,14 @@ public sealed class RaftTestHarness : IAsyncDisposable
             }
             epoch[i]++;
             alive[i] = true;
-            Cluster.RestartGrain(ids[i]);
+            Cluster.Restart(i);
             for (var j = 0; j < N; j++)
             {
                 connected[j] = true;
                 ApplyConnectivity(j);
             }
         }
-        await peers[i].Wake();
-    }
-
-    /// <summary>The snapshot record the peer persisted ("raft-snapshot" in the silo's "Default" provider), or null if none.</summary>
-    private async Task<RaftSnapshotRecord?> ReadPersistedSnapshotAsync(int i)
-    {
-        var holder = new GrainState<RaftSnapshotRecord>(new RaftSnapshotRecord(0, 0, []));
-        var storage = Cluster.PrimarySilo.Runtime.Services.GetRequiredKeyedService<IGrainStorage>("Default");
-        await storage.ReadStateAsync(RaftPeerStore.SnapshotName, ids[i], holder);
-        return holder.RecordExists && holder.State.Data.Length > 0 ? holder.State : null;
+        await Cluster.Wake(i);
     }
 
     /// <summary>StartServers(): restart every peer (each was crashed first), then ConnectAll.</summary>
@@ -547,7 +512,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
     // ---------------------------------------------------------------- calls to peers
 
     /// <summary>Issues a call to a live peer under the life-cycle lock (so a crash cannot slip in before it is enqueued).</summary>
-    private Task<T> Call<T>(int i, Func<IRaftPeerGrain, Task<T>> call, out int callEpoch)
+    private Task<T> Call<T>(int i, Func<ILabCluster, Task<T>> call, out int callEpoch)
     {
         lock (life)
         {
@@ -556,7 +521,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
                 throw new InvalidOperationException($"test bug: peer {i} is crashed and must not be called");
             }
             callEpoch = epoch[i];
-            return call(peers[i]);
+            return call(Cluster);
         }
     }
 
@@ -572,7 +537,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
     public async Task<StartResult> StartAsync(int i, object command)
     {
         var started = Time.GetTimestamp();
-        var result = await Call(i, p => p.Start(LabCommand.Encode(command)), out _);
+        var result = await Call(i, c => c.Start(i, LabCommand.Encode(command)), out _);
         CountStart(Time.GetElapsedTime(started));
         return result;
     }
@@ -611,7 +576,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
             {
                 return null;
             }
-            task = Call(i, p => p.Start(LabCommand.Encode(command)), out callEpoch);
+            task = Call(i, c => c.Start(i, LabCommand.Encode(command)), out callEpoch);
         }
         try
         {
@@ -623,20 +588,20 @@ public sealed class RaftTestHarness : IAsyncDisposable
         }
     }
 
-    public Task<RaftState> GetStateAsync(int i) => Call(i, p => p.GetState(), out _);
+    public Task<RaftState> GetStateAsync(int i) => Call(i, c => c.GetState(i), out _);
 
-    public Task<RaftStatus> GetStatusAsync(int i) => Call(i, p => p.GetStatus(), out _);
+    public Task<RaftStatus> GetStatusAsync(int i) => Call(i, c => c.GetStatus(i), out _);
 
     // ---------------------------------------------------------------- counters
 
     /// <summary>RPCs that reached peer i (labrpc GetCount).</summary>
-    public long RpcCount(int i) => Network.ReceivedCount(ids[i]);
+    public long RpcCount(int i) => Cluster.ReceivedCount(i);
 
     /// <summary>Every RPC sent, dropped ones included (labrpc GetTotalCount).</summary>
-    public long RpcTotal() => Network.TotalCount;
+    public long RpcTotal() => Cluster.TotalCount;
 
     /// <summary>Request bytes of every RPC plus reply bytes of delivered replies (labrpc GetTotalBytes).</summary>
-    public long BytesTotal() => Network.TotalBytes;
+    public long BytesTotal() => Cluster.TotalBytes;
 
     /// <summary>
     /// LogSize(): the largest persisted Raft state (hard state and log, not the snapshot) over all peers, as the peers
@@ -650,7 +615,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
             long size;
             if (IsAlive(i))
             {
-                size = await Call(i, p => p.GetPersistedSize(), out _);
+                size = await Call(i, c => c.GetPersistedSize(i), out _);
             }
             else
             {
@@ -671,14 +636,10 @@ public sealed class RaftTestHarness : IAsyncDisposable
     /// </summary>
     public async Task<long> StoredLogSizeAsync()
     {
-        var records = await storage.StoredRecordsAsync(Cluster);
         long largest = 0;
-        foreach (var id in ids)
+        for (var i = 0; i < N; i++)
         {
-            var bytes = records
-                .Where(r => r.GrainId == id && !r.StateName.Contains("snapshot", StringComparison.OrdinalIgnoreCase))
-                .Sum(r => r.Bytes);
-            largest = Math.Max(largest, bytes);
+            largest = Math.Max(largest, await Cluster.StoredLogBytesAsync(i));
         }
         return largest;
     }
