@@ -21,7 +21,11 @@ internal sealed class PeerLife : IPeerHost
         Storage = new SimulatedPeerStorage(disk, Scheduler);
         Peer = new RaftPeer(peerId, cluster.RaftOptions, this,
             cluster.Options.LoggerFactory.CreateLogger(typeof(RaftPeer).FullName!), cluster.Options.StateMachines);
+        Service = cluster.Options.Service?.Invoke(peerId, Peer);
     }
+
+    /// <summary>The service beside the peer (<see cref="SimulatedRaftOptions.Service"/>), or null.</summary>
+    public object? Service { get; }
 
     public string PeerId { get; }
 

@@ -101,31 +101,47 @@ public sealed class SimulatedRaftCluster
     }
 
     /// <summary>An RPC from one peer's life to another peer, through the network, failing after <paramref name="timeout"/>.</summary>
-    internal async Task<TResponse> CallPeerAsync<TRequest, TResponse>(
+    internal Task<TResponse> CallPeerAsync<TRequest, TResponse>(
         PeerLife caller, string target, string method, TRequest request, Func<RaftPeer, Task<TResponse>> handle, TimeSpan timeout)
-        where TRequest : notnull
+        where TRequest : notnull =>
+        CallAsync(caller.PeerId, HostOf(caller.PeerId), target, method, request, life => handle(life.Peer), timeout);
+
+    /// <summary>A call from <paramref name="source"/> to whatever runs in the target peer's current life, as one of its turns.</summary>
+    private async Task<TResponse> CallAsync<TResponse>(
+        string source, string sourceHost, string target, string method, object request, Func<PeerLife, Task<TResponse>> handle, TimeSpan timeout)
     {
         TResponse response = default!;
-        var call = Network.CallAsync(caller.PeerId, HostOf(caller.PeerId), target, HostOf(target), method, MessageSize.Of(request),
+        var call = Network.CallAsync(source, sourceHost, target, HostOf(target), method, MessageSize.Of(request),
             async () =>
             {
                 if (lives.GetValueOrDefault(target) is not { IsOver: false } callee)
                 {
-                    throw new LostMessageException($"{caller.PeerId} -> {target}: {target} is not running.");
+                    throw new LostMessageException($"{source} -> {target}: {target} is not running.");
                 }
                 try
                 {
-                    response = await callee.Scheduler.Run(() => handle(callee.Peer)).WaitAsync(callee.Ended);
+                    response = await callee.Scheduler.Run(() => handle(callee)).WaitAsync(callee.Ended);
                 }
                 catch (OperationCanceledException) when (callee.IsOver)
                 {
-                    throw new LostMessageException($"{caller.PeerId} -> {target}: {target} crashed while handling {method}.");
+                    throw new LostMessageException($"{source} -> {target}: {target} crashed while handling {method}.");
                 }
             },
             () => MessageSize.Of(response));
         await call.WaitAsync(timeout, Loop);
         return response;
     }
+
+    /// <summary>
+    /// A client's call to the service beside peer <paramref name="peerId"/>, through the network from the client's own
+    /// host ("client/{name}"), failing after <paramref name="timeout"/>; a lost message throws <see cref="LostMessageException"/>.
+    /// </summary>
+    public Task<TResponse> CallServiceAsync<TService, TResponse>(
+        string client, string peerId, string method, object request, Func<TService, Task<TResponse>> handle, TimeSpan timeout) =>
+        CallAsync(ClientEndpoint(client), ClientEndpoint(client), Known(peerId), method, request, life => handle((TService)life.Service!), timeout);
+
+    /// <summary>The network endpoint and host of a client named <paramref name="name"/>.</summary>
+    public static string ClientEndpoint(string name) => "client/" + name;
 
     /// <summary>A life asked to be dropped (its storage failed): deactivate it, and start a new life from its disk.</summary>
     internal void Deactivate(PeerLife life) =>

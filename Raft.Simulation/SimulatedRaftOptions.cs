@@ -21,6 +21,12 @@ public sealed class SimulatedRaftOptions
     /// <summary>Creates each life's state machine (none: entries are committed and dropped).</summary>
     public IRaftStateMachineFactory? StateMachines { get; init; }
 
+    /// <summary>
+    /// A service that runs beside each peer life, on the peer's turns, created when the life starts: the key-value
+    /// front, say. Clients reach it through the network (<see cref="SimulatedRaftCluster.CallServiceAsync{TService, TResponse}"/>).
+    /// </summary>
+    public Func<string, RaftPeer, object>? Service { get; init; }
+
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>Which host a peer runs on (default: a host of its own, named by its id); peers on one host share its links.</summary>

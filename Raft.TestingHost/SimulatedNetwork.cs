@@ -22,6 +22,9 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
 
     public SimulatedNetworkOptions Options => lab.Options;
 
+    /// <summary>The network itself, by host names (what <see cref="HostOf"/> gives).</summary>
+    public LabNetwork Lab => lab;
+
     public bool Reliable
     {
         get => lab.Reliable;

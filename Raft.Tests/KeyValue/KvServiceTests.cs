@@ -61,9 +61,9 @@ public class KvServiceTests : ClockedTests
         var leader = await FindLeaderAsync(kv);
         var majority = kv.Servers.Where(s => s != leader).Take(3).ToArray();
         var minority = kv.Servers.Except(majority).ToArray();
-        kv.Cluster.Network.Partition(
-            majority.Select(kv.PeerId).Append(KvTestCluster.ClientId("majority")).ToArray(),
-            minority.Select(kv.PeerId).Append(KvTestCluster.ClientId("minority")).ToArray());
+        kv.Backend.Partition(
+            majority.Select(kv.Backend.ServerHost).Append(kv.Backend.ClientHost("majority")).ToArray(),
+            minority.Select(kv.Backend.ServerHost).Append(kv.Backend.ClientHost("minority")).ToArray());
 
         // The majority side makes progress.
         var majorityClient = kv.NewClient("majority", 1);
@@ -79,7 +79,7 @@ public class KvServiceTests : ClockedTests
         Assert.False(get.IsCompleted, "a get in the minority completed");
 
         // Healed, both complete within 3 seconds.
-        kv.Cluster.Network.Heal();
+        kv.Backend.Heal();
         await put.WaitAsync(TimeSpan.FromSeconds(3), kv.Time);
         Assert.Equal("15", await get.WaitAsync(TimeSpan.FromSeconds(3), kv.Time));
         CheckLinearizable(kv);
@@ -114,7 +114,7 @@ public class KvServiceTests : ClockedTests
 
         // Server 2 falls behind while the others commit enough to snapshot past it.
         var lagging = kv.Servers[2];
-        kv.Cluster.Network.Disconnect(kv.PeerId(lagging));
+        kv.Backend.SetConnected(kv.Backend.ServerHost(lagging), false);
         for (var i = 0; i < 50; i++)
         {
             await client.PutAsync(i.ToString(System.Globalization.CultureInfo.InvariantCulture), "x");
@@ -123,12 +123,12 @@ public class KvServiceTests : ClockedTests
         Assert.True(leaderStatus.SnapshotIndex > 1, "the leader never snapshotted");
 
         // Reconnected, it can only catch up through InstallSnapshot; then it must serve as part of a majority.
-        kv.Cluster.Network.Connect(kv.PeerId(lagging));
-        kv.Cluster.Network.Disconnect(kv.PeerId(kv.Servers.First(s => s != lagging && s != leaderStatus.Id.Split('/')[1])));
+        kv.Backend.SetConnected(kv.Backend.ServerHost(lagging), true);
+        kv.Backend.SetConnected(kv.Backend.ServerHost(kv.Servers.First(s => s != lagging && s != leaderStatus.Id.Split('/')[1])), false);
         await client.PutAsync("b", "B");
         Assert.Equal("A", await client.GetAsync("a"));
         Assert.Equal("B", await client.GetAsync("b"));
-        var laggingStatus = await kv.Cluster.GrainFactory.GetGrain<Raft.Grains.Interfaces.IRaftPeerGrain>($"{KvTestCluster.Group}/{lagging}").GetStatus();
+        var laggingStatus = await kv.Backend.GetStatus(lagging);
         Assert.True(laggingStatus.SnapshotIndex > 1, "the lagging server never installed a snapshot");
         CheckLinearizable(kv);
     });
@@ -169,7 +169,7 @@ public class KvServiceTests : ClockedTests
     private static async Task<Raft.Grains.Interfaces.RaftStatus> LeaderStatusAsync(KvTestCluster kv)
     {
         var leader = await FindLeaderAsync(kv);
-        return await kv.Cluster.GrainFactory.GetGrain<Raft.Grains.Interfaces.IRaftPeerGrain>($"{KvTestCluster.Group}/{leader}").GetStatus();
+        return await kv.Backend.GetStatus(leader);
     }
 
     /// <summary>
@@ -193,7 +193,7 @@ public class KvServiceTests : ClockedTests
             await Task.Delay(TimeSpan.FromSeconds(1), kv.Time);
             stop.Cancel();
             await partitioner;
-            kv.Cluster.Network.Heal();
+            kv.Backend.Heal();
             totalOperations += (await Task.WhenAll(workers)).Sum();
             if (crash)
             {
@@ -219,7 +219,7 @@ public class KvServiceTests : ClockedTests
             }
         }
         CheckLinearizable(kv);
-        Output.WriteLine($"seed {seed}: {Clock.Time.GetElapsedTime(started).TotalSeconds:F1} s, {servers} servers, {clients} clients, {totalOperations} operations, {kv.Cluster.Network.TotalCount} RPCs");
+        Output.WriteLine($"seed {seed}: {Clock.Time.GetElapsedTime(started).TotalSeconds:F1} s, {servers} servers, {clients} clients, {totalOperations} operations, {kv.Backend.TotalRpcs} RPCs");
     });
 
     private static async Task<int> ClientLoop(KvTestCluster kv, int clientNumber, int iteration, Dictionary<int, string> expected, Random random, CancellationToken stop)
@@ -263,9 +263,9 @@ public class KvServiceTests : ClockedTests
         {
             var servers = kv.Servers.OrderBy(_ => random.Next()).ToArray();
             var cut = random.Next(servers.Length + 1);
-            kv.Cluster.Network.Partition(
-                servers[..cut].Select(kv.PeerId).ToArray(),
-                servers[cut..].Select(kv.PeerId).ToArray());
+            kv.Backend.Partition(
+                servers[..cut].Select(kv.Backend.ServerHost).ToArray(),
+                servers[cut..].Select(kv.Backend.ServerHost).ToArray());
             try
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(1000 + random.Next(200)), kv.Time, stop);
@@ -284,7 +284,7 @@ public class KvServiceTests : ClockedTests
         {
             foreach (var server in kv.Servers)
             {
-                var state = await kv.Cluster.GrainFactory.GetGrain<Raft.Grains.Interfaces.IRaftPeerGrain>($"{KvTestCluster.Group}/{server}").GetState();
+                var state = await kv.Backend.GetState(server);
                 if (state.IsLeader)
                 {
                     return server;

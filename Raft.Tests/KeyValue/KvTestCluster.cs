@@ -1,32 +1,31 @@
-using Microsoft.Extensions.DependencyInjection;
 using Raft.Client;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
-using Raft.Runtime;
 using Raft.Simulation;
-using Raft.TestingHost;
 using Raft.TestingHost.Linearizability;
 using Raft.Tests.Simulation;
 
 namespace Raft.Tests.KeyValue;
 
 /// <summary>
-/// The key-value service on an in-process cluster, shaped like the course's kvraft tester: N servers (a Raft
-/// peer and its key-value grain share a host on the simulated network), clients that talk to them through
-/// the network as named clients, crash / restart of servers, partitions, and a recorded history.
+/// The key-value service shaped like the course's kvraft tester: N servers (a Raft peer and its key-value front on one
+/// host of the labrpc network), clients that talk to them through the network as named clients, crash / restart of
+/// servers, partitions, and a recorded history. In real time the servers are grains on a test cluster; in simulation
+/// they are the production drivers and key-value services on the simulator (<see cref="IKvServers"/>).
 /// </summary>
 internal sealed class KvTestCluster : IAsyncDisposable
 {
     public const string Group = "kv";
 
-    private KvTestCluster(TestCluster cluster, string[] servers)
+    private KvTestCluster(IKvServers backend, string[] servers)
     {
-        Cluster = cluster;
+        Backend = backend;
         Servers = servers;
-        History = new(KvOutput.Unknown, cluster.Time);
+        History = new(KvOutput.Unknown, backend.Time);
     }
 
-    public TestCluster Cluster { get; }
+    /// <summary>The servers' host: network, crashes, peer state.</summary>
+    public IKvServers Backend { get; }
 
     /// <summary>Server (peer) ids: "0", "1", ….</summary>
     public IReadOnlyList<string> Servers { get; }
@@ -35,62 +34,36 @@ internal sealed class KvTestCluster : IAsyncDisposable
     public HistoryRecorder<KvInput, KvOutput> History { get; }
 
     /// <summary>The cluster's clock: the system's, or the simulation loop's virtual time.</summary>
-    public TimeProvider Time => Cluster.Time;
+    public TimeProvider Time => Backend.Time;
 
-    /// <summary>Deploys the servers on <paramref name="clock"/> (real time or simulation) with a network seeded by <paramref name="seed"/>.</summary>
+    /// <summary>Starts the servers on <paramref name="clock"/> (real time or simulation) with a network seeded by <paramref name="seed"/>.</summary>
     public static async Task<KvTestCluster> StartAsync(TestClock clock, int servers, long maxRaftStateBytes = -1, bool reliable = true, int seed = 1)
     {
-        var members = Enumerable.Range(0, servers).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        var options = new TestClusterOptions
-        {
-            SiloCount = 1,
-            UseSimulatedNetwork = true,
-            Network = new SimulatedNetworkOptions { Seed = seed },
-            ConfigureSilo = silo =>
-            {
-                silo.AddRaftKeyValueService();
-                silo.Services.Configure<RaftOptions>(o => o.Groups = new Dictionary<string, List<string>> { [Group] = members });
-                silo.Services.Configure<KeyValueOptions>(o =>
-                {
-                    o.MaxRaftStateBytes = maxRaftStateBytes;
-                    o.CommitTimeout = TimeSpan.FromSeconds(1);
-                });
-            },
-        };
-        clock.Configure(options);
-        var cluster = await TestCluster.DeployAsync(options);
-        // A server is its Raft peer plus its key-value grain: one host on the simulated network.
-        cluster.Network.HostOf = grain => grain.Type is "raftpeer" or "keyvalue" ? "server/" + grain.Key : grain.ToString();
-        cluster.Network.Reliable = reliable;
-        return new KvTestCluster(cluster, members.ToArray());
+        var members = Enumerable.Range(0, servers).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var keyValue = new KeyValueOptions { MaxRaftStateBytes = maxRaftStateBytes, CommitTimeout = TimeSpan.FromSeconds(1) };
+        IKvServers backend = clock is SimulatedTestClock simulated
+            ? await SimulatedKvServers.StartAsync(simulated.Loop, Group, members, keyValue, reliable, seed)
+            : await GrainKvServers.DeployAsync(Group, members, keyValue, reliable, seed);
+        return new KvTestCluster(backend, members);
     }
 
-    public GrainId PeerId(string server) => new("raftpeer", $"{Group}/{server}");
-
-    public static GrainId ClientId(string client) => new("client", client);
-
-    /// <summary>A client whose calls go through the simulated network as <paramref name="name"/>.</summary>
+    /// <summary>A client whose calls go through the network as <paramref name="name"/>.</summary>
     public TestKvClient NewClient(string name, int clientNumber) => new(this, name, clientNumber);
 
-    public void CrashServer(string server) => Cluster.CrashGrain(PeerId(server));
+    public void CrashServer(string server) => Backend.Crash(server);
 
-    public async Task RestartServerAsync(string server)
-    {
-        Cluster.RestartGrain(PeerId(server));
-        await Cluster.GrainFactory.GetGrain<IRaftPeerGrain>($"{Group}/{server}").Wake();
-    }
+    public Task RestartServerAsync(string server) => Backend.RestartAsync(server);
 
     public async Task<long> MaxPersistedSizeAsync()
     {
-        var sizes = await Task.WhenAll(Servers.Select(s => Cluster.GrainFactory.GetGrain<IRaftPeerGrain>($"{Group}/{s}").GetPersistedSize()));
+        var sizes = await Task.WhenAll(Servers.Select(Backend.GetPersistedSize));
         return sizes.Max();
     }
 
-    /// <summary>The largest stored snapshot record of any server, in bytes (envelope included).</summary>
-    public Task<long> MaxSnapshotSizeAsync() => Task.FromResult(
-        Servers.Max(s => (long)Cluster.GetMemoryStorage().GetRecordSize("raft-snapshot", PeerId(s))));
+    /// <summary>The largest stored snapshot record of any server, in bytes.</summary>
+    public Task<long> MaxSnapshotSizeAsync() => Task.FromResult(Servers.Max(Backend.SnapshotBytes));
 
-    public ValueTask DisposeAsync() => Cluster.DisposeAsync();
+    public ValueTask DisposeAsync() => Backend.DisposeAsync();
 }
 
 /// <summary>A key-value client that records every operation into the cluster's history.</summary>
@@ -105,7 +78,7 @@ internal sealed class TestKvClient
         this.cluster = cluster;
         this.number = number;
         Name = name;
-        client = new KeyValueClient(cluster.Cluster.GrainFactory, new KeyValueClientOptions
+        client = new KeyValueClient(cluster.Backend.Transport(name), new KeyValueClientOptions
         {
             Group = KvTestCluster.Group,
             Peers = cluster.Servers.ToList(),
@@ -127,11 +100,7 @@ internal sealed class TestKvClient
         var op = cluster.History.Begin(number, input);
         try
         {
-            T result;
-            using (SimulatedNetwork.AsClient(Name))
-            {
-                result = await operation();
-            }
+            var result = await operation();
             cluster.History.End(op, output(result));
             return result;
         }
