@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Raft.TestingHost.Explorer;
+using Raft.Simulation.Explorer;
 
 namespace Raft.Benchmarks;
 

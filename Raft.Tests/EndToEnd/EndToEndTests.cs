@@ -4,7 +4,7 @@ using Raft.Client;
 using Raft.Grains.Interfaces;
 using Raft.Runtime;
 using Raft.Runtime.Client;
-using Raft.TestingHost.Linearizability;
+using Raft.Simulation.Linearizability;
 using Xunit;
 using Xunit.Abstractions;
 

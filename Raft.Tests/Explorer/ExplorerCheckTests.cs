@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
-using Raft.TestingHost.Explorer;
+using Raft.Simulation.Explorer;
 using Xunit;
 
 namespace Raft.Tests.Explorer;
@@ -98,7 +98,6 @@ public sealed class ExplorerCheckTests
         Assert.Equal(Enum.GetValues<FaultKind>().Order(), schedules.SelectMany(s => s.Steps).Select(s => s.Kind).Distinct().Order());
         Assert.Contains(schedules, s => s.CrashAllAfterHeal);
         Assert.Contains(schedules, s => s.MaxRaftStateBytes > 0);
-        Assert.Contains(schedules, s => s.SiloPerPeer);
         Assert.Contains(schedules, s => s.Tuning.MaxEntriesPerAppend < 9 && s.Tuning.EntriesPerSegment < 9);
     }
 

@@ -1,4 +1,4 @@
-using Raft.TestingHost.Explorer;
+using Raft.Simulation.Explorer;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Raft.TestingHost.Explorer;
+using Raft.Simulation.Explorer;
 using Xunit;
 using Xunit.Abstractions;
 using Xunit.Sdk;

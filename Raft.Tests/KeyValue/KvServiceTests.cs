@@ -1,6 +1,6 @@
 using Raft.Client;
 using Raft.Runtime;
-using Raft.TestingHost.Linearizability;
+using Raft.Simulation.Linearizability;
 using Raft.Tests.Simulation;
 using Xunit;
 using Xunit.Abstractions;

@@ -2,7 +2,7 @@ using Raft.Client;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
 using Raft.Simulation;
-using Raft.TestingHost.Linearizability;
+using Raft.Simulation.Linearizability;
 using Raft.Tests.Simulation;
 
 namespace Raft.Tests.KeyValue;

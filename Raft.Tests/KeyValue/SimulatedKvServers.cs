@@ -1,9 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Raft.Client;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
-using Raft.Grains.KeyValue;
 using Raft.Simulation;
 
 namespace Raft.Tests.KeyValue;
@@ -14,17 +12,9 @@ internal sealed class SimulatedKvServers(SimulatedRaftCluster cluster) : IKvServ
     public static async Task<SimulatedKvServers> StartAsync(
         SimulationLoop loop, string group, IReadOnlyList<string> members, KeyValueOptions keyValue, bool reliable, int seed)
     {
-        var machines = new KvStateMachineFactory(Options.Create(keyValue), NullLoggerFactory.Instance);
-        var cluster = new SimulatedRaftCluster(loop, new SimulatedRaftOptions
-        {
-            Group = group,
-            Members = members,
-            Raft = new RaftOptions(),
-            Network = new SimulatedNetworkOptions { Seed = seed, Latency = Simulation.SimulatedTestClock.MessageLatency },
-            StateMachines = machines,
-            Service = (peerId, peer) => new KeyValueService(peerId, machines, keyValue, loop, peer.Propose, static () => Task.CompletedTask),
-            HostOf = peerId => "server/" + peerId,
-        });
+        var network = new SimulatedNetworkOptions { Seed = seed, Latency = Simulation.SimulatedTestClock.MessageLatency };
+        var cluster = new SimulatedRaftCluster(loop,
+            SimulatedKeyValue.Options(loop, group, members, new RaftOptions(), keyValue, network, NullLoggerFactory.Instance));
         cluster.Network.Reliable = reliable;
         foreach (var peer in cluster.PeerIds)
         {

@@ -1,4 +1,4 @@
-using Raft.TestingHost.Linearizability;
+using Raft.Simulation.Linearizability;
 using Xunit;
 
 namespace Raft.Tests.Linearizability;

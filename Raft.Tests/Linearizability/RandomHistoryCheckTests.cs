@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Raft.TestingHost.Linearizability;
+using Raft.Simulation.Linearizability;
 using Xunit;
 using Xunit.Abstractions;
 

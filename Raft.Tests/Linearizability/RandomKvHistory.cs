@@ -1,4 +1,4 @@
-using Raft.TestingHost.Linearizability;
+using Raft.Simulation.Linearizability;
 
 namespace Raft.Tests.Linearizability;
 

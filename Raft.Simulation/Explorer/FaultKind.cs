@@ -1,0 +1,49 @@
+namespace Raft.Simulation.Explorer;
+
+/// <summary>The faults a <see cref="FaultSchedule"/> can inject into a Raft group and its network.</summary>
+public enum FaultKind
+{
+    /// <summary>Splits the peers (and the clients) at random into two sides that cannot talk to each other.</summary>
+    Partition,
+
+    /// <summary>Removes every partition.</summary>
+    HealPartition,
+
+    /// <summary>Disconnects one peer (its host: the Raft peer and its key-value grain).</summary>
+    Disconnect,
+
+    /// <summary>Disconnects whichever peer leads when the step runs.</summary>
+    DisconnectLeader,
+
+    /// <summary>Connects one peer again.</summary>
+    Reconnect,
+
+    /// <summary>Crashes one peer and keeps it down (disconnected) until a restart.</summary>
+    Crash,
+
+    /// <summary>Crashes whichever peer leads when the step runs.</summary>
+    CrashLeader,
+
+    /// <summary>Restarts one peer from its persisted state.</summary>
+    Restart,
+
+    /// <summary>Crashes every peer at once and restarts them all: only persisted state survives.</summary>
+    CrashAllAndRestart,
+
+    /// <summary>Switches the network to unreliable: delays up to 26 ms, 10% of requests and 10% of replies dropped.</summary>
+    Unreliable,
+
+    /// <summary>Switches the network back to reliable delivery.</summary>
+    Reliable,
+
+    /// <summary>Holds back two thirds of replies by 200–2200 ms, so that old replies arrive after new ones.</summary>
+    ReorderOn,
+
+    /// <summary>Delivers replies in order again.</summary>
+    ReorderOff,
+
+    /// <summary>Calls to a disconnected peer fail only after up to 7 s (otherwise up to 100 ms).</summary>
+    LongDelaysOn,
+
+    LongDelaysOff,
+}

@@ -1,0 +1,112 @@
+using System.Text;
+
+namespace Raft.Simulation.Explorer;
+
+/// <summary>
+/// A randomized fault scenario drawn entirely from one seed: the group's size, the clients, whether the key-value
+/// service snapshots, and the faults injected during the chaos phase. The same seed always gives the same schedule,
+/// and (run by <see cref="FaultExplorer"/>) the same simulation.
+/// </summary>
+public sealed class FaultSchedule
+{
+    private static readonly (FaultKind Kind, int Weight)[] Weights =
+    [
+        (FaultKind.Partition, 6), (FaultKind.HealPartition, 4),
+        (FaultKind.Disconnect, 3), (FaultKind.DisconnectLeader, 4), (FaultKind.Reconnect, 6),
+        (FaultKind.Crash, 3), (FaultKind.CrashLeader, 4), (FaultKind.Restart, 6), (FaultKind.CrashAllAndRestart, 1),
+        (FaultKind.Unreliable, 2), (FaultKind.Reliable, 2), (FaultKind.ReorderOn, 2), (FaultKind.ReorderOff, 2),
+        (FaultKind.LongDelaysOn, 1), (FaultKind.LongDelaysOff, 1),
+    ];
+
+    private FaultSchedule(int seed) => Seed = seed;
+
+    public int Seed { get; }
+
+    /// <summary>Members of the Raft group, 3 to 7.</summary>
+    public int PeerCount { get; private init; }
+
+    /// <summary>Concurrent key-value clients, each with its own session.</summary>
+    public int ClientCount { get; private init; }
+
+    /// <summary>Operations each client issues at most during the chaos phase.</summary>
+    public int OperationsPerClient { get; private init; }
+
+    /// <summary>KeyValueOptions.MaxRaftStateBytes: a small value makes the peers snapshot and install snapshots; -1 never.</summary>
+    public long MaxRaftStateBytes { get; private init; }
+
+    /// <summary>How long faults are injected and clients run before everything is healed.</summary>
+    public TimeSpan ChaosDuration { get; private init; }
+
+    /// <summary>After healing, crash every peer at once and restart them before checking liveness (persistence).</summary>
+    public bool CrashAllAfterHeal { get; private init; }
+
+    public IReadOnlyList<FaultStep> Steps { get; private init; } = [];
+
+    /// <summary>KeyValueOptions.MaxSessions: for some seeds fewer than the clients, so that sessions are evicted (and replicas must agree which).</summary>
+    public int MaxSessions { get; private init; }
+
+    /// <summary>The peers' timing and batching: varied so that races between timers, replies and retries differ per seed.</summary>
+    public RaftTuning Tuning { get; private init; } = new(100, 300, 600, 250, 512, 64);
+
+    public static FaultSchedule Generate(int seed)
+    {
+        // Its own stream, separate from the network's and the peers' (which take the same seed), so that a change
+        // in how the schedule is drawn does not shift their random choices and the other way round.
+        var random = new Random(unchecked(seed * 31 + 7));
+        var peers = random.Next(3, 8);
+        var clients = random.Next(2, 6);
+        var chaos = TimeSpan.FromMilliseconds(random.Next(4_000, 12_001));
+        var steps = new List<FaultStep>();
+        var at = TimeSpan.FromMilliseconds(random.Next(200, 1_500));
+        while (at < chaos)
+        {
+            var kind = Pick(random);
+            var peer = random.Next(peers);
+            IReadOnlyList<bool>? side = kind == FaultKind.Partition
+                ? Enumerable.Range(0, peers + clients).Select(_ => random.Next(2) == 0).ToArray()
+                : null;
+            steps.Add(new FaultStep(at, kind, peer, side));
+            at += TimeSpan.FromMilliseconds(random.Next(50, 1_500));
+        }
+        return new FaultSchedule(seed)
+        {
+            PeerCount = peers,
+            ClientCount = clients,
+            OperationsPerClient = random.Next(10, 31),
+            MaxRaftStateBytes = random.Next(3) == 0 ? random.Next(800, 4_000) : -1,
+            ChaosDuration = chaos,
+            CrashAllAfterHeal = random.Next(3) == 0,
+            Steps = steps,
+            Tuning = RaftTuning.Draw(random),
+            MaxSessions = random.Next(4) == 0 ? random.Next(1, clients + 1) : 100_000,
+        };
+    }
+
+    private static FaultKind Pick(Random random)
+    {
+        var total = Weights.Sum(w => w.Weight);
+        var roll = random.Next(total);
+        foreach (var (kind, weight) in Weights)
+        {
+            if (roll < weight)
+            {
+                return kind;
+            }
+            roll -= weight;
+        }
+        throw new InvalidOperationException("unreachable: the roll is below the total weight");
+    }
+
+    public override string ToString()
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"seed {Seed}: {PeerCount} peers, {ClientCount} clients x {OperationsPerClient} operations, " +
+            $"chaos {ChaosDuration.TotalSeconds:0.###} s, snapshots {(MaxRaftStateBytes > 0 ? $"above {MaxRaftStateBytes} bytes" : "off")}, " +
+            $"crash all after heal {(CrashAllAfterHeal ? "yes" : "no")}, at most {MaxSessions} sessions; {Tuning}");
+        foreach (var step in Steps)
+        {
+            text.AppendLine("  " + step);
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,69 @@
+namespace Raft.Simulation.Linearizability;
+
+/// <summary>
+/// What <see cref="LinearizabilityChecker.Check"/> found. For <see cref="CheckOutcome.Illegal"/> it names the
+/// first partition (in the model's partition order) without a linearization, the longest linearizable prefix
+/// of that partition the search reached, and the operations that could come next but could not be placed;
+/// <see cref="Description"/> renders all of it as text fit for an assertion message.
+/// </summary>
+public sealed class CheckResult<TInput, TOutput>
+{
+    internal CheckResult(
+        CheckOutcome outcome,
+        string description,
+        TimeSpan elapsed,
+        int partitionCount,
+        int partitionsChecked,
+        HistoryPartition<TInput, TOutput>? partition = null,
+        IReadOnlyList<Operation<TInput, TOutput>>? linearizablePrefix = null,
+        IReadOnlyList<Operation<TInput, TOutput>>? stuckOperations = null)
+    {
+        Outcome = outcome;
+        Description = description;
+        Elapsed = elapsed;
+        PartitionCount = partitionCount;
+        PartitionsChecked = partitionsChecked;
+        Partition = partition;
+        LinearizablePrefix = linearizablePrefix ?? [];
+        StuckOperations = stuckOperations ?? [];
+    }
+
+    public CheckOutcome Outcome { get; }
+
+    public bool IsOk => Outcome == CheckOutcome.Ok;
+
+    public bool IsIllegal => Outcome == CheckOutcome.Illegal;
+
+    /// <summary>Readable report: the verdict, and for an illegal history the partition, prefix and stuck operations.</summary>
+    public string Description { get; }
+
+    /// <summary>Wall-clock time the check took.</summary>
+    public TimeSpan Elapsed { get; }
+
+    /// <summary>How many partitions the model split the history into.</summary>
+    public int PartitionCount { get; }
+
+    /// <summary>How many partitions were decided (linearizable, or the one found illegal).</summary>
+    public int PartitionsChecked { get; }
+
+    /// <summary>For <see cref="CheckOutcome.Illegal"/>: the partition without a linearization; otherwise null.</summary>
+    public HistoryPartition<TInput, TOutput>? Partition { get; }
+
+    /// <summary>For <see cref="CheckOutcome.Illegal"/>: the partition key (the KV key); otherwise null.</summary>
+    public string? PartitionKey => Partition?.Key;
+
+    /// <summary>
+    /// For <see cref="CheckOutcome.Illegal"/>: the longest sequence of the partition's operations the search
+    /// could linearize, in linearization order. Empty otherwise.
+    /// </summary>
+    public IReadOnlyList<Operation<TInput, TOutput>> LinearizablePrefix { get; }
+
+    /// <summary>
+    /// For <see cref="CheckOutcome.Illegal"/>: the operations not in <see cref="LinearizablePrefix"/> that could
+    /// have been linearized next (called no later than the earliest return still pending), none of which leads
+    /// to a full linearization. Empty otherwise.
+    /// </summary>
+    public IReadOnlyList<Operation<TInput, TOutput>> StuckOperations { get; }
+
+    public override string ToString() => Description;
+}
