@@ -1,8 +1,6 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Raft.Client;
 using Raft.Grains;
-using Raft.Runtime;
-using Raft.Runtime.Hosting;
-using Raft.TestingHost;
 using Raft.Simulation;
 using Xunit;
 
@@ -25,25 +23,22 @@ public sealed class KeyValueClientDeadlineTests
         // On a thread of its own so that a regression fails the test after a minute instead of hanging the run.
         var thread = new Thread(() => loop.Run(async () =>
         {
-            await using var cluster = await TestCluster.DeployAsync(new TestClusterOptions
+            var cluster = new SimulatedRaftCluster(loop, SimulatedKeyValue.Options(loop, "kv", ["0", "1", "2"], new RaftOptions(),
+                new KeyValueOptions(), new SimulatedNetworkOptions(), NullLoggerFactory.Instance));
+            foreach (var peer in cluster.PeerIds)
             {
-                SiloCount = 1,
-                Simulation = loop,
-                ConfigureSilo = silo => silo.AddRaftKeyValueService(),
-            });
+                await cluster.StartAsync(peer);
+            }
             cluster.Network.LongDelays = true; // a call to a disconnected host fails only after up to 7 s
-            cluster.Network.Disconnect(new GrainId("client", "cut-off"));
-            var client = new KeyValueClient(cluster.GrainFactory, new KeyValueClientOptions
+            cluster.Network.Disconnect(SimulatedRaftCluster.ClientEndpoint("cut-off"));
+            var client = new KeyValueClient(new SimulatedKeyValueTransport(cluster, "cut-off"), new KeyValueClientOptions
             {
                 OperationDeadline = TimeSpan.FromMilliseconds(1000.5),
                 AttemptTimeout = TimeSpan.FromSeconds(1),
             }, loop);
             try
             {
-                using (SimulatedNetwork.AsClient("cut-off"))
-                {
-                    await client.PutAsync("k", "v");
-                }
+                await client.PutAsync("k", "v");
             }
             catch (Exception exception)
             {
