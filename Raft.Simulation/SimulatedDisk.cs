@@ -9,8 +9,24 @@ public sealed class SimulatedDisk
     private readonly Dictionary<string, StoredRecord> records = new(StringComparer.Ordinal);
     private long nextETag;
 
+    private int failNext;
+
     /// <summary>Record writes and clears that landed.</summary>
     public long Writes { get; private set; }
+
+    /// <summary>The next <paramref name="count"/> writes or clears fail with a storage error and change nothing (a full or broken disk).</summary>
+    public void FailNextWrites(int count) => failNext = count;
+
+    /// <summary>Consumes one planned failure: true when this write must fail.</summary>
+    internal bool TakeFailure()
+    {
+        if (failNext <= 0)
+        {
+            return false;
+        }
+        failNext--;
+        return true;
+    }
 
     /// <summary>Every stored record with its name, in name order.</summary>
     public IEnumerable<(string Name, object State)> Records =>

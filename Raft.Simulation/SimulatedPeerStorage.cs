@@ -34,6 +34,9 @@ internal sealed class SimulatedPeerStorage(SimulatedDisk disk, PeerScheduler lif
         }
     }
 
+    private Exception? PlannedFailure(string name) =>
+        disk.TakeFailure() ? new GrainStorageException($"{life}: writing record '{name}' failed (a planned disk failure).") : null;
+
     private sealed class Record<T>(SimulatedPeerStorage storage, string name) : IPersistentState<T>
     {
         public T State { get; set; } = default!;
@@ -55,6 +58,10 @@ internal sealed class SimulatedPeerStorage(SimulatedDisk disk, PeerScheduler lif
         public Task WriteStateAsync()
         {
             storage.EnsureAlive(name);
+            if (storage.PlannedFailure(name) is { } failure)
+            {
+                return Task.FromException(failure);
+            }
             var eTag = storage.disk.TryWrite(name, State!, Etag);
             if (eTag is null)
             {
@@ -68,6 +75,10 @@ internal sealed class SimulatedPeerStorage(SimulatedDisk disk, PeerScheduler lif
         public Task ClearStateAsync()
         {
             storage.EnsureAlive(name);
+            if (storage.PlannedFailure(name) is { } failure)
+            {
+                return Task.FromException(failure);
+            }
             if (!storage.disk.TryClear(name, Etag))
             {
                 return Task.FromException(Conflict());

@@ -46,6 +46,9 @@ public sealed class SimulatedRaftCluster
     /// <summary>What the peer has stored.</summary>
     public SimulatedDisk Disk(string peerId) => disks[Known(peerId)];
 
+    /// <summary>How many lives the peer has had (started, restarted, or started again after a storage failure).</summary>
+    public int LifeCount(string peerId) => lifeNumbers.GetValueOrDefault(Known(peerId));
+
     /// <summary>True while the peer runs (started and neither crashed nor stopped by a storage failure).</summary>
     public bool IsRunning(string peerId) => lives[Known(peerId)] is { IsOver: false };
 

@@ -1,0 +1,108 @@
+using System.Text;
+using Raft.Grains;
+using Raft.Grains.Interfaces;
+using Raft.Runtime.Storage;
+using Raft.Simulation;
+using Raft.Tests.Peer;
+using Xunit;
+using Xunit.Sdk;
+
+namespace Raft.Tests.Simulation;
+
+/// <summary>What the driver does when a port call fails, on the simulator: it never answers from state storage lacks.</summary>
+public sealed class DriverFailureTests
+{
+    private static readonly string[] PeerIds = ["kv/0", "kv/1", "kv/2"];
+
+    [Fact]
+    public void ALeaderWhoseWriteFailsStopsAnsweringAndALaterLifeRejoinsFromItsDisk()
+    {
+        var loop = new SimulationLoop(traceCapacity: 10_000);
+        loop.Run(async () =>
+        {
+            var machines = new RecordingStateMachineFactory();
+            var cluster = new SimulatedRaftCluster(loop, new SimulatedRaftOptions
+            {
+                Raft = new RaftOptions { Seed = 3 },
+                Network = new SimulatedNetworkOptions { Seed = 3, Latency = TimeSpan.FromMilliseconds(1) },
+                StateMachines = machines,
+            });
+            foreach (var id in PeerIds)
+            {
+                await cluster.StartAsync(id);
+            }
+            var leader = await LeaderAsync(loop, cluster);
+            await AgreeAsync(loop, cluster, machines, "before");
+
+            // The leader's disk refuses its next write: the proposal's own flush fails, so Start must not return an index.
+            cluster.Disk(leader).FailNextWrites(1);
+            var writesBefore = cluster.Disk(leader).Writes;
+            await Assert.ThrowsAsync<GrainStorageException>(() => cluster.CallAsync(leader, peer => peer.Start(Encoding.UTF8.GetBytes("lost"))));
+            Assert.Equal(writesBefore, cluster.Disk(leader).Writes);
+
+            // The failed life answers nothing more; the simulator drops it and starts a new life from the disk.
+            await WaitUntilAsync(loop, () => cluster.LifeCount(leader) == 2 && cluster.IsRunning(leader), "a new life of the failed leader");
+            await AgreeAsync(loop, cluster, machines, "after");
+            foreach (var id in PeerIds)
+            {
+                Assert.Empty(machines.Latest(id)!.Errors);
+            }
+            Assert.Contains(loop.RecentTrace, line => line.Contains($"deactivate {leader}#1", StringComparison.Ordinal));
+        }, TimeSpan.FromMinutes(5));
+    }
+
+    private static async Task<string> LeaderAsync(SimulationLoop loop, SimulatedRaftCluster cluster)
+    {
+        var started = loop.GetTimestamp();
+        while (loop.GetElapsedTime(started) < TimeSpan.FromSeconds(10))
+        {
+            foreach (var id in PeerIds.Where(cluster.IsRunning))
+            {
+                if ((await cluster.CallAsync(id, p => p.GetState())).IsLeader)
+                {
+                    return id;
+                }
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(10), loop);
+        }
+        throw new XunitException("no leader within 10 s of virtual time");
+    }
+
+    /// <summary>Offers <paramref name="command"/> to the leader until every peer applied it.</summary>
+    private static async Task AgreeAsync(SimulationLoop loop, SimulatedRaftCluster cluster, RecordingStateMachineFactory machines, string command)
+    {
+        var started = loop.GetTimestamp();
+        while (loop.GetElapsedTime(started) < TimeSpan.FromSeconds(10))
+        {
+            var leader = await LeaderAsync(loop, cluster);
+            var result = await cluster.CallAsync(leader, p => p.Start(Encoding.UTF8.GetBytes(command)));
+            if (result.IsLeader)
+            {
+                var offered = loop.GetTimestamp();
+                while (loop.GetElapsedTime(offered) < TimeSpan.FromSeconds(2))
+                {
+                    if (PeerIds.All(id => machines.Latest(id)?.CommandAt(result.Index) == command))
+                    {
+                        return;
+                    }
+                    await Task.Delay(TimeSpan.FromMilliseconds(10), loop);
+                }
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(50), loop);
+        }
+        throw new XunitException($"'{command}' was not applied by every peer within 10 s of virtual time");
+    }
+
+    private static async Task WaitUntilAsync(SimulationLoop loop, Func<bool> condition, string what)
+    {
+        var started = loop.GetTimestamp();
+        while (!condition())
+        {
+            if (loop.GetElapsedTime(started) > TimeSpan.FromSeconds(10))
+            {
+                throw new XunitException($"no {what} within 10 s of virtual time");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(10), loop);
+        }
+    }
+}
