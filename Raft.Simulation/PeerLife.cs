@@ -18,7 +18,7 @@ internal sealed class PeerLife : IPeerHost
         this.cluster = cluster;
         PeerId = peerId;
         Scheduler = new PeerScheduler(cluster.Loop, $"{peerId}#{number}");
-        Storage = new SimulatedPeerStorage(disk, Scheduler);
+        storage = new SimulatedPeerStorage(disk, Scheduler, cluster.Loop, cluster.Options.DiskWriteLatency);
         Peer = new RaftPeer(peerId, cluster.RaftOptions, this,
             cluster.Options.LoggerFactory.CreateLogger(typeof(RaftPeer).FullName!), cluster.Options.StateMachines);
         Service = cluster.Options.Service?.Invoke(peerId, Peer);
@@ -40,21 +40,29 @@ internal sealed class PeerLife : IPeerHost
 
     public TimeProvider Time => cluster.Loop;
 
-    public IPeerStorage Storage { get; }
+    private readonly SimulatedPeerStorage storage;
 
-    /// <summary>Ends this life at once, as a process dies: nothing of it runs again, its timers stop, its calls fail.</summary>
-    public void End()
+    public IPeerStorage Storage => storage;
+
+    /// <summary>
+    /// Ends this life at once, as a process dies: nothing of it runs again, its timers stop, its calls fail, and of its
+    /// writes still on their way a prefix drawn from <paramref name="powerLoss"/> lands (none are pending after a
+    /// graceful stop). Returns how many writes landed and how many were lost.
+    /// </summary>
+    public (int Landed, int Lost) End(Random powerLoss)
     {
         if (Scheduler.Stopped)
         {
-            return;
+            return (0, 0);
         }
         Scheduler.Stop();
+        var outcome = storage.PowerLoss(powerLoss);
         foreach (var timer in timers)
         {
             timer.Dispose();
         }
         ended.Cancel();
+        return outcome;
     }
 
     public IPeerTimer RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period)

@@ -5,14 +5,18 @@ using Raft.Runtime.Storage;
 namespace Raft.Simulation;
 
 /// <summary>
-/// One life's view of its peer's <see cref="SimulatedDisk"/>, with memory storage's contract: operations complete at
-/// once and in issue order, a clear deletes the record, and an ETag mismatch throws
-/// <see cref="InconsistentStateException"/>. A life that ended can no longer touch the disk.
+/// One life's view of its peer's <see cref="SimulatedDisk"/>, with memory storage's contract: operations are applied in
+/// issue order, a clear deletes the record, and an ETag mismatch throws <see cref="InconsistentStateException"/>. With
+/// no write latency a write lands when it is issued. With one, it lands (and is acknowledged) that long after, and a
+/// crash of the life in between is a power loss: of the writes still on their way, a prefix drawn from the seed lands
+/// and the rest is lost, so what survives is everything acknowledged and maybe some of what was not. A life that
+/// ended can no longer touch the disk.
 /// </summary>
-internal sealed class SimulatedPeerStorage(SimulatedDisk disk, PeerScheduler life) : IPeerStorage
+internal sealed class SimulatedPeerStorage(SimulatedDisk disk, PeerScheduler life, SimulationLoop loop, TimeSpan writeLatency) : IPeerStorage
 {
     private readonly SimulatedDisk disk = disk;
     private readonly PeerScheduler life = life;
+    private readonly Queue<PendingWrite> pending = new();
 
     public string Name => "simulated";
 
@@ -31,6 +35,78 @@ internal sealed class SimulatedPeerStorage(SimulatedDisk disk, PeerScheduler lif
         if (life.Stopped)
         {
             throw new GrainStorageException($"{life}: record '{name}' cannot be reached: this life of the peer crashed.");
+        }
+    }
+
+    /// <summary>
+    /// The life crashed: of its writes still on their way, the first <c>k</c> land, for <c>k</c> drawn uniformly from
+    /// 0 to their number; the others are lost. Returns how many landed and how many were lost.
+    /// </summary>
+    public (int Landed, int Lost) PowerLoss(Random random)
+    {
+        var count = pending.Count;
+        var landed = random.Next(count + 1);
+        for (var i = 0; i < landed; i++)
+        {
+            pending.Dequeue().Land();
+        }
+        pending.Clear();
+        return (landed, count - landed);
+    }
+
+    /// <summary>Issues a write that lands after the disk's latency, after every write issued before it.</summary>
+    private Task Issue(Action land)
+    {
+        if (writeLatency <= TimeSpan.Zero)
+        {
+            try
+            {
+                land();
+                return Task.CompletedTask;
+            }
+            catch (Exception exception)
+            {
+                return Task.FromException(exception);
+            }
+        }
+        var write = new PendingWrite(land);
+        pending.Enqueue(write);
+        _ = LandLaterAsync(write);
+        return write.Completion;
+    }
+
+    private async Task LandLaterAsync(PendingWrite write)
+    {
+        // Runs on the life's turns: after a crash it never resumes, and PowerLoss decided this write's fate.
+        await Task.Delay(writeLatency, loop);
+        while (pending.TryDequeue(out var next))
+        {
+            next.Land();
+            if (next == write)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>A write on its way to the disk.</summary>
+    private sealed class PendingWrite(Action land)
+    {
+        private readonly TaskCompletionSource completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Completion => completion.Task;
+
+        public void Land()
+        {
+            try
+            {
+                land();
+                completion.TrySetResult();
+            }
+            catch (Exception exception)
+            {
+                completion.TrySetException(exception);
+            }
         }
     }
 
@@ -58,34 +134,34 @@ internal sealed class SimulatedPeerStorage(SimulatedDisk disk, PeerScheduler lif
         public Task WriteStateAsync()
         {
             storage.EnsureAlive(name);
-            if (storage.PlannedFailure(name) is { } failure)
+            var state = State!;
+            return storage.Issue(() =>
             {
-                return Task.FromException(failure);
-            }
-            var eTag = storage.disk.TryWrite(name, State!, Etag);
-            if (eTag is null)
-            {
-                return Task.FromException(Conflict());
-            }
-            Etag = eTag;
-            RecordExists = true;
-            return Task.CompletedTask;
+                if (storage.PlannedFailure(name) is { } failure)
+                {
+                    throw failure;
+                }
+                Etag = storage.disk.TryWrite(name, state, Etag) ?? throw Conflict();
+                RecordExists = true;
+            });
         }
 
         public Task ClearStateAsync()
         {
             storage.EnsureAlive(name);
-            if (storage.PlannedFailure(name) is { } failure)
+            return storage.Issue(() =>
             {
-                return Task.FromException(failure);
-            }
-            if (!storage.disk.TryClear(name, Etag))
-            {
-                return Task.FromException(Conflict());
-            }
-            Etag = null;
-            RecordExists = false;
-            return Task.CompletedTask;
+                if (storage.PlannedFailure(name) is { } failure)
+                {
+                    throw failure;
+                }
+                if (!storage.disk.TryClear(name, Etag))
+                {
+                    throw Conflict();
+                }
+                Etag = null;
+                RecordExists = false;
+            });
         }
 
         private InconsistentStateException Conflict() =>

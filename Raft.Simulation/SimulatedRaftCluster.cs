@@ -13,6 +13,7 @@ public sealed class SimulatedRaftCluster
     private readonly Dictionary<string, SimulatedDisk> disks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PeerLife?> lives = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> lifeNumbers = new(StringComparer.Ordinal);
+    private readonly Random powerLoss;
 
     public SimulatedRaftCluster(SimulationLoop loop, SimulatedRaftOptions options)
     {
@@ -22,6 +23,7 @@ public sealed class SimulatedRaftCluster
         RaftOptions = options.Raft;
         RaftOptions.Groups = new Dictionary<string, List<string>> { [options.Group] = options.Members.ToList() };
         Network = new LabNetwork(options.Network, loop) { Trace = loop.Record };
+        powerLoss = new Random(options.DiskSeed);
         foreach (var peer in PeerIds)
         {
             disks[peer] = new SimulatedDisk();
@@ -73,8 +75,8 @@ public sealed class SimulatedRaftCluster
         {
             return;
         }
-        Loop.Record($"crash {life.Scheduler}");
-        life.End();
+        var (landed, lost) = life.End(powerLoss);
+        Loop.Record($"crash {life.Scheduler}: {landed} writes on their way landed, {lost} lost");
         Network.NewIncarnation(peerId);
     }
 
@@ -90,7 +92,7 @@ public sealed class SimulatedRaftCluster
         }
         await life.Scheduler.Run(() => life.Peer.DeactivateAsync("stopped"));
         Loop.Record($"stop {life.Scheduler}");
-        life.End();
+        life.End(powerLoss);
         Network.NewIncarnation(peerId);
     }
 
@@ -158,7 +160,7 @@ public sealed class SimulatedRaftCluster
         }
         await life.Scheduler.Run(() => life.Peer.DeactivateAsync("storage failure"));
         Loop.Record($"deactivate {life.Scheduler}");
-        life.End();
+        life.End(powerLoss);
         Network.NewIncarnation(life.PeerId);
         await StartAsync(life.PeerId);
     }

@@ -18,6 +18,16 @@ public sealed class SimulatedRaftOptions
 
     public SimulatedNetworkOptions Network { get; init; } = new();
 
+    /// <summary>
+    /// How long a write takes to land on a peer's disk (and be acknowledged). Zero: at once, and a crash loses nothing
+    /// issued. Above zero, a crash is a power loss: writes still on their way land or not, a prefix drawn from
+    /// <see cref="DiskSeed"/>, so a peer that answered before its write was durable can lose what it answered for.
+    /// </summary>
+    public TimeSpan DiskWriteLatency { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Seed of the power-loss draws.</summary>
+    public int DiskSeed { get; init; } = 1;
+
     /// <summary>Creates each life's state machine (none: entries are committed and dropped).</summary>
     public IRaftStateMachineFactory? StateMachines { get; init; }
 
