@@ -14,7 +14,7 @@ public static class SimulatedKeyValue
     public static SimulatedRaftOptions Options(
         SimulationLoop loop, string group, IReadOnlyList<string> members, RaftOptions raft, KeyValueOptions keyValue,
         SimulatedNetworkOptions network, ILoggerFactory loggerFactory,
-        Func<IRaftStateMachineFactory, IRaftStateMachineFactory>? wrapStateMachines = null)
+        Func<IRaftStateMachineFactory, IRaftStateMachineFactory>? wrapStateMachines = null, TimeSpan diskWriteLatency = default)
     {
         var machines = new KvStateMachineFactory(Microsoft.Extensions.Options.Options.Create(keyValue), loggerFactory);
         return new SimulatedRaftOptions
@@ -23,6 +23,8 @@ public static class SimulatedKeyValue
             Members = members,
             Raft = raft,
             Network = network,
+            DiskWriteLatency = diskWriteLatency,
+            DiskSeed = network.Seed,
             StateMachines = wrapStateMachines?.Invoke(machines) ?? machines,
             // The peer is running whenever its life is: the service never needs to wake it.
             Service = (peerId, peer) => new KeyValueService(peerId, machines, keyValue, loop, peer.Propose, static () => Task.CompletedTask),

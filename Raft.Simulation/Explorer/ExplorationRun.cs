@@ -104,7 +104,7 @@ internal sealed class ExplorationRun
             .AddFilter<RaftLogWatcher>("Raft", LogLevel.Error));
         // Watch what every peer applies: wrap the key-value state machines.
         return SimulatedKeyValue.Options(loop, FaultExplorer.Group, members, raft, keyValue,
-            new SimulatedNetworkOptions { Seed = schedule.Seed }, logging, applied.Wrap);
+            new SimulatedNetworkOptions { Seed = schedule.Seed }, logging, applied.Wrap, schedule.DiskWriteLatency);
     }
 
     private static string DescribeCommand(byte[] command)

@@ -42,6 +42,12 @@ public sealed class FaultSchedule
 
     public IReadOnlyList<FaultStep> Steps { get; private init; } = [];
 
+    /// <summary>
+    /// How long a peer's disk write takes to land (zero for half the seeds): with a latency, a crash is a power loss that
+    /// loses a seeded part of the writes still on their way (see SimulatedRaftOptions.DiskWriteLatency).
+    /// </summary>
+    public TimeSpan DiskWriteLatency { get; private init; }
+
     /// <summary>KeyValueOptions.MaxSessions: for some seeds fewer than the clients, so that sessions are evicted (and replicas must agree which).</summary>
     public int MaxSessions { get; private init; }
 
@@ -79,6 +85,7 @@ public sealed class FaultSchedule
             Steps = steps,
             Tuning = RaftTuning.Draw(random),
             MaxSessions = random.Next(4) == 0 ? random.Next(1, clients + 1) : 100_000,
+            DiskWriteLatency = random.Next(2) == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(random.Next(1, 6)),
         };
     }
 
@@ -102,7 +109,8 @@ public sealed class FaultSchedule
         var text = new StringBuilder();
         text.AppendLine($"seed {Seed}: {PeerCount} peers, {ClientCount} clients x {OperationsPerClient} operations, " +
             $"chaos {ChaosDuration.TotalSeconds:0.###} s, snapshots {(MaxRaftStateBytes > 0 ? $"above {MaxRaftStateBytes} bytes" : "off")}, " +
-            $"crash all after heal {(CrashAllAfterHeal ? "yes" : "no")}, at most {MaxSessions} sessions; {Tuning}");
+            $"crash all after heal {(CrashAllAfterHeal ? "yes" : "no")}, at most {MaxSessions} sessions, " +
+            $"disk writes {(DiskWriteLatency > TimeSpan.Zero ? $"land after {DiskWriteLatency.TotalMilliseconds:0} ms (a crash loses some on their way)" : "land at once")}; {Tuning}");
         foreach (var step in Steps)
         {
             text.AppendLine("  " + step);

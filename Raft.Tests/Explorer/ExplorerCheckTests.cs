@@ -98,6 +98,8 @@ public sealed class ExplorerCheckTests
         Assert.Equal(Enum.GetValues<FaultKind>().Order(), schedules.SelectMany(s => s.Steps).Select(s => s.Kind).Distinct().Order());
         Assert.Contains(schedules, s => s.CrashAllAfterHeal);
         Assert.Contains(schedules, s => s.MaxRaftStateBytes > 0);
+        Assert.Contains(schedules, s => s.DiskWriteLatency > TimeSpan.Zero);
+        Assert.Contains(schedules, s => s.DiskWriteLatency == TimeSpan.Zero);
         Assert.Contains(schedules, s => s.Tuning.MaxEntriesPerAppend < 9 && s.Tuning.EntriesPerSegment < 9);
     }
 

@@ -14,7 +14,8 @@ internal sealed class SimulatedKvServers(SimulatedRaftCluster cluster) : IKvServ
     {
         var network = new SimulatedNetworkOptions { Seed = seed, Latency = Simulation.SimulatedTestClock.MessageLatency };
         var cluster = new SimulatedRaftCluster(loop,
-            SimulatedKeyValue.Options(loop, group, members, new RaftOptions(), keyValue, network, NullLoggerFactory.Instance));
+            SimulatedKeyValue.Options(loop, group, members, new RaftOptions(), keyValue, network, NullLoggerFactory.Instance,
+                diskWriteLatency: Simulation.SimulatedTestClock.DiskWriteLatency));
         cluster.Network.Reliable = reliable;
         foreach (var peer in cluster.PeerIds)
         {

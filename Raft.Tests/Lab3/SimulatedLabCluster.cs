@@ -18,12 +18,6 @@ internal sealed class SimulatedLabCluster : ILabCluster
         activations = new Task[servers];
     }
 
-    /// <summary>
-    /// How long a write takes to reach a simulated disk: about an fsync on this project's machine (SQLite measured
-    /// 0.4–0.7 ms a write). A crash is a power loss: writes still on their way land or not, by the seed.
-    /// </summary>
-    public static readonly TimeSpan DiskWriteLatency = TimeSpan.FromMilliseconds(1);
-
     /// <summary>Starts <paramref name="servers"/> peers "lab/0".. on <paramref name="loop"/>, with labrpc's long delays on.</summary>
     public static async Task<SimulatedLabCluster> StartAsync(
         SimulationLoop loop, string group, int servers, RaftOptions raft, SimulatedNetworkOptions network,
@@ -35,7 +29,7 @@ internal sealed class SimulatedLabCluster : ILabCluster
             Members = Enumerable.Range(0, servers).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray(),
             Raft = raft,
             Network = network,
-            DiskWriteLatency = DiskWriteLatency,
+            DiskWriteLatency = Simulation.SimulatedTestClock.DiskWriteLatency,
             DiskSeed = network.Seed,
             StateMachines = stateMachines,
             LoggerFactory = loggerFactory,
