@@ -17,7 +17,7 @@ public sealed class VersionedKvModelCheckTests
         new(client, VersionedKvInput.Put(key, value, version), call, VersionedKvOutput.Reply(err), ret);
 
     private static CheckResult<VersionedKvInput, VersionedKvOutput> Check(params Operation<VersionedKvInput, VersionedKvOutput>[] history) =>
-        LinearizabilityChecker.Check(VersionedKvModel.Instance, history, TimeSpan.FromSeconds(30));
+        LinearizabilityChecker.Check(VersionedKvModel.Instance, history);
 
     [Fact]
     public void A_sequential_history_following_the_lab_rules_is_linearizable()
