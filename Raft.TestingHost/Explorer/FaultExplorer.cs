@@ -8,7 +8,8 @@ namespace Raft.TestingHost.Explorer;
 /// A randomized fault explorer in the spirit of FoundationDB's simulation and TigerBeetle's VOPR: each seed draws a
 /// <see cref="FaultSchedule"/> (3 to 7 peers, concurrent key-value clients, partitions, crashes, restarts, drops,
 /// delays, reordering), runs it deterministically on a <see cref="SimulationLoop"/> and checks safety (one leader per
-/// term, log matching, state machine safety, no acknowledged write lost, a linearizable client history) and then,
+/// term, log matching, state machine safety, no acknowledged write lost, a client history, compare-and-sets included,
+/// linearizable with every value and version the service answered) and then,
 /// with every fault healed, liveness (a leader and a new committed write within bounded virtual time). A run is a
 /// function of its seed: replaying the seed gives the same trace hash.
 /// </summary>
@@ -74,7 +75,7 @@ public static class FaultExplorer
         var notes = run.Notes.ToList();
         // The default step budget, the same on every machine: a history it cannot decide fails the seed (an
         // unchecked history proves nothing), and replaying the seed gives the same verdict.
-        var check = LinearizabilityChecker.Check(KvModel.Instance, run.History.GetHistory());
+        var check = LinearizabilityChecker.Check(VersionedKvModel.Instance, run.History.GetHistory());
         if (!check.IsOk)
         {
             violations.Add((check.IsIllegal ? "linearizability: " : "linearizability check inconclusive: ") + check.Description);

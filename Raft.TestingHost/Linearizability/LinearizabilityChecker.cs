@@ -15,7 +15,7 @@ public static class LinearizabilityChecker
     /// The step budget of <see cref="Check{TState, TInput, TOutput}(Model{TState, TInput, TOutput}, IReadOnlyList{Operation{TInput, TOutput}})"/>:
     /// 20 million steps, about 5 s of search on the shared 2-core machine (4 million steps a second on the hardest
     /// history of CheckBudgetTests). Measured on 2026-12-07, the biggest check of the fault explorer's CI range
-    /// (seeds 1..500) took 311 steps and that of the simulated KV tests 6,675 steps, thousands of times less
+    /// (seeds 1..500) took 3,500 steps and that of the simulated KV tests 6,675 steps, thousands of times less
     /// (docs/simulation.md, "The checker's budget"): a check that uses the whole budget is a history of another kind,
     /// which a test must report, not pass.
     /// </summary>

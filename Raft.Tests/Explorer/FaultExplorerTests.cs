@@ -64,6 +64,17 @@ public sealed class FaultExplorerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TheClientsCompareAndSetUnderFaultsAndTheServiceBothAppliesAndRefuses()
+    {
+        // The versioned model checks conditional puts only if there are some, of both outcomes, among faults.
+        var statistics = Enumerable.Range(1, 10).Select(seed => FaultExplorer.Run(seed)).Select(r => r.Passed ? r.Statistics : throw new XunitException(r.Report())).ToList();
+
+        output.WriteLine(string.Join(Environment.NewLine, statistics));
+        Assert.True(statistics.Sum(s => s.CompareAndSetsApplied) > 0, "no compare-and-set applied");
+        Assert.True(statistics.Sum(s => s.CompareAndSetsRefused) > 0, "no compare-and-set refused");
+    }
+
+    [Fact]
     public void ASeedThatOutlastsItsWallClockLimitIsReportedAsStuckWithItsScheduleAndTrace()
     {
         // A millisecond is too short to even deploy the cluster: the run is given up on and reported.

@@ -297,7 +297,7 @@ public class KvServiceTests : ClockedTests
     private void CheckLinearizable(KvTestCluster kv)
     {
         var history = kv.History.GetHistory();
-        var result = LinearizabilityChecker.Check(KvModel.Instance, history);
+        var result = LinearizabilityChecker.Check(VersionedKvModel.Instance, history);
         Output.WriteLine($"linearizability check: {history.Count} operations, {result.PartitionCount} partitions, {result.Steps} steps, {result.Elapsed.TotalMilliseconds:F0} ms");
         LinearizabilityAssert.Linearizable(result);
     }
