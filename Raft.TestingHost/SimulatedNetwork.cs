@@ -27,6 +27,7 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
     private readonly HashSet<(string, string)> blockedPairs = new();
     private readonly ConcurrentDictionary<GrainId, int> incarnations = new();
     private readonly ConcurrentDictionary<GrainId, long> receivedCounts = new();
+    private readonly ConcurrentDictionary<GrainId, long> sentCounts = new();
     private long totalCount;
     private long totalBytes;
 
@@ -75,6 +76,9 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
 
     /// <summary>Request bytes of every call plus reply bytes of every delivered reply.</summary>
     public long TotalBytes => Interlocked.Read(ref totalBytes);
+
+    /// <summary>Calls <paramref name="grain"/> made across the network (counted in <see cref="TotalCount"/>), dropped ones included.</summary>
+    public long SentCount(GrainId grain) => sentCounts.TryGetValue(grain, out var count) ? count : 0;
 
     /// <summary>RPCs that reached <paramref name="grain"/>'s handler.</summary>
     public long ReceivedCount(GrainId grain) => receivedCounts.TryGetValue(grain, out var count) ? count : 0;
@@ -165,6 +169,7 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
         var target = context.TargetId;
         var call = Trace is null ? "" : $"{source} -> {target} {context.MethodName}";
         Interlocked.Increment(ref totalCount);
+        sentCounts.AddOrUpdate(source, 1, static (_, n) => n + 1);
         Interlocked.Add(ref totalBytes, context.RequestSize);
         if (!CanDeliver(source, target))
         {
