@@ -31,12 +31,15 @@ public static class FaultExplorer
     /// events it traced; its thread is left behind (a background thread, it ends with the process).
     /// </summary>
     /// <param name="traceCapacity">How many of the last simulation events the result keeps for its report.</param>
-    public static ExplorationResult Run(int seed, int traceCapacity = 3_000, TimeSpan? wallClockLimit = null)
+    /// <param name="checkSteps">The linearizability check's step budget; the default serves every seed of the CI range
+    /// with thousands of times what it needs (docs/simulation.md), a tiny one makes the check inconclusive.</param>
+    public static ExplorationResult Run(int seed, int traceCapacity = 3_000, TimeSpan? wallClockLimit = null,
+        long checkSteps = LinearizabilityChecker.DefaultMaxSteps)
     {
         var schedule = FaultSchedule.Generate(seed);
         var loop = new SimulationLoop(traceCapacity: traceCapacity);
         ExplorationResult? result = null;
-        var thread = new Thread(() => result = Run(schedule, loop)) { IsBackground = true, Name = $"fault explorer seed {seed}" };
+        var thread = new Thread(() => result = Run(schedule, loop, checkSteps)) { IsBackground = true, Name = $"fault explorer seed {seed}" };
         thread.Start();
         var limit = wallClockLimit ?? DefaultWallClockLimit;
         if (thread.Join(limit))
@@ -49,7 +52,7 @@ public static class FaultExplorer
             [], new ExplorationStatistics(0, 0, 0, 0, 0), loop.TraceHash, loop.EventCount, loop.RecentTrace, limit, loop.Elapsed);
     }
 
-    private static ExplorationResult Run(FaultSchedule schedule, SimulationLoop loop)
+    private static ExplorationResult Run(FaultSchedule schedule, SimulationLoop loop, long checkSteps)
     {
         var run = new ExplorationRun(schedule, loop);
         var wall = Stopwatch.StartNew();
@@ -73,9 +76,9 @@ public static class FaultExplorer
         }
         violations.AddRange(run.Violations);
         var notes = run.Notes.ToList();
-        // The default step budget, the same on every machine: a history it cannot decide fails the seed (an
-        // unchecked history proves nothing), and replaying the seed gives the same verdict.
-        var check = LinearizabilityChecker.Check(VersionedKvModel.Instance, run.History.GetHistory());
+        // A step budget, the same on every machine: a history it cannot decide fails the seed (an unchecked history
+        // proves nothing), and replaying the seed gives the same verdict.
+        var check = LinearizabilityChecker.Check(VersionedKvModel.Instance, run.History.GetHistory(), checkSteps);
         if (!check.IsOk)
         {
             violations.Add((check.IsIllegal ? "linearizability: " : "linearizability check inconclusive: ") + check.Description);

@@ -75,6 +75,20 @@ public sealed class FaultExplorerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ASeedWhoseLinearizabilityCheckRunsOutOfStepsFailsWithTheSteps()
+    {
+        // Seed 7 passes with the default budget (ASeedReplaysExactly); ten steps cannot decide its history.
+        var result = FaultExplorer.Run(7, checkSteps: 10);
+
+        Assert.False(result.Passed);
+        var violation = Assert.Single(result.Violations);
+        Assert.StartsWith("linearizability check inconclusive: Unknown (inconclusive, not a pass): the search used its whole budget of 10 steps", violation);
+        Assert.Contains("operations in all", violation);
+        Assert.Equal(10, result.CheckSteps);
+        Assert.StartsWith("Fault explorer seed 7: 1 violation(s); linearizability check 10 steps", result.Report());
+    }
+
+    [Fact]
     public void ASeedThatOutlastsItsWallClockLimitIsReportedAsStuckWithItsScheduleAndTrace()
     {
         // A millisecond is too short to even deploy the cluster: the run is given up on and reported.
