@@ -36,7 +36,7 @@ internal static class ExploreCommand
         }
         var clock = Stopwatch.StartNew();
         var failed = new List<int>();
-        var inconclusive = new List<int>();
+        (long Steps, int Seed) biggestCheck = (0, 0);
         var virtualTime = TimeSpan.Zero;
         for (var seed = first; seed < first + seeds; seed++)
         {
@@ -46,35 +46,28 @@ internal static class ExploreCommand
             {
                 failed.Add(seed);
             }
-            else if (result.LinearizabilityInconclusive)
-            {
-                inconclusive.Add(seed);
-            }
+            biggestCheck = result.CheckSteps > biggestCheck.Steps ? (result.CheckSteps, seed) : biggestCheck;
             if (!result.Passed || reportAll)
             {
                 output.WriteLine(result.Report());
             }
             else
             {
-                output.WriteLine($"seed {seed}: passed, hash {result.TraceHash:x16}, {result.EventCount} events, " +
+                output.WriteLine($"seed {seed}: passed, hash {result.TraceHash:x16}, {result.EventCount} events, {result.CheckSteps} check steps, " +
                     $"virtual {result.Virtual.TotalSeconds:0.0} s, wall {result.Wall.TotalMilliseconds:0} ms; {result.Statistics}" +
                     string.Concat(result.Notes.Select(n => "; " + n)));
             }
             var done = seed - first + 1;
             if (done % 100 == 0 || done == seeds)
             {
-                output.WriteLine($"{done} seeds ({first}..{seed}): {Passed(done - failed.Count, inconclusive)}, {failed.Count} failed; " +
+                output.WriteLine($"{done} seeds ({first}..{seed}): {done - failed.Count} passed, {failed.Count} failed; " +
                     $"wall {clock.Elapsed.TotalSeconds:0} s ({clock.Elapsed.TotalMilliseconds / done:0} ms per seed), virtual {virtualTime.TotalHours:0.0} h");
                 output.Flush();
             }
         }
-        output.WriteLine($"explored {seeds} seeds ({first}..{first + seeds - 1}): {Passed(seeds - failed.Count, inconclusive, listSeeds: true)}" +
-            $", {failed.Count} failed" + (failed.Count > 0 ? $" (seeds {string.Join(", ", failed)})" : "") + $"; wall {clock.Elapsed}");
+        output.WriteLine($"explored {seeds} seeds ({first}..{first + seeds - 1}): {seeds - failed.Count} passed" +
+            $", {failed.Count} failed" + (failed.Count > 0 ? $" (seeds {string.Join(", ", failed)})" : "") + $"; wall {clock.Elapsed}; " +
+            $"the biggest linearizability check took {biggestCheck.Steps} steps (seed {biggestCheck.Seed})");
         return failed.Count == 0 ? 0 : 1;
     }
-
-    /// <summary>"P passed (K of them with the linearizability check inconclusive[: seeds ...])".</summary>
-    private static string Passed(int passed, List<int> inconclusive, bool listSeeds = false) =>
-        $"{passed} passed ({inconclusive.Count} of them with the linearizability check inconclusive" +
-        (listSeeds && inconclusive.Count > 0 ? $": seeds {string.Join(", ", inconclusive)})" : ")");
 }

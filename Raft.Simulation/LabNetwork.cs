@@ -21,6 +21,7 @@ public sealed class LabNetwork
     private readonly HashSet<(string, string)> blockedPairs = new();
     private readonly Dictionary<string, int> incarnations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> receivedCounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> sentCounts = new(StringComparer.Ordinal);
     private long totalCount;
     private long totalBytes;
 
@@ -47,6 +48,15 @@ public sealed class LabNetwork
 
     /// <summary>Request bytes of every call plus reply bytes of every delivered reply.</summary>
     public long TotalBytes => Interlocked.Read(ref totalBytes);
+
+    /// <summary>Calls <paramref name="endpoint"/> made across the network (counted in <see cref="TotalCount"/>), dropped ones included.</summary>
+    public long SentCount(string endpoint)
+    {
+        lock (gate)
+        {
+            return sentCounts.GetValueOrDefault(endpoint);
+        }
+    }
 
     /// <summary>RPCs that reached <paramref name="endpoint"/>'s handler.</summary>
     public long ReceivedCount(string endpoint)
@@ -155,6 +165,10 @@ public sealed class LabNetwork
         var call = Trace is null ? "" : $"{source} -> {target} {method}";
         Interlocked.Increment(ref totalCount);
         Interlocked.Add(ref totalBytes, requestBytes);
+        lock (gate)
+        {
+            sentCounts[source] = sentCounts.GetValueOrDefault(source) + 1;
+        }
         if (!CanDeliver(sourceHost, targetHost))
         {
             var max = LongDelays ? Options.LongDelayMax : Options.ShortDelayMax;

@@ -75,6 +75,9 @@ public sealed class SimulatedNetwork : IOutgoingGrainCallFilter
     /// <summary>Request bytes of every call plus reply bytes of every delivered reply.</summary>
     public long TotalBytes => lab.TotalBytes;
 
+    /// <summary>Calls <paramref name="grain"/> made across the network (counted in <see cref="TotalCount"/>), dropped ones included.</summary>
+    public long SentCount(GrainId grain) => lab.SentCount(grain.ToString());
+
     /// <summary>RPCs that reached <paramref name="grain"/>'s handler.</summary>
     public long ReceivedCount(GrainId grain) => lab.ReceivedCount(grain.ToString());
 

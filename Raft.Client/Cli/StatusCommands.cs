@@ -13,7 +13,7 @@ namespace Raft.Client.Cli;
 internal static class StatusCommands
 {
     /// <summary>How long one peer may take to answer GetStatus before its row says "unreachable".</summary>
-    private static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(1);
+    internal static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(1);
 
     private static readonly string[] Columns = ["peer", "role", "term", "commit", "applied", "log length", "snapshot"];
 

@@ -39,10 +39,10 @@ internal sealed class ExplorationRun
         this.schedule = schedule;
         this.loop = loop;
         members = Enumerable.Range(0, schedule.PeerCount).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        History = new HistoryRecorder<KvInput, KvOutput>(KvOutput.Unknown, loop);
+        History = new HistoryRecorder<VersionedKvInput, VersionedKvOutput>(VersionedKvOutput.Unknown, loop);
     }
 
-    public HistoryRecorder<KvInput, KvOutput> History { get; }
+    public HistoryRecorder<VersionedKvInput, VersionedKvOutput> History { get; }
 
     /// <summary>Violations found on the loop (the linearizability check comes later).</summary>
     public IReadOnlyList<string> Violations => violations;
@@ -83,7 +83,12 @@ internal sealed class ExplorationRun
         violations.AddRange(applied.Violations);
         violations.AddRange(watcher.Violations);
         violations.AddRange(watcher.Errors.Select(e => "error logged: " + e));
-        Statistics = new ExplorationStatistics(History.Count, acknowledged.Count, watcher.LeadersByTerm.Count, applied.AppliedCount, applied.HighestApplied);
+        var history = History.GetHistory();
+        Statistics = new ExplorationStatistics(History.Count, acknowledged.Count, watcher.LeadersByTerm.Count, applied.AppliedCount, applied.HighestApplied)
+        {
+            CompareAndSetsApplied = history.Count(op => op.Input.Op == VersionedKvOp.PutIfVersion && !op.Output.IsUnknown && op.Output.Err == VersionedKvErr.Ok),
+            CompareAndSetsRefused = history.Count(op => op.Input.Op == VersionedKvOp.PutIfVersion && !op.Output.IsUnknown && op.Output.Err != VersionedKvErr.Ok),
+        };
     }
 
     /// <summary>A server is its Raft peer plus its key-value front: one host on the simulated network.</summary>
@@ -132,24 +137,28 @@ internal sealed class ExplorationRun
         var client = new ExplorerClient(number, cluster, members, History, acknowledged, TimeSpan.FromSeconds(5));
         for (var i = 0; i < schedule.OperationsPerClient && loop.GetElapsedTime(start) < schedule.ChaosDuration; i++)
         {
-            await client.RunAsync(NextOperation(random, number, i));
+            await client.RunAsync(NextOperation(random, client, i));
             await Task.Delay(TimeSpan.FromMilliseconds(random.Next(0, 200)), loop);
         }
     }
 
-    private static KvInput NextOperation(Random random, int client, int i)
+    private static VersionedKvInput NextOperation(Random random, ExplorerClient client, int i)
     {
         // Appended values are unique ("<client.i>"), so the final values show whether each acknowledged append survived.
         if (random.Next(10) < 7)
         {
             var key = AppendKeys[random.Next(AppendKeys.Length)];
-            return random.Next(10) < 6 ? KvInput.Append(key, $"<{client}.{i}>") : KvInput.Get(key);
+            return random.Next(10) < 6 ? VersionedKvInput.Append(key, $"<{client.Number}.{i}>") : VersionedKvInput.Get(key);
         }
+        // On the mixed key, a compare-and-set at the version this client last saw: it applies when nobody wrote since,
+        // else it is refused with the current version (or the key is missing). The version comes from the client, not
+        // from another draw, so each seed's sequence of draws (and so its timing) is what it was before CAS was added.
         return random.Next(20) switch
         {
-            < 10 => KvInput.Put(MixedKey, $"<{client}.{i}>"),
-            < 17 => KvInput.Get(MixedKey),
-            _ => KvInput.Delete(MixedKey),
+            < 6 => VersionedKvInput.Put(MixedKey, $"<{client.Number}.{i}>"),
+            < 10 => VersionedKvInput.PutIfVersion(MixedKey, $"<{client.Number}.{i}>", client.LastSeenVersion(MixedKey)),
+            < 17 => VersionedKvInput.Get(MixedKey),
+            _ => VersionedKvInput.Delete(MixedKey),
         };
     }
 
@@ -195,7 +204,7 @@ internal sealed class ExplorationRun
         }
         var elected = loop.GetElapsedTime(healed);
         var client = new ExplorerClient(schedule.ClientCount, cluster, members, History, acknowledged, LivenessBound);
-        if (await client.RunAsync(KvInput.Append(AppendKeys[0], "<final>")) is null)
+        if (await client.RunAsync(VersionedKvInput.Append(AppendKeys[0], "<final>")) is null)
         {
             violations.Add($"liveness: leader {leader} elected {elected.TotalMilliseconds:0} ms after healing, but a new write did not commit within {LivenessBound.TotalSeconds} s");
             return;
@@ -203,14 +212,14 @@ internal sealed class ExplorationRun
         notes.Add($"after healing: a peer claimed leadership after {elected.TotalMilliseconds:0} ms, a new write committed after {loop.GetElapsedTime(healed).TotalMilliseconds:0} ms");
         foreach (var key in AppendKeys)
         {
-            if (await client.RunAsync(KvInput.Get(key)) is not { } read)
+            if (await client.RunAsync(VersionedKvInput.Get(key)) is not { } read)
             {
                 violations.Add($"liveness: the final read of \"{key}\" did not complete within {LivenessBound.TotalSeconds} s");
                 continue;
             }
-            violations.AddRange(acknowledged.Check(key, read.Value ?? ""));
+            violations.AddRange(acknowledged.Check(key, read.Value));
         }
-        if (await client.RunAsync(KvInput.Get(MixedKey)) is null)
+        if (await client.RunAsync(VersionedKvInput.Get(MixedKey)) is null)
         {
             violations.Add($"liveness: the final read of \"{MixedKey}\" did not complete within {LivenessBound.TotalSeconds} s");
         }

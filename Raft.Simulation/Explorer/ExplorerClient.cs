@@ -7,17 +7,19 @@ namespace Raft.Simulation.Explorer;
 /// <summary>
 /// One key-value client of an exploration: a session of its own (Raft.Client's KeyValueClient), calling through the
 /// simulated network as the named client "c{number}" so that partitions can cut it off, and recording every operation
-/// into the shared history (an operation that fails without an answer has an unknown outcome).
+/// with the values and versions the service answered into the shared history (an operation that fails without an
+/// answer has an unknown outcome).
 /// </summary>
 internal sealed class ExplorerClient
 {
-    private readonly HistoryRecorder<KvInput, KvOutput> history;
+    private readonly HistoryRecorder<VersionedKvInput, VersionedKvOutput> history;
+    private readonly Dictionary<string, ulong> versions = new(StringComparer.Ordinal);
     private readonly AcknowledgedWrites acknowledged;
     private readonly Func<KeyValueClient> newSession;
     private KeyValueClient client;
 
     public ExplorerClient(int number, SimulatedRaftCluster cluster, IReadOnlyList<string> peers,
-        HistoryRecorder<KvInput, KvOutput> history, AcknowledgedWrites acknowledged, TimeSpan deadline)
+        HistoryRecorder<VersionedKvInput, VersionedKvOutput> history, AcknowledgedWrites acknowledged, TimeSpan deadline)
     {
         Number = number;
         this.history = history;
@@ -39,22 +41,23 @@ internal sealed class ExplorerClient
 
     public static string ClientName(int number) => $"c{number}";
 
+    /// <summary>
+    /// The version of <paramref name="key"/> in this client's last answer about it (0 when it has none, or the key was
+    /// missing): what a read-modify-write client passes to a conditional put, stale whenever another client wrote since.
+    /// </summary>
+    public ulong LastSeenVersion(string key) => versions.GetValueOrDefault(key);
+
     /// <summary>Runs one operation and returns its answer; null when its outcome is unknown (the client gave up).</summary>
-    public async Task<KvOutput?> RunAsync(KvInput input)
+    public async Task<VersionedKvOutput?> RunAsync(VersionedKvInput input)
     {
         var op = history.Begin(Number, input);
         try
         {
-            var output = input.Op switch
-            {
-                KvOp.Get => KvOutput.Of((await client.GetAsync(input.Key)).Value ?? ""),
-                KvOp.Put => await Ack(client.PutAsync(input.Key, input.Value)),
-                KvOp.Append => await Ack(client.AppendAsync(input.Key, input.Value)),
-                KvOp.Delete => await Ack(client.DeleteAsync(input.Key)),
-                _ => throw new ArgumentOutOfRangeException(nameof(input), input.Op, "unknown operation"),
-            };
+            var response = await client.ExecuteAsync(KeyValueHistory.ToOperation(input));
+            var output = KeyValueHistory.ToOutput(input, response);
             history.End(op, output);
-            if (input.Op == KvOp.Append)
+            versions[input.Key] = output.Version; // 0 for a missing or deleted key
+            if (input.Op == VersionedKvOp.Append)
             {
                 acknowledged.Add(input.Key, input.Value);
             }
@@ -73,11 +76,5 @@ internal sealed class ExplorerClient
             client = newSession();
             return null;
         }
-    }
-
-    private static async Task<KvOutput> Ack(Task operation)
-    {
-        await operation;
-        return KvOutput.Ack;
     }
 }

@@ -10,8 +10,9 @@ public enum CheckOutcome
     Illegal,
 
     /// <summary>
-    /// The search ran out of time before deciding, and found no illegal partition before that. The course's
-    /// tests (like Porcupine) count this as a pass with a warning; a test may choose to be stricter.
+    /// The search used its whole step budget before deciding, and found no illegal partition before that. The course's
+    /// tests (like Porcupine, whose budget is time) count this as a pass with a warning; this repository's tests count
+    /// it as a failure, since an unchecked history proves nothing.
     /// </summary>
     Unknown,
 }

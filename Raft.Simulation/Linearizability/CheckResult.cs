@@ -3,7 +3,8 @@ namespace Raft.Simulation.Linearizability;
 /// <summary>
 /// What <see cref="LinearizabilityChecker.Check"/> found. For <see cref="CheckOutcome.Illegal"/> it names the
 /// first partition (in the model's partition order) without a linearization, the longest linearizable prefix
-/// of that partition the search reached, and the operations that could come next but could not be placed;
+/// of that partition the search reached, and the operations that could come next but could not be placed; for
+/// <see cref="CheckOutcome.Unknown"/> it names the partition whose search used up the step budget.
 /// <see cref="Description"/> renders all of it as text fit for an assertion message.
 /// </summary>
 public sealed class CheckResult<TInput, TOutput>
@@ -14,6 +15,7 @@ public sealed class CheckResult<TInput, TOutput>
         TimeSpan elapsed,
         int partitionCount,
         int partitionsChecked,
+        CheckBudget budget,
         HistoryPartition<TInput, TOutput>? partition = null,
         IReadOnlyList<Operation<TInput, TOutput>>? linearizablePrefix = null,
         IReadOnlyList<Operation<TInput, TOutput>>? stuckOperations = null)
@@ -23,6 +25,7 @@ public sealed class CheckResult<TInput, TOutput>
         Elapsed = elapsed;
         PartitionCount = partitionCount;
         PartitionsChecked = partitionsChecked;
+        Budget = budget;
         Partition = partition;
         LinearizablePrefix = linearizablePrefix ?? [];
         StuckOperations = stuckOperations ?? [];
@@ -37,7 +40,16 @@ public sealed class CheckResult<TInput, TOutput>
     /// <summary>Readable report: the verdict, and for an illegal history the partition, prefix and stuck operations.</summary>
     public string Description { get; }
 
-    /// <summary>Wall-clock time the check took.</summary>
+    /// <summary>
+    /// Search steps taken and the budget they were taken from. Reported for every verdict, so that a test can show how
+    /// close its biggest history comes to the budget.
+    /// </summary>
+    public CheckBudget Budget { get; }
+
+    /// <summary>Search steps the check took (<see cref="Budget"/>'s steps).</summary>
+    public long Steps => Budget.Steps;
+
+    /// <summary>Wall-clock time the check took, for information only: the verdict never depends on it.</summary>
     public TimeSpan Elapsed { get; }
 
     /// <summary>How many partitions the model split the history into.</summary>
@@ -46,10 +58,13 @@ public sealed class CheckResult<TInput, TOutput>
     /// <summary>How many partitions were decided (linearizable, or the one found illegal).</summary>
     public int PartitionsChecked { get; }
 
-    /// <summary>For <see cref="CheckOutcome.Illegal"/>: the partition without a linearization; otherwise null.</summary>
+    /// <summary>
+    /// For <see cref="CheckOutcome.Illegal"/>: the partition without a linearization; for <see cref="CheckOutcome.Unknown"/>:
+    /// the partition whose search ran out of steps; otherwise null.
+    /// </summary>
     public HistoryPartition<TInput, TOutput>? Partition { get; }
 
-    /// <summary>For <see cref="CheckOutcome.Illegal"/>: the partition key (the KV key); otherwise null.</summary>
+    /// <summary>The key of <see cref="Partition"/> (the KV key); null when there is none.</summary>
     public string? PartitionKey => Partition?.Key;
 
     /// <summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Raft.Simulation.Linearizability;
 
 /// <summary>How the search of one partition ended.</summary>
@@ -7,7 +5,8 @@ internal enum SearchOutcome
 {
     Linearizable,
     NotLinearizable,
-    TimedOut,
+    /// <summary>The search took its whole step budget without a verdict.</summary>
+    BudgetExhausted,
 }
 
 /// <summary>
@@ -22,17 +21,15 @@ internal sealed record SearchResult(SearchOutcome Outcome, int[] LongestPrefix, 
 /// call and return out of the list, restart from the head); at a return, the operation returning there was
 /// not linearized before it, so undo the last choice (pop, restore the state, unlift) and try the next call
 /// after it. An empty list means every operation was linearized; backtracking past an empty stack means no
-/// linearization exists.
+/// linearization exists. One pass of the loop (try a call, or backtrack at a return) is one step; the budget counts
+/// steps rather than time so that a verdict does not depend on how loaded the machine is.
 /// </summary>
 internal static class PartitionSearch
 {
-    /// <summary>Search steps between two deadline checks.</summary>
-    private const long DeadlineCheckMask = 1023;
-
     public static SearchResult Run<TState, TInput, TOutput>(
         Model<TState, TInput, TOutput> model,
         IReadOnlyList<Operation<TInput, TOutput>> operations,
-        long deadlineTimestamp)
+        long maxSteps)
     {
         var n = operations.Count;
         var calls = new long[n];
@@ -59,10 +56,11 @@ internal static class PartitionSearch
         var node = list.First;
         while (!list.IsEmpty)
         {
-            if ((++steps & DeadlineCheckMask) == 0 && Stopwatch.GetTimestamp() > deadlineTimestamp)
+            if (steps == maxSteps)
             {
-                return new SearchResult(SearchOutcome.TimedOut, longest[..longestLength], steps, cache.Count);
+                return new SearchResult(SearchOutcome.BudgetExhausted, longest[..longestLength], steps, cache.Count);
             }
+            steps++;
 
             if (list.IsCall(node))
             {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -138,14 +139,14 @@ public sealed class ClientCliEndToEndTests(KeyValueSiloFixture silo) : IClassFix
     {
         await Run("put", "e2e/status", "x"); // a leader exists and has committed something
 
-        var json = await Run("status", "--json");
-        AssertOk(json);
-        using (var document = JsonDocument.Parse(json.Out))
+        using (var document = await SettledStatusAsync())
         {
             var peers = document.RootElement.EnumerateArray().ToList();
             Assert.Equal(["0", "1", "2"], peers.Select(p => p.GetProperty("peer").GetString()));
             Assert.All(peers, p => Assert.True(p.GetProperty("reachable").GetBoolean()));
-            Assert.Contains(peers, p => p.GetProperty("role").GetString() == "Leader");
+            // Exactly one leader, and it is the peer every peer names as leader.
+            var leader = Assert.Single(peers, p => p.GetProperty("role").GetString() == "Leader");
+            Assert.Equal(peers[0].GetProperty("leaderId").GetString()!.Split('/')[^1], leader.GetProperty("peer").GetString());
             Assert.All(peers, p => Assert.True(p.GetProperty("term").GetInt64() >= 1));
             Assert.Contains(peers, p => p.GetProperty("commitIndex").GetInt64() >= 1);
         }
@@ -157,6 +158,33 @@ public sealed class ClientCliEndToEndTests(KeyValueSiloFixture silo) : IClassFix
         Assert.StartsWith("peer", lines[0]);
         Assert.Contains("log length", lines[0]);
         Assert.Contains(lines, l => l.Contains("Leader", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// `status --json` once every peer answered with the same term and the same leader. A status is read peer by peer,
+    /// so one taken during an election (after a stall on a loaded machine) can show an old and a new leader, or none;
+    /// waiting for the peers to agree is waiting for the election to end, and says nothing about the role column, which
+    /// the caller then checks.
+    /// </summary>
+    private async Task<JsonDocument> SettledStatusAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var json = await Run("status", "--json");
+            AssertOk(json);
+            var document = JsonDocument.Parse(json.Out);
+            var peers = document.RootElement.EnumerateArray().ToList();
+            var settled = peers.All(p => p.GetProperty("reachable").GetBoolean()) &&
+                peers.Select(p => (p.GetProperty("term").GetInt64(), p.GetProperty("leaderId").GetString())).Distinct().Count() == 1 &&
+                peers[0].GetProperty("leaderId").GetString() is { Length: > 0 };
+            if (settled || DateTime.UtcNow > deadline)
+            {
+                return document; // unsettled after 15 s: the caller's assertions say what is wrong
+            }
+            document.Dispose();
+            await Task.Delay(100);
+        }
     }
 
     [Fact]
@@ -207,14 +235,37 @@ public sealed class ClientCliEndToEndTests(KeyValueSiloFixture silo) : IClassFix
     [Fact]
     public async Task WatchPrintsAStatusPerIntervalUntilCancelled()
     {
-        // Cancelled once two refreshes are out, however long the first status query took (it once took most of a
+        // Cancelled once four refreshes are out, however long the first status query took (it once took most of a
         // fixed 2 s window early in a CI run); the 30 s bound only ends a watch that never prints.
+        var interval = TimeSpan.FromMilliseconds(500);
+        const int Refreshes = 4;
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var result = await CliRunner.RunUntilAsync(["watch", "--interval", "300ms", "--json", "--gateway", silo.Gateway],
-            output => output.Count(c => c == '\n') >= 2, cancel);
+        var clock = Stopwatch.StartNew();
+        (int Lines, TimeSpan At)? first = null, last = null;
+        var result = await CliRunner.RunUntilAsync(["watch", "--interval", "500ms", "--json", "--gateway", silo.Gateway], output =>
+        {
+            var lines = output.Count(c => c == '\n');
+            first ??= lines >= 1 ? (lines, clock.Elapsed) : null;
+            last = lines >= Refreshes ? (lines, clock.Elapsed) : null;
+            return last is not null;
+        }, cancel);
         AssertOk(result);
         var lines = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(lines.Length >= 2, result.ToString());
+        Assert.True(lines.Length >= Refreshes && first is not null && last is not null, result.ToString());
+
+        // Per interval, not faster: watch waits a whole interval (Task.Delay) after each refresh, and the clock started
+        // before the watch did and was read after the last refresh counted was out, so load cannot break this lower
+        // bound. The 15 ms per gap is for timers, which count whole milliseconds of a coarser clock than Stopwatch's.
+        Assert.True(last!.Value.At >= (last.Value.Lines - 1) * (interval - TimeSpan.FromMilliseconds(15)),
+            $"{last.Value.Lines} refreshes within {last.Value.At.TotalMilliseconds:0} ms, less than an interval ({interval.TotalMilliseconds} ms) apart");
+        // Nor much slower: between two refreshes there is one interval and one status query, which gives up on a peer
+        // after StatusCommands.PeerTimeout (+250 ms); the 5 s on top are for a stalled process. A loose bound, on
+        // purpose (a watch at twice its interval would pass it), that still fails a watch on another schedule: at ten
+        // times its interval, three refreshes take 15 s where the bound is 10.25 s.
+        var gaps = last.Value.Lines - first!.Value.Lines;
+        var slowest = gaps * (interval + StatusCommands.PeerTimeout + TimeSpan.FromMilliseconds(250)) + TimeSpan.FromSeconds(5);
+        Assert.True(last.Value.At - first.Value.At <= slowest,
+            $"{gaps} refreshes after the first took {(last.Value.At - first.Value.At).TotalMilliseconds:0} ms, more than {slowest.TotalMilliseconds:0} ms");
         foreach (var line in lines)
         {
             using var document = JsonDocument.Parse(line);

@@ -21,7 +21,7 @@ internal sealed class KvTestCluster : IAsyncDisposable
     {
         Backend = backend;
         Servers = servers;
-        History = new(KvOutput.Unknown, backend.Time);
+        History = new(VersionedKvOutput.Unknown, backend.Time);
     }
 
     /// <summary>The servers' host: network, crashes, peer state.</summary>
@@ -30,8 +30,11 @@ internal sealed class KvTestCluster : IAsyncDisposable
     /// <summary>Server (peer) ids: "0", "1", ….</summary>
     public IReadOnlyList<string> Servers { get; }
 
-    /// <summary>The operations the clients ran, timestamped by the cluster's clock (virtual time in simulation).</summary>
-    public HistoryRecorder<KvInput, KvOutput> History { get; }
+    /// <summary>
+    /// The operations the clients ran, with every value and version the service answered, timestamped by the
+    /// cluster's clock (virtual time in simulation); checked with <see cref="VersionedKvModel"/>.
+    /// </summary>
+    public HistoryRecorder<VersionedKvInput, VersionedKvOutput> History { get; }
 
     /// <summary>The cluster's clock: the system's, or the simulation loop's virtual time.</summary>
     public TimeProvider Time => Backend.Time;
@@ -66,7 +69,7 @@ internal sealed class KvTestCluster : IAsyncDisposable
     public ValueTask DisposeAsync() => Backend.DisposeAsync();
 }
 
-/// <summary>A key-value client that records every operation into the cluster's history.</summary>
+/// <summary>A key-value client that records every operation, and what the service answered, into the cluster's history.</summary>
 internal sealed class TestKvClient
 {
     private readonly KvTestCluster cluster;
@@ -89,20 +92,28 @@ internal sealed class TestKvClient
 
     public string Name { get; }
 
-    public Task<string> GetAsync(string key) => Record(KvInput.Get(key), async () => (await client.GetAsync(key)).Value ?? "", value => KvOutput.Of(value));
+    /// <returns>The value read, "" for a missing key.</returns>
+    public async Task<string> GetAsync(string key) => (await Record(VersionedKvInput.Get(key))).Value;
 
-    public Task<long> PutAsync(string key, string value) => Record(KvInput.Put(key, value), () => client.PutAsync(key, value), _ => KvOutput.Ack);
+    /// <returns>The key's new version.</returns>
+    public async Task<long> PutAsync(string key, string value) => (long)(await Record(VersionedKvInput.Put(key, value))).Version;
 
-    public Task<(string Value, long Version)> AppendAsync(string key, string value) => Record(KvInput.Append(key, value), () => client.AppendAsync(key, value), _ => KvOutput.Ack);
+    /// <returns>The key's new value and version.</returns>
+    public async Task<(string Value, long Version)> AppendAsync(string key, string value)
+    {
+        var output = await Record(VersionedKvInput.Append(key, value));
+        return (output.Value, (long)output.Version);
+    }
 
-    private async Task<T> Record<T>(KvInput input, Func<Task<T>> operation, Func<T, KvOutput> output)
+    private async Task<VersionedKvOutput> Record(VersionedKvInput input)
     {
         var op = cluster.History.Begin(number, input);
         try
         {
-            var result = await operation();
-            cluster.History.End(op, output(result));
-            return result;
+            var response = await client.ExecuteAsync(KeyValueHistory.ToOperation(input));
+            var output = KeyValueHistory.ToOutput(input, response);
+            cluster.History.End(op, output);
+            return output;
         }
         catch
         {

@@ -20,5 +20,5 @@ internal static class KvHistory
         new(client, KvInput.Delete(key), call, KvOutput.Ack, ret);
 
     public static CheckResult<KvInput, KvOutput> Check(params Operation<KvInput, KvOutput>[] history) =>
-        LinearizabilityChecker.Check(KvModel.Instance, history, TimeSpan.FromSeconds(30));
+        LinearizabilityChecker.Check(KvModel.Instance, history);
 }

@@ -14,10 +14,10 @@ public sealed class VersionedKvModelCheckTests
         new(client, VersionedKvInput.Get(key), call, VersionedKvOutput.NoKey, ret);
 
     private static Operation<VersionedKvInput, VersionedKvOutput> Put(int client, long call, long ret, string key, string value, ulong version, VersionedKvErr err) =>
-        new(client, VersionedKvInput.Put(key, value, version), call, VersionedKvOutput.Reply(err), ret);
+        new(client, VersionedKvInput.PutIfVersion(key, value, version), call, VersionedKvOutput.Reply(err), ret);
 
     private static CheckResult<VersionedKvInput, VersionedKvOutput> Check(params Operation<VersionedKvInput, VersionedKvOutput>[] history) =>
-        LinearizabilityChecker.Check(VersionedKvModel.Instance, history, TimeSpan.FromSeconds(30));
+        LinearizabilityChecker.Check(VersionedKvModel.Instance, history);
 
     [Fact]
     public void A_sequential_history_following_the_lab_rules_is_linearizable()
@@ -151,7 +151,7 @@ public sealed class VersionedKvModelCheckTests
     public void An_unknown_outcome_put_that_took_effect_is_linearizable()
     {
         var result = Check(
-            new Operation<VersionedKvInput, VersionedKvOutput>(1, VersionedKvInput.Put("k", "a", 0), 0, VersionedKvOutput.Unknown, Never),
+            new Operation<VersionedKvInput, VersionedKvOutput>(1, VersionedKvInput.PutIfVersion("k", "a", 0), 0, VersionedKvOutput.Unknown, Never),
             Get(2, 500, 510, "k", "a", 1));
 
         Assert.Equal(CheckOutcome.Ok, result.Outcome);
@@ -161,7 +161,7 @@ public sealed class VersionedKvModelCheckTests
     public void An_unknown_outcome_put_that_never_took_effect_is_linearizable()
     {
         var result = Check(
-            new Operation<VersionedKvInput, VersionedKvOutput>(1, VersionedKvInput.Put("k", "a", 0), 0, VersionedKvOutput.Unknown, Never),
+            new Operation<VersionedKvInput, VersionedKvOutput>(1, VersionedKvInput.PutIfVersion("k", "a", 0), 0, VersionedKvOutput.Unknown, Never),
             GetNoKey(2, 500, 510, "k"),
             GetNoKey(2, 600, 610, "k"));
 
@@ -176,7 +176,7 @@ public sealed class VersionedKvModelCheckTests
             GetNoKey(2, 20, 30, "k"));
 
         Assert.Equal(CheckOutcome.Illegal, result.Outcome);
-        Assert.Contains("Put(\"k\", \"a\", v0) -> Ok", result.Description);
+        Assert.Contains("PutIfVersion(\"k\", \"a\", v0) -> Ok", result.Description);
         Assert.Contains("Get(\"k\") -> ErrNoKey", result.Description);
         Assert.Contains("illegal in state \"a\" v1", result.Description);
     }
