@@ -1,4 +1,5 @@
 using Raft.Grains;
+using Raft.Grains.Interfaces;
 
 namespace Raft.Simulation;
 
@@ -14,6 +15,7 @@ public sealed class SimulatedRaftCluster
     private readonly Dictionary<string, PeerLife?> lives = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> lifeNumbers = new(StringComparer.Ordinal);
     private readonly Random powerLoss;
+    private readonly Dictionary<string, TimeSpan> crashAfterReply = new(StringComparer.Ordinal);
 
     public SimulatedRaftCluster(SimulationLoop loop, SimulatedRaftOptions options)
     {
@@ -96,6 +98,13 @@ public sealed class SimulatedRaftCluster
         Network.NewIncarnation(peerId);
     }
 
+    /// <summary>
+    /// Arms a crash of <paramref name="peerId"/> right after its next vote grant or successful AppendEntries reached the
+    /// peer that asked: the peer crashes (a power loss) the moment its reply is used, and starts again after
+    /// <paramref name="restartAfter"/> unless it runs by then. What the reply promised must survive.
+    /// </summary>
+    public void CrashAfterNextReply(string peerId, TimeSpan restartAfter) => crashAfterReply[Known(peerId)] = restartAfter;
+
     /// <summary>Runs <paramref name="call"/> on the running peer, as one of its turns (the test's direct access, not through the network).</summary>
     public Task<T> CallAsync<T>(string peerId, Func<RaftPeer, Task<T>> call)
     {
@@ -106,15 +115,45 @@ public sealed class SimulatedRaftCluster
     }
 
     /// <summary>An RPC from one peer's life to another peer, through the network, failing after <paramref name="timeout"/>.</summary>
-    internal Task<TResponse> CallPeerAsync<TRequest, TResponse>(
+    internal async Task<TResponse> CallPeerAsync<TRequest, TResponse>(
         PeerLife caller, string target, string method, TRequest request, Func<RaftPeer, Task<TResponse>> handle, TimeSpan timeout)
-        where TRequest : notnull =>
-        CallAsync(caller.PeerId, HostOf(caller.PeerId), target, method, request, life => handle(life.Peer), timeout);
+        where TRequest : notnull
+    {
+        var response = await CallAsync(caller.PeerId, HostOf(caller.PeerId), target, method, request, life => handle(life.Peer), timeout);
+        if (crashAfterReply.TryGetValue(target, out var restartAfter) && IsPromise(request, response))
+        {
+            crashAfterReply.Remove(target);
+            Crash(target);
+            _ = Task.Factory.StartNew(() => RestartLaterAsync(target, restartAfter), CancellationToken.None,
+                TaskCreationOptions.DenyChildAttach, Loop.Scheduler).Unwrap();
+        }
+        return response;
+    }
+
+    /// <summary>A reply that promises durable state: a vote granted (not a pre-vote), or entries appended.</summary>
+    private static bool IsPromise(object request, object? response) => (request, response) switch
+    {
+        (RequestVoteRequest { PreVote: false }, RequestVoteResponse { VoteGranted: true }) => true,
+        (AppendEntriesRequest { Entries.Length: > 0 }, AppendEntriesResponse { Success: true }) => true,
+        _ => false,
+    };
+
+    private async Task RestartLaterAsync(string peerId, TimeSpan delay)
+    {
+        await Task.Delay(delay, Loop);
+        if (!IsRunning(peerId))
+        {
+            await StartAsync(peerId);
+        }
+    }
 
     /// <summary>A call from <paramref name="source"/> to whatever runs in the target peer's current life, as one of its turns.</summary>
     private async Task<TResponse> CallAsync<TResponse>(
         string source, string sourceHost, string target, string method, object request, Func<PeerLife, Task<TResponse>> handle, TimeSpan timeout)
     {
+        // A message never arrives, nor fails, in the turn that sent it: a caller that reacts to a loss by sending again
+        // (a leader probing a follower that is down) would otherwise loop without ever returning to the loop.
+        await Task.Yield();
         TResponse response = default!;
         var call = Network.CallAsync(source, sourceHost, target, HostOf(target), method, MessageSize.Of(request),
             async () =>

@@ -9,6 +9,9 @@ namespace Raft.Simulation.Explorer;
 /// </summary>
 internal sealed class FaultInjector(SimulatedRaftCluster cluster, FaultSchedule schedule, SimulationLoop loop, RaftLogWatcher watcher)
 {
+    /// <summary>How long a peer crashed right after a reply stays down: shorter than an election, so it votes again in the same term.</summary>
+    private static readonly TimeSpan RestartAfterReplyCrash = TimeSpan.FromMilliseconds(5);
+
     private readonly HashSet<int> down = new();
     private readonly HashSet<int> disconnected = new();
 
@@ -60,6 +63,17 @@ internal sealed class FaultInjector(SimulatedRaftCluster cluster, FaultSchedule 
                 break;
             case FaultKind.CrashLeader:
                 await ToLeaderAsync(step, leader => Crash(leader, step));
+                break;
+            case FaultKind.CrashAfterReply:
+                if (down.Contains(step.Peer))
+                {
+                    Trace($"{step}: peer {step.Peer} is down");
+                }
+                else
+                {
+                    cluster.CrashAfterNextReply(PeerId(step.Peer), RestartAfterReplyCrash);
+                    Trace($"{step}: peer {step.Peer} crashes after its next promise and restarts {RestartAfterReplyCrash.TotalMilliseconds} ms later");
+                }
                 break;
             case FaultKind.Restart:
                 Trace(step.ToString());
@@ -158,7 +172,7 @@ internal sealed class FaultInjector(SimulatedRaftCluster cluster, FaultSchedule 
         var restarts = new List<Task>();
         for (var i = 0; i < schedule.PeerCount; i++)
         {
-            if (down.Contains(i))
+            if (down.Contains(i) && !cluster.IsRunning(PeerId(i)))
             {
                 restarts.Add(cluster.StartAsync(PeerId(i)));
             }

@@ -24,6 +24,13 @@ public enum FaultKind
     /// <summary>Crashes whichever peer leads when the step runs.</summary>
     CrashLeader,
 
+    /// <summary>
+    /// Crashes one peer right after its next vote grant or successful append reached the caller, and restarts it a few
+    /// milliseconds later: whatever that reply promised must have been durable before it left (with disk latency, a
+    /// write still on its way may be lost in the crash).
+    /// </summary>
+    CrashAfterReply,
+
     /// <summary>Restarts one peer from its persisted state.</summary>
     Restart,
 

@@ -14,6 +14,7 @@ public sealed class FaultSchedule
         (FaultKind.Partition, 6), (FaultKind.HealPartition, 4),
         (FaultKind.Disconnect, 3), (FaultKind.DisconnectLeader, 4), (FaultKind.Reconnect, 6),
         (FaultKind.Crash, 3), (FaultKind.CrashLeader, 4), (FaultKind.Restart, 6), (FaultKind.CrashAllAndRestart, 1),
+        (FaultKind.CrashAfterReply, 6),
         (FaultKind.Unreliable, 2), (FaultKind.Reliable, 2), (FaultKind.ReorderOn, 2), (FaultKind.ReorderOff, 2),
         (FaultKind.LongDelaysOn, 1), (FaultKind.LongDelaysOff, 1),
     ];

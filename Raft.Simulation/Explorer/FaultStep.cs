@@ -12,7 +12,7 @@ public sealed record FaultStep(TimeSpan At, FaultKind Kind, int Peer = -1, IRead
         var at = $"+{At.TotalSeconds:0.000}s";
         return Kind switch
         {
-            FaultKind.Disconnect or FaultKind.Reconnect or FaultKind.Crash or FaultKind.Restart => $"{at} {Kind} peer {Peer}",
+            FaultKind.Disconnect or FaultKind.Reconnect or FaultKind.Crash or FaultKind.Restart or FaultKind.CrashAfterReply => $"{at} {Kind} peer {Peer}",
             FaultKind.Partition when Side is not null => $"{at} {Kind} {string.Concat(Side.Select(s => s ? 'A' : 'B'))} (peers, then clients)",
             _ => $"{at} {Kind}",
         };
