@@ -165,38 +165,44 @@ class Harness:
         except subprocess.TimeoutExpired:
             pass
 
-    def start(self, cmd, log_path):
-        log = open(log_path, "w", encoding="utf-8", errors="replace")
-        proc = subprocess.Popen(cmd, cwd=self.scratch, env=self.env(), stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1,
-                                start_new_session=True)
-        self.current = proc
-        return proc, log
+    def execute(self, cmd, log_path, time_limit, on_line):
+        """
+        Runs cmd in the scratch copy in a process group of its own, its output to log_path and, line by line, to
+        on_line(line, seconds since the start), which returns True to stop the command. The group is ended afterwards
+        in every case. Returns (exit code, or None when stopped or past the time limit; seconds; whether it timed out).
+        """
+        started = time.monotonic()
+        with open(log_path, "w", encoding="utf-8", errors="replace") as log:
+            proc = subprocess.Popen(cmd, cwd=self.scratch, env=self.env(), stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1,
+                                    start_new_session=True)
+            self.current = proc
+            stopped = False
+            try:
+                for line in iter_lines(proc, started + time_limit):
+                    log.write(line)
+                    if on_line(line, time.monotonic() - started):
+                        stopped = True
+                        break
+                timed_out = proc.poll() is None and not stopped
+                code = None if stopped or timed_out else proc.returncode
+            finally:
+                self.kill_group(proc)
+                self.current = None
+        return code, time.monotonic() - started, timed_out
 
     def build(self, label, time_limit):
-        """Builds the test project and what it references. Returns (ok, seconds, last error lines)."""
+        """Builds the test project and what it references. Returns (ok, seconds, first error or why not)."""
         cmd = ["dotnet", "build", TEST_PROJECT, "-c", "Release", "-nologo", "-v", "quiet", "-nodeReuse:false",
                "-p:UseSharedCompilation=false"]
-        log_path = self.logs / f"{label}.build.log"
-        started = time.monotonic()
-        proc, log = self.start(cmd, log_path)
         lines = []
-        try:
-            deadline = started + time_limit
-            for line in iter_lines(proc, deadline):
-                log.write(line)
-                lines.append(line.rstrip())
-            timed_out = proc.poll() is None
-        finally:
-            self.kill_group(proc)
-            self.current = None
-            log.close()
-        seconds = time.monotonic() - started
+        code, seconds, timed_out = self.execute(cmd, self.logs / f"{label}.build.log", time_limit,
+                                                lambda line, _: lines.append(line.rstrip()))
         if timed_out:
             return False, seconds, f"build timed out after {seconds:.0f} s"
-        if proc.returncode != 0:
+        if code != 0:
             errors = [l.strip() for l in lines if ": error " in l]
-            summary = errors[0] if errors else (lines[-1] if lines else f"exit code {proc.returncode}")
+            summary = errors[0] if errors else (lines[-1] if lines else f"exit code {code}")
             return False, seconds, shorten(summary, 300)
         return True, seconds, ""
 
@@ -204,51 +210,43 @@ class Harness:
         """Runs the selected tests of the built scratch copy; stops at the first failure when stop_first."""
         cmd = ["dotnet", "test", TEST_DLL, "--filter", test_filter, "--logger", "console;verbosity=normal"]
         log_path = self.logs / f"{label}.log"
-        started = time.monotonic()
-        proc, log = self.start(cmd, log_path)
-        failed, passed, total, tail = [], 0, None, []
-        first_failure_at, message, want_message, no_match, stopped = None, "", False, False, False
-        try:
-            deadline = started + time_limit
-            for line in iter_lines(proc, deadline):
-                log.write(line)
-                stripped = line.strip()
-                tail = (tail + [stripped])[-40:]
-                if want_message and stripped and stripped != "Error Message:":
-                    message = shorten(stripped, 240)
-                    want_message = False
-                    if stop_first:
-                        stopped = True
-                        break
-                m = FAILED_LINE.match(line)
-                if m:
-                    failed.append(m.group(1))
-                    if first_failure_at is None:
-                        first_failure_at = time.monotonic() - started
-                        want_message = True
-                    continue
-                if PASSED_LINE.match(line):
-                    passed += 1
-                m = TOTAL_LINE.match(line)
-                if m:
-                    total = int(m.group(1))
-                if NO_MATCH in line:
-                    no_match = True
-            timed_out = proc.poll() is None and not stopped
-        finally:
-            self.kill_group(proc)
-            self.current = None
-            log.close()
-        seconds = time.monotonic() - started
+        seen = {"failed": [], "passed": 0, "total": None, "tail": [], "first": None, "message": "",
+                "want_message": False, "no_match": False}
+
+        def on_line(line, elapsed):
+            stripped = line.strip()
+            seen["tail"] = (seen["tail"] + [stripped])[-40:]
+            if seen["want_message"] and stripped and stripped != "Error Message:":
+                seen["message"] = shorten(stripped, 240)
+                seen["want_message"] = False
+                return stop_first
+            m = FAILED_LINE.match(line)
+            if m:
+                seen["failed"].append(m.group(1))
+                if seen["first"] is None:
+                    seen["first"] = elapsed
+                    seen["want_message"] = True
+                return False
+            if PASSED_LINE.match(line):
+                seen["passed"] += 1
+            m = TOTAL_LINE.match(line)
+            if m:
+                seen["total"] = int(m.group(1))
+            if NO_MATCH in line:
+                seen["no_match"] = True
+            return False
+
+        code, seconds, timed_out = self.execute(cmd, log_path, time_limit, on_line)
+        failed, passed, message, tail = seen["failed"], seen["passed"], seen["message"], seen["tail"]
         if failed:
-            return TestRun("failed", first_failure_at, failed, message, passed, str(log_path))
+            return TestRun("failed", seen["first"], failed, message, passed, str(log_path))
         if timed_out:
             return TestRun("timed out", seconds, passed=passed, log=str(log_path))
-        if no_match or total == 0:
+        if seen["no_match"] or seen["total"] == 0:
             return TestRun("no tests", seconds, log=str(log_path))
-        if proc.returncode != 0:
+        if code != 0:
             reason = next((l for l in reversed(tail) if "aborted" in l.lower() or "crash" in l.lower()), None) \
-                or next((l for l in reversed(tail) if l), f"exit code {proc.returncode}")
+                or next((l for l in reversed(tail) if l), f"exit code {code}")
             return TestRun("errored", seconds, message=shorten(reason, 240), passed=passed, log=str(log_path))
         return TestRun("passed", seconds, passed=passed, log=str(log_path))
 

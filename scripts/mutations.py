@@ -87,32 +87,14 @@ MUTATIONS = [
         name="leader-ignores-higher-term-reply",
         area="terms",
         file=LEADER,
-        old="""        var progress = ProgressFor(peer);
-        if (reply.Term > CurrentTerm)
-        {
-            AdoptHigherTerm(reply.Term);
-            return ReplicationOutcome.SteppedDown;
-        }
-        if (Role != RaftRole.Leader || request.Term != CurrentTerm || reply.Term != CurrentTerm)
-        {
-            return ReplicationOutcome.Stale;
-        }
-        progress.RecentActive = true;
-        progress.ObserveIncarnation(reply.Incarnation);
-        if (reply.Success)""",
-        new="""        var progress = ProgressFor(peer);
-        if (reply.Term > CurrentTerm && Role != RaftRole.Leader) // MUTATION: a leader ignores a higher term in a reply
-        {
-            AdoptHigherTerm(reply.Term);
-            return ReplicationOutcome.SteppedDown;
-        }
-        if (Role != RaftRole.Leader || request.Term != CurrentTerm || reply.Term != CurrentTerm)
-        {
-            return ReplicationOutcome.Stale;
-        }
-        progress.RecentActive = true;
-        progress.ObserveIncarnation(reply.Incarnation);
-        if (reply.Success)""",
+        old="""    public ReplicationOutcome HandleAppendReply(string peer, AppendEntriesRequest request, AppendEntriesResponse reply)
+    {
+        var progress = ProgressFor(peer);
+        if (reply.Term > CurrentTerm)""",
+        new="""    public ReplicationOutcome HandleAppendReply(string peer, AppendEntriesRequest request, AppendEntriesResponse reply)
+    {
+        var progress = ProgressFor(peer);
+        if (reply.Term > CurrentTerm && Role != RaftRole.Leader) // MUTATION: a leader ignores a higher term in a reply""",
         what="a leader does not step down when an AppendEntries reply carries a higher term",
     ),
     Mutation(
