@@ -54,8 +54,9 @@ CHILD_ENV = {
     "DOTNET_SKIP_FIRST_TIME_EXPERIENCE": "1",
 }
 
-FAILED_LINE = re.compile(r"^\s*Failed\s+(\S+)\s+\[")
-PASSED_LINE = re.compile(r"^\s*Passed\s+(\S+)\s+\[")
+# "  Failed Raft.Tests.X.Y [12 ms]", and for a theory case "  Passed Raft.Tests.X.Y(reliable: True) [109 ms]".
+FAILED_LINE = re.compile(r"^\s*Failed\s+(\S.*?)\s+\[[^\]]*\]\s*$")
+PASSED_LINE = re.compile(r"^\s*Passed\s+(\S.*?)\s+\[[^\]]*\]\s*$")
 TOTAL_LINE = re.compile(r"^\s*Total tests:\s*(\d+)")
 NO_MATCH = "No test matches the given testcase filter"
 
