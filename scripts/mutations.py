@@ -84,6 +84,14 @@ MUTATIONS = [
         what="RequestVote grants a vote without the election restriction (candidate's log not checked, §5.4.1)",
     ),
     Mutation(
+        name="up-to-date-check-off",
+        area="election",
+        file=ELECTION,
+        old="""        lastLogTerm > _log.LastTerm || (lastLogTerm == _log.LastTerm && lastLogIndex >= _log.LastIndex);""",
+        new="""        lastLogTerm >= 0 && lastLogIndex >= 0; // MUTATION: every log counts as up to date, for votes and pre-votes""",
+        what="the election restriction is off for votes and pre-votes alike (IsAtLeastAsUpToDate always true)",
+    ),
+    Mutation(
         name="leader-ignores-higher-term-reply",
         area="terms",
         file=LEADER,
