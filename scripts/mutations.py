@@ -29,7 +29,7 @@ FOLLOWER = "Raft.Grains/Protocol/RaftNode.Follower.cs"
 NODE = "Raft.Grains/Protocol/RaftNode.cs"
 LOG = "Raft.Grains/Protocol/RaftLog.cs"
 KVSTORE = "Raft.Grains/KeyValue/KvStore.cs"
-KVGRAIN = "Raft.Grains/KeyValue/KeyValueGrain.cs"
+KVSERVICE = "Raft.Grains/KeyValue/KeyValueService.cs"
 
 MUTATIONS = [
     # --- durability -------------------------------------------------------------------------------------------------
@@ -197,16 +197,16 @@ MUTATIONS = [
     Mutation(
         name="kv-read-bypasses-log",
         area="key-value",
-        file=KVGRAIN,
+        file=KVSERVICE,
         old="        var command = new KvCommand(request.ClientId, request.Sequence, request.Operation);",
-        new="""        // MUTATION: a Get is answered from the local replica by a peer that believes it leads, without the log.
-        if (request.Operation is KvGet localGet && (await peer.GetState()).IsLeader)
+        new="""        // MUTATION: a Get is answered from the local replica, without the log.
+        if (request.Operation is KvGet localGet)
         {
             return machine.ReadLocal(localGet.Key) is { } local
                 ? new KvResponse(KvStatus.Ok, local.Value, local.Version, null)
                 : KvResponse.Of(KvStatus.NoKey);
         }
         var command = new KvCommand(request.ClientId, request.Sequence, request.Operation);""",
-        what="a Get is served from the leader's local state without going through the log (a deposed leader reads stale)",
+        what="a Get is served from the replica's local state without going through the log (a follower or deposed leader reads stale)",
     ),
 ]
