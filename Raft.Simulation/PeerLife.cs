@@ -38,6 +38,28 @@ internal sealed class PeerLife : IPeerHost
 
     public bool IsOver => Scheduler.Stopped;
 
+    /// <summary>The driver's activation (<see cref="RaftPeer.ActivateAsync"/>), started with the life.</summary>
+    public Task Activation { get; private set; } = Task.CompletedTask;
+
+    /// <summary>Starts the driver's activation as the life's first turn.</summary>
+    public void Activate() => Activation = Scheduler.Run(Peer.ActivateAsync);
+
+    /// <summary>
+    /// Completes once the life is activated, or once it ended (a crash during activation): as in Orleans, nothing reaches
+    /// a peer before its activation completed. Throws what the activation threw.
+    /// </summary>
+    public async Task WhenActivatedOrEndedAsync()
+    {
+        try
+        {
+            await Activation.WaitAsync(Ended);
+        }
+        catch (OperationCanceledException) when (IsOver)
+        {
+            // The life ended before its activation completed: its turns never run again.
+        }
+    }
+
     public TimeProvider Time => cluster.Loop;
 
     private readonly SimulatedPeerStorage storage;

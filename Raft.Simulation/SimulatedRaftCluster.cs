@@ -56,7 +56,7 @@ public sealed class SimulatedRaftCluster
     /// <summary>True while the peer runs (started and neither crashed nor stopped by a storage failure).</summary>
     public bool IsRunning(string peerId) => lives[Known(peerId)] is { IsOver: false };
 
-    /// <summary>Starts a new life of the peer from what its disk holds; completes once it is activated.</summary>
+    /// <summary>Starts a new life of the peer from what its disk holds; completes once it is activated (or, crashed meanwhile, ended).</summary>
     public Task StartAsync(string peerId)
     {
         if (IsRunning(peerId))
@@ -67,7 +67,8 @@ public sealed class SimulatedRaftCluster
         var life = new PeerLife(this, peerId, number, disks[peerId]);
         lives[peerId] = life;
         Loop.Record($"start {life.Scheduler}");
-        return life.Scheduler.Run(life.Peer.ActivateAsync);
+        life.Activate();
+        return life.WhenActivatedOrEndedAsync();
     }
 
     /// <summary>Kills the peer's current life at once: nothing of it runs again; its disk keeps what it wrote.</summary>
@@ -111,7 +112,18 @@ public sealed class SimulatedRaftCluster
         var life = lives[Known(peerId)] is { IsOver: false } running
             ? running
             : throw new InvalidOperationException($"Peer {peerId} is not running.");
-        return life.Scheduler.Run(() => call(life.Peer));
+        return CallWhenActivatedAsync(life, call);
+    }
+
+    private static async Task<T> CallWhenActivatedAsync<T>(PeerLife life, Func<RaftPeer, Task<T>> call)
+    {
+        await life.WhenActivatedOrEndedAsync();
+        if (life.IsOver)
+        {
+            throw new InvalidOperationException($"Peer {life.PeerId} crashed before it was activated.");
+        }
+        // A crash while the call runs fails it, as a call to a process that died does.
+        return await life.Scheduler.Run(() => call(life.Peer)).WaitAsync(life.Ended);
     }
 
     /// <summary>An RPC from one peer's life to another peer, through the network, failing after <paramref name="timeout"/>.</summary>
@@ -164,6 +176,7 @@ public sealed class SimulatedRaftCluster
                 }
                 try
                 {
+                    await callee.WhenActivatedOrEndedAsync();
                     response = await callee.Scheduler.Run(() => handle(callee)).WaitAsync(callee.Ended);
                 }
                 catch (OperationCanceledException) when (callee.IsOver)
