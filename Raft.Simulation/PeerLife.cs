@@ -89,7 +89,7 @@ internal sealed class PeerLife : IPeerHost
 
     public IPeerTimer RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period)
     {
-        var timer = new SimulatedPeerTimer(cluster.Loop, Scheduler, callback, dueTime, period);
+        var timer = new SimulatedPeerTimer(cluster.Loop, Scheduler, callback, dueTime, period, cluster.TimerLogger);
         timers.Add(timer);
         return timer;
     }

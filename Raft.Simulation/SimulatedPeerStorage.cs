@@ -134,13 +134,15 @@ internal sealed class SimulatedPeerStorage(SimulatedDisk disk, PeerScheduler lif
         public Task WriteStateAsync()
         {
             storage.EnsureAlive(name);
+            if (storage.PlannedFailure(name) is { } failure)
+            {
+                // Refused when issued, as memory storage refuses: the writer issues nothing after it, so a crash still
+                // keeps a prefix of what it issued.
+                return Task.FromException(failure);
+            }
             var state = State!;
             return storage.Issue(() =>
             {
-                if (storage.PlannedFailure(name) is { } failure)
-                {
-                    throw failure;
-                }
                 Etag = storage.disk.TryWrite(name, state, Etag) ?? throw Conflict();
                 RecordExists = true;
             });
@@ -149,12 +151,12 @@ internal sealed class SimulatedPeerStorage(SimulatedDisk disk, PeerScheduler lif
         public Task ClearStateAsync()
         {
             storage.EnsureAlive(name);
+            if (storage.PlannedFailure(name) is { } failure)
+            {
+                return Task.FromException(failure);
+            }
             return storage.Issue(() =>
             {
-                if (storage.PlannedFailure(name) is { } failure)
-                {
-                    throw failure;
-                }
                 if (!storage.disk.TryClear(name, Etag))
                 {
                     throw Conflict();

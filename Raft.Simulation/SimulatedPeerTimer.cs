@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Raft.Grains;
 
 namespace Raft.Simulation;
@@ -10,16 +11,19 @@ internal sealed class SimulatedPeerTimer : IPeerTimer
 {
     private readonly PeerScheduler scheduler;
     private readonly Func<CancellationToken, Task> callback;
+    private readonly ILogger logger;
     private readonly CancellationTokenSource disposed = new();
     private readonly ITimer timer;
     private TimeSpan period;
     private bool ticking;
     private (TimeSpan Due, TimeSpan Period)? changedDuringTick;
 
-    public SimulatedPeerTimer(SimulationLoop loop, PeerScheduler scheduler, Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period)
+    public SimulatedPeerTimer(
+        SimulationLoop loop, PeerScheduler scheduler, Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period, ILogger logger)
     {
         this.scheduler = scheduler;
         this.callback = callback;
+        this.logger = logger;
         this.period = period;
         timer = loop.CreateTimer(static state => ((SimulatedPeerTimer)state!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         timer.Change(dueTime, Timeout.InfiniteTimeSpan);
@@ -59,13 +63,19 @@ internal sealed class SimulatedPeerTimer : IPeerTimer
 
     private async Task TickAsync()
     {
+        if (disposed.IsCancellationRequested)
+        {
+            ticking = false;
+            return; // disposed while the tick was queued, as a grain timer's tick is dropped
+        }
         try
         {
             await callback(disposed.Token);
         }
-        catch (Exception)
+        catch (Exception exception)
         {
-            // As a grain timer: a failed tick does not stop the timer (the driver logs its own failures).
+            // As a grain timer: a failed tick is logged as an error and does not stop the timer.
+            logger.LogError(exception, "Timer {Timer} of {Peer}: the tick failed", callback.Method.Name, scheduler);
         }
         finally
         {

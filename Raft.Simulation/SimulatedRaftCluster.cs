@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
 
@@ -15,6 +16,7 @@ public sealed class SimulatedRaftCluster
     private readonly Dictionary<string, PeerLife?> lives = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> lifeNumbers = new(StringComparer.Ordinal);
     private readonly Random powerLoss;
+    private readonly ILogger logger;
     private readonly Dictionary<string, TimeSpan> crashAfterReply = new(StringComparer.Ordinal);
 
     public SimulatedRaftCluster(SimulationLoop loop, SimulatedRaftOptions options)
@@ -26,6 +28,8 @@ public sealed class SimulatedRaftCluster
         RaftOptions.Groups = new Dictionary<string, List<string>> { [options.Group] = options.Members.ToList() };
         Network = new LabNetwork(options.Network, loop) { Trace = loop.Record };
         powerLoss = new Random(options.DiskSeed);
+        logger = options.LoggerFactory.CreateLogger<SimulatedRaftCluster>();
+        TimerLogger = options.LoggerFactory.CreateLogger<SimulatedPeerTimer>();
         foreach (var peer in PeerIds)
         {
             disks[peer] = new SimulatedDisk();
@@ -38,6 +42,9 @@ public sealed class SimulatedRaftCluster
     public SimulatedRaftOptions Options { get; }
 
     internal RaftOptions RaftOptions { get; }
+
+    /// <summary>Where the peers' timers log a failed tick (an error, as the grain runtime logs it).</summary>
+    internal ILogger TimerLogger { get; }
 
     public LabNetwork Network { get; }
 
@@ -68,6 +75,7 @@ public sealed class SimulatedRaftCluster
         lives[peerId] = life;
         Loop.Record($"start {life.Scheduler}");
         life.Activate();
+        RunInBackground(() => EndIfActivationFailsAsync(life), $"watching the activation of {life.Scheduler}");
         return life.WhenActivatedOrEndedAsync();
     }
 
@@ -93,7 +101,10 @@ public sealed class SimulatedRaftCluster
         {
             return;
         }
-        await life.Scheduler.Run(() => life.Peer.DeactivateAsync("stopped"));
+        if (!await DeactivateAsync(life, "stopped"))
+        {
+            return; // crashed while stopping
+        }
         Loop.Record($"stop {life.Scheduler}");
         life.End(powerLoss);
         Network.NewIncarnation(peerId);
@@ -136,8 +147,7 @@ public sealed class SimulatedRaftCluster
         {
             crashAfterReply.Remove(target);
             Crash(target);
-            _ = Task.Factory.StartNew(() => RestartLaterAsync(target, restartAfter), CancellationToken.None,
-                TaskCreationOptions.DenyChildAttach, Loop.Scheduler).Unwrap();
+            RunInBackground(() => RestartLaterAsync(target, restartAfter), $"restarting {target} after its crash");
         }
         return response;
     }
@@ -200,9 +210,49 @@ public sealed class SimulatedRaftCluster
     /// <summary>The network endpoint and host of a client named <paramref name="name"/>.</summary>
     public static string ClientEndpoint(string name) => "client/" + name;
 
+    /// <summary>
+    /// A life whose activation failed is over, as Orleans discards a failed activation: the peer no longer runs, and a
+    /// later <see cref="StartAsync"/> may start it again. (The activation's starter and callers see its exception.)
+    /// </summary>
+    private async Task EndIfActivationFailsAsync(PeerLife life)
+    {
+        try
+        {
+            await life.Activation.WaitAsync(life.Ended);
+        }
+        catch (Exception exception) when (!life.IsOver)
+        {
+            logger.LogError(exception, "Peer {Peer}: the activation of life {Life} failed; the life is over", life.PeerId, life.Scheduler);
+            Loop.Record($"activation failed {life.Scheduler}");
+            life.End(powerLoss);
+            Network.NewIncarnation(life.PeerId);
+        }
+        catch (OperationCanceledException)
+        {
+            // The life ended (a crash) before its activation completed.
+        }
+    }
+
+    /// <summary>
+    /// Runs cluster work outside any peer's turns (so that no crash drops it); a failure is logged as an error, which
+    /// the explorer and the tests' log watchers count, never lost.
+    /// </summary>
+    private void RunInBackground(Func<Task> work, string what) =>
+        _ = Task.Factory.StartNew(async () =>
+        {
+            try
+            {
+                await work();
+            }
+            catch (Exception exception)
+            {
+                logger.LogError(exception, "Simulated cluster: {Work} failed", what);
+            }
+        }, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Loop.Scheduler).Unwrap();
+
     /// <summary>A life asked to be dropped (its storage failed): deactivate it, and start a new life from its disk.</summary>
     internal void Deactivate(PeerLife life) =>
-        _ = Task.Factory.StartNew(() => DeactivateAndRestartAsync(life), CancellationToken.None, TaskCreationOptions.DenyChildAttach, Loop.Scheduler).Unwrap();
+        RunInBackground(() => DeactivateAndRestartAsync(life), $"deactivating {life.Scheduler} after its storage failed");
 
     private async Task DeactivateAndRestartAsync(PeerLife life)
     {
@@ -210,11 +260,28 @@ public sealed class SimulatedRaftCluster
         {
             return;
         }
-        await life.Scheduler.Run(() => life.Peer.DeactivateAsync("storage failure"));
+        if (!await DeactivateAsync(life, "storage failure") || lives[life.PeerId] != life)
+        {
+            return; // crashed meanwhile: whoever restarts it decides
+        }
         Loop.Record($"deactivate {life.Scheduler}");
         life.End(powerLoss);
         Network.NewIncarnation(life.PeerId);
         await StartAsync(life.PeerId);
+    }
+
+    /// <summary>Runs the driver's deactivation; false when the life crashed before it completed.</summary>
+    private static async Task<bool> DeactivateAsync(PeerLife life, string reason)
+    {
+        try
+        {
+            await life.Scheduler.Run(() => life.Peer.DeactivateAsync(reason)).WaitAsync(life.Ended);
+            return !life.IsOver;
+        }
+        catch (OperationCanceledException) when (life.IsOver)
+        {
+            return false;
+        }
     }
 
     private string Known(string peerId) =>

@@ -15,7 +15,6 @@ public sealed class KeyValueClient
     private readonly KeyValueClientOptions options;
     private readonly TimeProvider time;
     private readonly SemaphoreSlim oneAtATime = new(1, 1);
-    private readonly string[] peerIds;
     private long clientId;
     private long sequence;
     private int leader;
@@ -36,7 +35,6 @@ public sealed class KeyValueClient
             throw new ArgumentException("At least one peer id is required.", nameof(options));
         }
         this.time = time ?? TimeProvider.System;
-        peerIds = this.options.Peers.Select(peer => $"{this.options.Group}/{peer}").ToArray();
     }
 
     /// <summary>The session's client id (0 until the first operation opened the session).</summary>
@@ -123,7 +121,7 @@ public sealed class KeyValueClient
             KvResponse? response = null;
             try
             {
-                response = await transport.ExecuteAsync(peerIds[leader], request, Min(options.AttemptTimeout, remaining));
+                response = await transport.ExecuteAsync($"{options.Group}/{options.Peers[leader]}", request, Min(options.AttemptTimeout, remaining));
             }
             catch (Exception exception) when (exception is TimeoutException || transport.IsTransportFailure(exception))
             {
