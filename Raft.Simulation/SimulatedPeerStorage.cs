@@ -1,12 +1,10 @@
 using Raft.Grains;
-using Raft.Runtime;
-using Raft.Runtime.Storage;
 
 namespace Raft.Simulation;
 
 /// <summary>
 /// One life's view of its peer's <see cref="SimulatedDisk"/>, with memory storage's contract: operations are applied in
-/// issue order, a clear deletes the record, and an ETag mismatch throws <see cref="InconsistentStateException"/>. With
+/// issue order, a clear deletes the record, and an ETag mismatch throws <see cref="RecordConflictException"/>. With
 /// no write latency a write lands when it is issued. With one, it lands (and is acknowledged) that long after, and a
 /// crash of the life in between is a power loss: of the writes still on their way, a prefix drawn from the seed lands
 /// and the rest is lost, so what survives is everything acknowledged and maybe some of what was not. A life that
@@ -26,7 +24,7 @@ internal sealed class SimulatedPeerStorage(SimulatedDisk disk, PeerScheduler lif
 
     public bool ClearKeepsRecord => false;
 
-    public IPersistentState<T> Open<T>(string recordName) => new Record<T>(this, recordName);
+    public IPeerRecord<T> Open<T>(string recordName) => new Record<T>(this, recordName);
 
     public long Measure<T>(T record) => MessageSize.Of(record);
 
@@ -34,7 +32,7 @@ internal sealed class SimulatedPeerStorage(SimulatedDisk disk, PeerScheduler lif
     {
         if (life.Stopped)
         {
-            throw new GrainStorageException($"{life}: record '{name}' cannot be reached: this life of the peer crashed.");
+            throw new PeerStorageException($"{life}: record '{name}' cannot be reached: this life of the peer crashed.");
         }
     }
 
@@ -111,9 +109,9 @@ internal sealed class SimulatedPeerStorage(SimulatedDisk disk, PeerScheduler lif
     }
 
     private Exception? PlannedFailure(string name) =>
-        disk.TakeFailure() ? new GrainStorageException($"{life}: writing record '{name}' failed (a planned disk failure).") : null;
+        disk.TakeFailure() ? new PeerStorageException($"{life}: writing record '{name}' failed (a planned disk failure).") : null;
 
-    private sealed class Record<T>(SimulatedPeerStorage storage, string name) : IPersistentState<T>
+    private sealed class Record<T>(SimulatedPeerStorage storage, string name) : IPeerRecord<T>
     {
         public T State { get; set; } = default!;
 
@@ -166,7 +164,7 @@ internal sealed class SimulatedPeerStorage(SimulatedDisk disk, PeerScheduler lif
             });
         }
 
-        private InconsistentStateException Conflict() =>
-            new($"{storage.life}: record '{name}' changed since it was read.", Etag, storage.disk.Read(name)?.ETag);
+        private RecordConflictException Conflict() =>
+            new($"{storage.life}: record '{name}' changed since it was read (ETag {Etag ?? "none"}, stored {storage.disk.Read(name)?.ETag ?? "none"}).");
     }
 }

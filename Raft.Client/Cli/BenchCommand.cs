@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Raft.Runtime;
 using Spectre.Console;
 
 namespace Raft.Client.Cli;

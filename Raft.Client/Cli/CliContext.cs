@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Raft.Runtime;
-using Raft.Runtime.Client;
 using Spectre.Console;
 
 namespace Raft.Client.Cli;
@@ -45,24 +43,29 @@ internal sealed class CliContext
     /// does within the deadline), runs <paramref name="body"/> and disconnects. A key-value timeout after the
     /// connection dropped is reported as the cluster being unreachable.
     /// </summary>
-    public async Task<int> WithClusterAsync(Func<ClusterClient, Task<int>> body, CancellationToken cancellationToken)
+    public async Task<int> WithClusterAsync(Func<IGrainFactory, Task<int>> body, CancellationToken cancellationToken)
     {
         var cluster = await ConnectAsync(cancellationToken);
         await using (cluster)
         {
             try
             {
-                return await body(cluster);
+                return await body(cluster.Grains);
             }
-            catch (KeyValueTimeoutException exception) when (cluster.ConnectedGateway is null)
+            catch (KeyValueTimeoutException exception) when (!cluster.IsConnected)
             {
                 throw new SiloUnavailableException($"Lost the connection to the gateway: {exception.Message}", exception);
             }
         }
     }
 
-    public Task<ClusterClient> ConnectAsync(CancellationToken cancellationToken) =>
-        ClusterClient.ConnectAsync(new ClusterClientOptions { Gateways = [.. Gateways], ConnectTimeout = Timeout }, cancellationToken: cancellationToken);
+    public Task<ClusterConnection> ConnectAsync(CancellationToken cancellationToken) =>
+        ClusterConnection.ConnectAsync(Gateways, ClusterId, ServiceId, Timeout, cancellationToken);
+
+    /// <summary>The Orleans cluster and service ids the silos run under (RAFT_CLUSTER_ID, RAFT_SERVICE_ID; default "raft").</summary>
+    public string ClusterId { get; init; } = Environment.GetEnvironmentVariable("RAFT_CLUSTER_ID") ?? "raft";
+
+    public string ServiceId { get; init; } = Environment.GetEnvironmentVariable("RAFT_SERVICE_ID") ?? "raft";
 
     public KeyValueClient NewKeyValueClient(IGrainFactory grains) => new(grains, new KeyValueClientOptions
     {

@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Raft.Grains.Interfaces;
-using Raft.Runtime;
-using Raft.Runtime.Client;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -20,9 +18,11 @@ internal static class StatusCommands
     public static Command CreateStatus(Func<ParseResult, CliContext> context)
     {
         var command = new Command("status", "Show each peer's role, term, commit index, last applied, log length (last index - snapshot index) and snapshot index. A peer that does not answer within 1s shows as unreachable.");
-        ClientCommandLine.SetAction(command, context, (cli, _, cancellationToken) => cli.WithClusterAsync(async cluster =>
+        ClientCommandLine.SetAction(command, context, async (cli, _, cancellationToken) =>
         {
-            var rows = await QueryAsync(cli, cluster, cancellationToken);
+            var cluster = await cli.ConnectAsync(cancellationToken);
+            await using var connection = cluster;
+            var rows = await QueryAsync(cli, cluster.Grains, cancellationToken);
             if (cli.Json)
             {
                 cli.WriteJson(ToJson(rows));
@@ -35,12 +35,12 @@ internal static class StatusCommands
             {
                 WritePlain(cli.Out, rows);
             }
-            if (rows.All(r => r.Status is null) && cluster.ConnectedGateway is null)
+            if (rows.All(r => r.Status is null) && !cluster.IsConnected)
             {
                 throw new SiloUnavailableException("lost the connection to the gateway.");
             }
             return ExitCodes.Success;
-        }, cancellationToken));
+        });
         return command;
     }
 
@@ -71,7 +71,7 @@ internal static class StatusCommands
                             {
                                 break;
                             }
-                            live.UpdateTarget(ToTable(cli, rows, cluster.ConnectedGateway));
+                            live.UpdateTarget(ToTable(cli, rows, cluster.IsConnected ? cluster.GatewayList : null));
                             live.Refresh();
                             if (!await DelayAsync(every, cancellationToken))
                             {
@@ -122,12 +122,8 @@ internal static class StatusCommands
         {
             try
             {
-                using (GrainCallOptions.WithTimeout(perPeer))
-                {
-                    var status = await grains.GetGrain<IRaftPeerGrain>($"{cli.Group}/{peer}").GetStatus()
-                        .WaitAsync(perPeer + TimeSpan.FromMilliseconds(250), cancellationToken);
-                    return new PeerRow(peer, status, null);
-                }
+                var status = await grains.GetGrain<IRaftPeerGrain>($"{cli.Group}/{peer}").GetStatus().WaitAsync(perPeer, cancellationToken);
+                return new PeerRow(peer, status, null);
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -136,23 +132,16 @@ internal static class StatusCommands
         }));
     }
 
-    /// <summary>Queries the peers, reconnecting first if the gateway connection dropped; null once cancelled.</summary>
-    private static async Task<PeerRow[]?> QueryOrReconnectAsync(CliContext cli, ClusterClient cluster, CancellationToken cancellationToken)
+    /// <summary>Queries the peers (each row says why when the gateway connection is down; Orleans reconnects by itself); null once cancelled.</summary>
+    private static async Task<PeerRow[]?> QueryOrReconnectAsync(CliContext cli, ClusterConnection cluster, CancellationToken cancellationToken)
     {
         try
         {
-            if (cluster.ConnectedGateway is null)
+            if (!cluster.IsConnected)
             {
-                try
-                {
-                    await cluster.StartAsync(cancellationToken);
-                }
-                catch (SiloUnavailableException exception)
-                {
-                    return cli.Peers.Select(p => new PeerRow(p, null, $"gateway unreachable: {exception.Message}")).ToArray();
-                }
+                return cli.Peers.Select(p => new PeerRow(p, null, $"gateway unreachable ({cluster.GatewayList}), retrying")).ToArray();
             }
-            return await QueryAsync(cli, cluster, cancellationToken);
+            return await QueryAsync(cli, cluster.Grains, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -1,26 +1,30 @@
+using System.Collections.Concurrent;
 using Raft.Grains.Interfaces;
-using Raft.Runtime;
 
 namespace Raft.Client;
 
-/// <summary>Requests as grain calls to each peer's <see cref="IKeyValueGrain"/>, with a response timeout per call.</summary>
-public sealed class GrainKeyValueTransport(IGrainFactory grains) : IKeyValueTransport
+/// <summary>Requests as grain calls to each peer's <see cref="IKeyValueGrain"/>, each attempt cancelled when its timeout runs out.</summary>
+public sealed class GrainKeyValueTransport(IGrainFactory grains, TimeProvider? time = null) : IKeyValueTransport
 {
     // A grain reference is a proxy object, not worth making per call.
-    private readonly Dictionary<string, IKeyValueGrain> _grains = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IKeyValueGrain> _grains = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public Task<KvResponse> ExecuteAsync(string peerId, KvRequest request, TimeSpan timeout)
+    public async Task<KvResponse> ExecuteAsync(string peerId, KvRequest request, TimeSpan timeout)
     {
-        if (!_grains.TryGetValue(peerId, out var grain))
+        var grain = _grains.GetOrAdd(peerId, static (id, factory) => factory.GetGrain<IKeyValueGrain>(id), grains);
+        using var cancellation = new CancellationTokenSource(timeout, _time);
+        try
         {
-            grain = grains.GetGrain<IKeyValueGrain>(peerId);
-            _grains[peerId] = grain;
+            return await grain.Execute(request, cancellation.Token);
         }
-        using (GrainCallOptions.WithTimeout(timeout))
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            return grain.Execute(request);
+            throw new TimeoutException($"{peerId} did not answer within {timeout.TotalMilliseconds:0} ms.");
         }
     }
 
-    public bool IsTransportFailure(Exception exception) => exception is GrainCallException;
+    /// <summary>The silo could not be reached or refused the message: Orleans' own messaging failures.</summary>
+    public bool IsTransportFailure(Exception exception) =>
+        exception is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException;
 }

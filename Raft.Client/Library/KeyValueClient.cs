@@ -1,5 +1,4 @@
 using Raft.Grains.Interfaces;
-using Raft.Runtime;
 
 namespace Raft.Client;
 
@@ -21,7 +20,7 @@ public sealed class KeyValueClient
 
     /// <summary>A client that calls the peers' key-value grains through <paramref name="grains"/>.</summary>
     public KeyValueClient(IGrainFactory grains, KeyValueClientOptions? options = null, TimeProvider? time = null)
-        : this(new GrainKeyValueTransport(grains), options, time)
+        : this(new GrainKeyValueTransport(grains, time), options, time)
     {
     }
 

@@ -1,9 +1,9 @@
-using Raft.Runtime;
+using Orleans;
 
 namespace Raft.Grains.Interfaces;
 
 /// <summary>One key-value operation, as the client asks for it and as the log records it.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("kv.operation")]
 public abstract record KvOperation;
 
 /// <summary>Reads a key (through the log, so the read is linearizable).</summary>

@@ -1,4 +1,4 @@
-using Raft.Runtime;
+using Orleans;
 
 namespace Raft.Grains.Interfaces;
 
@@ -6,9 +6,10 @@ namespace Raft.Grains.Interfaces;
 /// A client's request: its session (client id from <see cref="KvRegisterSession"/>) and a sequence number
 /// that grows by one per request, so that a retried request is applied at most once (Raft thesis §6.3).
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("kv.request")]
 public sealed record KvRequest(long ClientId, long Sequence, KvOperation Operation);
 
+[GenerateSerializer, Alias("kv.status")]
 public enum KvStatus
 {
     Ok = 0,
@@ -29,7 +30,7 @@ public enum KvStatus
 }
 
 /// <summary>The outcome of a request. Value and Version describe the key after (or, for Get, at) the operation.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("kv.response")]
 public sealed record KvResponse(KvStatus Status, string? Value, long Version, string? LeaderHint)
 {
     public static KvResponse Of(KvStatus status, string? leaderHint = null) => new(status, null, 0, leaderHint);

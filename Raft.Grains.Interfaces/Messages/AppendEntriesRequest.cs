@@ -1,4 +1,4 @@
-using Raft.Runtime;
+using Orleans;
 
 namespace Raft.Grains.Interfaces;
 
@@ -6,7 +6,7 @@ namespace Raft.Grains.Interfaces;
 /// AppendEntries RPC arguments (Raft paper, Figure 2). An empty <paramref name="Entries"/> is a heartbeat.
 /// Entries are consecutive: Entries[i].Index == PrevLogIndex + 1 + i.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("raft.append-entries-request")]
 public sealed record AppendEntriesRequest(
     long Term,
     string LeaderId,

@@ -1,4 +1,4 @@
-using Raft.Runtime;
+using Orleans;
 
 namespace Raft.Grains.Interfaces;
 
@@ -17,7 +17,7 @@ namespace Raft.Grains.Interfaces;
 /// activation to the next, so a leader that hears from a newer one knows that what it had in flight to the older one is
 /// lost (wire-compatible: an older peer sends 0).
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("raft.append-entries-response")]
 public sealed record AppendEntriesResponse(long Term, bool Success, long ConflictTerm, long ConflictIndex, long LastLogIndex, long Incarnation = 0)
 {
     /// <summary>ConflictTerm when there is no conflicting entry to name (success, log too short, stale term).</summary>

@@ -1,4 +1,4 @@
-using Raft.Runtime;
+using Orleans;
 
 namespace Raft.Grains.Interfaces;
 
@@ -6,7 +6,7 @@ namespace Raft.Grains.Interfaces;
 /// What the applier delivers to the state machine, in log order, exactly once (the 6.5840 ApplyMsg):
 /// either one committed command (CommandValid) or a snapshot that replaces the state up to SnapshotIndex (SnapshotValid).
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("raft.apply-msg")]
 public sealed record ApplyMsg(
     bool CommandValid,
     byte[]? Command,

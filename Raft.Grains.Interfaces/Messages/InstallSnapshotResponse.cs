@@ -1,4 +1,4 @@
-using Raft.Runtime;
+using Orleans;
 
 namespace Raft.Grains.Interfaces;
 
@@ -6,5 +6,5 @@ namespace Raft.Grains.Interfaces;
 /// InstallSnapshot RPC result: the follower's term after handling the request, and the follower activation that
 /// answered (see <see cref="AppendEntriesResponse.Incarnation"/>).
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("raft.install-snapshot-response")]
 public sealed record InstallSnapshotResponse(long Term, long Incarnation = 0);

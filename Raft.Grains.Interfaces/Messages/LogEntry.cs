@@ -1,4 +1,4 @@
-using Raft.Runtime;
+using Orleans;
 
 namespace Raft.Grains.Interfaces;
 
@@ -7,5 +7,5 @@ namespace Raft.Grains.Interfaces;
 /// with term 0); they never change when the log is compacted. <paramref name="Command"/> is opaque to Raft
 /// and must not be mutated once the entry exists (the record is shared, not copied, inside a process).
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("raft.log-entry")]
 public sealed record LogEntry(long Index, long Term, byte[] Command);

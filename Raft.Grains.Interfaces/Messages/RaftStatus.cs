@@ -1,4 +1,4 @@
-using Raft.Runtime;
+using Orleans;
 
 namespace Raft.Grains.Interfaces;
 
@@ -7,7 +7,7 @@ namespace Raft.Grains.Interfaces;
 /// <paramref name="Role"/> is "Follower", "Candidate" or "Leader" (a string so the contract does not depend on
 /// how the wire serializer encodes enums).
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("raft.status")]
 public sealed record RaftStatus(
     string Id,
     long Term,

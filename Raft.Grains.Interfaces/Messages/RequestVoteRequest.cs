@@ -1,4 +1,4 @@
-using Raft.Runtime;
+using Orleans;
 
 namespace Raft.Grains.Interfaces;
 
@@ -7,5 +7,5 @@ namespace Raft.Grains.Interfaces;
 /// before a real election: "would you vote for me in <paramref name="Term"/>?" A voter answers it without changing its
 /// term or vote, and refuses while it still hears from a leader.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("raft.request-vote-request")]
 public sealed record RequestVoteRequest(long Term, string CandidateId, long LastLogIndex, long LastLogTerm, bool PreVote = false);

@@ -1,4 +1,4 @@
-using Raft.Runtime;
+using Orleans;
 
 namespace Raft.Grains.Interfaces;
 
@@ -7,5 +7,5 @@ namespace Raft.Grains.Interfaces;
 /// When <paramref name="IsLeader"/> is false nothing was appended, Index is 0, Term is the peer's current term and
 /// <paramref name="LeaderHint"/> names the leader this peer last heard from (null if none in its term).
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("raft.start-result")]
 public sealed record StartResult(long Index, long Term, bool IsLeader, string? LeaderHint);

@@ -1,30 +1,44 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Raft.Grains.Interfaces;
-using Raft.Runtime;
 
 namespace Raft.Grains;
 
-/// <summary>Wakes the Raft peers that live on this silo once it has started.</summary>
-internal sealed class RaftPeerStarter(Raft.Runtime.Hosting.Silo silo, IOptions<RaftOptions> options, ILogger<RaftPeerStarter> logger) : IHostedService
+/// <summary>
+/// Wakes the Raft peers this silo hosts once it is active, so a group elects a leader without waiting for a client:
+/// the peers RaftOptions.PeerSilos pins here, or, when nothing is pinned, every configured peer (placement decides
+/// where; waking an active peer again does nothing).
+/// </summary>
+internal sealed class RaftPeerStarter(
+    IGrainFactory grains, ILocalSiloDetails silo, IOptions<RaftOptions> options, ILogger<RaftPeerStarter> logger)
+    : ILifecycleParticipant<ISiloLifecycle>
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(RaftPeerStarter), ServiceLifecycleStage.Active, WakeAsync, _ => Task.CompletedTask);
+
+    private async Task WakeAsync(CancellationToken cancellationToken)
     {
+        var pinned = options.Value.PeerSilos;
         foreach (var (group, members) in options.Value.EffectiveGroups)
         {
             foreach (var member in members)
             {
                 var peerId = $"{group}/{member}";
-                if (silo.PlaceGrain(new GrainId("raftpeer", peerId)) != silo.Name)
+                if (pinned.Count > 0 && (!pinned.TryGetValue(peerId, out var home) || home != silo.Name))
                 {
                     continue;
                 }
-                await silo.GrainFactory.GetGrain<IRaftPeerGrain>(peerId).Wake();
-                logger.LogInformation("Raft peer {Peer} started on silo {Silo}", peerId, silo.Name);
+                try
+                {
+                    await grains.GetGrain<IRaftPeerGrain>(peerId).Wake();
+                    logger.LogInformation("Raft peer {Peer} started from silo {Silo}", peerId, silo.Name);
+                }
+                catch (Exception exception)
+                {
+                    // The peer starts on its first call instead; its silo may not have joined yet.
+                    logger.LogWarning(exception, "Raft peer {Peer} could not be woken from silo {Silo}", peerId, silo.Name);
+                }
             }
         }
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

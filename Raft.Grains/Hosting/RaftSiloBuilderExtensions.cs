@@ -1,31 +1,41 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Raft.Grains.KeyValue;
-using Raft.Runtime;
-using Raft.Runtime.Hosting;
 
 namespace Raft.Grains;
 
 public static class RaftSiloBuilderExtensions
 {
     /// <summary>
-    /// Hosts Raft peers and the key-value service on them: options from the "Raft" and "KeyValue"
-    /// configuration sections, each peer pinned to its silo when RaftOptions.PeerSilos names one, and every
-    /// peer placed here woken at silo start so that the group elects a leader without waiting for a client.
+    /// Hosts Raft peers and the key-value service on them: options from the "Raft" and "KeyValue" configuration sections
+    /// (validated when the silo starts), each peer and its key-value grain placed together (pinned to the silo
+    /// RaftOptions.PeerSilos names), and the peers of this silo woken when it is active, so that the group elects a
+    /// leader without waiting for a client. The peers' records go to the grain storage provider named by
+    /// RaftOptions.StorageName ("Default"): register one, and its traits with <see cref="AddRaftStorageTraits"/>.
     /// </summary>
     public static ISiloBuilder AddRaftKeyValueService(this ISiloBuilder builder)
     {
-        builder.Services.AddOptions<RaftOptions>().Bind(builder.Configuration.GetSection("Raft"));
+        builder.Services.AddOptions<RaftOptions>().Bind(builder.Configuration.GetSection("Raft")).ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RaftOptions>, RaftOptionsValidator>());
         builder.Services.AddOptions<KeyValueOptions>().Bind(builder.Configuration.GetSection("KeyValue"));
         builder.Services.TryAddSingleton<KvStateMachineFactory>();
         builder.Services.TryAddSingleton<IRaftStateMachineFactory>(sp => sp.GetRequiredService<KvStateMachineFactory>());
-        builder.AddGrains(typeof(GrainsAssembly).Assembly);
-        builder.Services.AddHostedService<RaftPeerStarter>();
+        builder.Services.AddPlacementDirector<PeerPlacement, PeerPlacementDirector>();
+        builder.Services.AddSingleton<RaftPeerStarter>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RaftPeerStarter>());
         return builder;
     }
 
-    /// <summary>A placement rule that puts peer "{group}/{id}" and its key-value grain on the silo configured for it.</summary>
-    public static Func<GrainId, string?> PeerPlacement(RaftOptions options) => grainId =>
-        grainId.Type is "raftpeer" or "keyvalue" && options.PeerSilos.TryGetValue(grainId.Key, out var silo) ? silo : null;
+    /// <summary>
+    /// Tells the peers how the grain storage provider <paramref name="storageName"/> behaves where Raft's crash reasoning
+    /// depends on it (issue order, writes that outlive their writer, what a clear leaves); unknown providers are treated
+    /// with <see cref="PeerStorageTraits.Unknown"/>.
+    /// </summary>
+    public static ISiloBuilder AddRaftStorageTraits(this ISiloBuilder builder, string storageName, PeerStorageTraits traits)
+    {
+        builder.Services.AddKeyedSingleton(storageName, traits);
+        return builder;
+    }
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using Raft.Grains.Interfaces;
-using Raft.Runtime.Serialization;
 
 namespace Raft.Grains.KeyValue;
 
@@ -21,7 +20,7 @@ public sealed class KeyValueService
     private readonly TimeProvider time;
     private readonly Func<byte[][], Task<StartResult>> propose;
     private readonly Func<Task> wakePeer;
-    private readonly WireSerializer serializer = new();
+    private readonly KvCodec serializer = KvCodec.Shared;
     private List<(byte[] Command, TaskCompletionSource<StartResult> Started)> queued = new();
     private bool proposing;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Raft.Grains.Interfaces;
-using Raft.Runtime.Serialization;
 
 namespace Raft.Grains.KeyValue;
 
@@ -19,12 +18,12 @@ public sealed class KvStateMachine : IRaftStateMachine
     private readonly Queue<long> recentOrder = new();
     private readonly KvStore store;
     private readonly KeyValueOptions options;
-    private readonly WireSerializer serializer;
+    private readonly KvCodec serializer;
     private readonly ILogger logger;
     private long lastApplied;
     private bool closed;
 
-    public KvStateMachine(string peerId, KeyValueOptions options, WireSerializer serializer, ILogger logger)
+    public KvStateMachine(string peerId, KeyValueOptions options, KvCodec serializer, ILogger logger)
     {
         PeerId = peerId;
         this.options = options;
@@ -80,7 +79,7 @@ public sealed class KvStateMachine : IRaftStateMachine
                     var command = serializer.Deserialize<KvCommand>(message.Command);
                     applied = new AppliedCommand(command, store.Apply(command, message.CommandIndex));
                 }
-                catch (WireSerializationException exception)
+                catch (KvCodecException exception)
                 {
                     // Not a key-value command (written by another service or corrupted): skip it on every replica alike.
                     logger.LogError(exception, "Peer {Peer} skipped undecodable command at index {Index}", PeerId, message.CommandIndex);

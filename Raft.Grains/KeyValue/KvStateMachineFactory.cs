@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Raft.Runtime.Serialization;
 
 namespace Raft.Grains.KeyValue;
 
@@ -14,7 +13,7 @@ public sealed class KvStateMachineFactory : IRaftStateMachineFactory
     private readonly ConcurrentDictionary<string, KvStateMachine> current = new();
     private readonly KeyValueOptions options;
     private readonly ILoggerFactory loggerFactory;
-    private readonly WireSerializer serializer = new();
+    private readonly KvCodec serializer = KvCodec.Shared;
 
     public KvStateMachineFactory(IOptions<KeyValueOptions> options, ILoggerFactory loggerFactory)
     {

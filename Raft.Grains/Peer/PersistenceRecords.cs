@@ -1,10 +1,9 @@
 using Raft.Grains.Interfaces;
-using Raft.Runtime;
 
 namespace Raft.Grains;
 
 /// <summary>"raft-hardstate": the current term and the vote cast in it (Raft Figure 2, persistent state).</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("raft.hard-state")]
 public sealed record RaftHardStateRecord(long CurrentTerm, string? VotedFor);
 
 /// <summary>
@@ -12,7 +11,7 @@ public sealed record RaftHardStateRecord(long CurrentTerm, string? VotedFor);
 /// A superset of the segments actually stored: it grows before a new segment is written and shrinks after segments
 /// are cleared, so activation knows every record to read without listing storage.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("raft.log-manifest")]
 public sealed record RaftLogManifestRecord(long FirstSegment, long SegmentCount);
 
 /// <summary>
@@ -21,9 +20,9 @@ public sealed record RaftLogManifestRecord(long FirstSegment, long SegmentCount)
 /// segment starts later than n * E + 1). <paramref name="PrevTerm"/> is the term of the entry just before FirstIndex when
 /// the segment was written: activation accepts a segment only if it links to what precedes it.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("raft.log-segment")]
 public sealed record RaftLogSegmentRecord(long FirstIndex, long PrevTerm, LogEntry[] Entries);
 
 /// <summary>"raft-snapshot": the service's latest snapshot and the log position it covers.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("raft.snapshot")]
 public sealed record RaftSnapshotRecord(long LastIncludedIndex, long LastIncludedTerm, byte[] Data);

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Raft.Runtime.Storage;
 
 namespace Raft.Grains;
 
@@ -118,7 +117,7 @@ public sealed partial class RaftPeer
         _stopped = true;
         StopLeaderTimers();
         _applySignal.Set();
-        if (exception is InconsistentStateException)
+        if (exception is RecordConflictException)
         {
             // After a crash, a write of the previous incarnation that landed late (RaftPeerStore names the record). As in
             // Orleans, deactivate: the next call activates the peer again, and it reads all its state back from storage.

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Raft.Grains.Interfaces;
 using Raft.Grains.Protocol;
-using Raft.Runtime.Storage;
 
 namespace Raft.Grains;
 
@@ -76,7 +75,7 @@ public sealed partial class RaftPeer : IRaftPeerControl
             loaded = true;
             await _store.RepairAndFenceAsync();
         }
-        catch (InconsistentStateException conflict)
+        catch (RecordConflictException conflict)
         {
             // A write of a crashed earlier activation landed after this one read the record (RepairAndFenceAsync names
             // it): what was read is stale. As for any ETag conflict, stop and deactivate; the next activation reads again.

@@ -1,39 +1,32 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Raft.Grains.Interfaces;
-using Raft.Runtime;
-using Raft.Runtime.Concurrency;
-using Raft.Runtime.Storage;
 
 namespace Raft.Grains;
 
 /// <summary>
 /// The grain that hosts one <see cref="RaftPeer"/>, keyed "{group}/{peer}" (for example "kv/0"): grain calls are its
 /// RPCs, grain timers its timers, grain storage its records. It is reentrant so that two peers calling each other
-/// never deadlock; the driver re-checks role and term after every await (IPeerHost's contract).
+/// never deadlock; the driver re-checks role and term after every await (IPeerHost's contract). Kept alive while its
+/// silo runs (a group's peers must keep their timers going whether or not clients call).
 /// </summary>
-[Reentrant]
+[Reentrant, KeepAlive, GrainType("raftpeer"), PeerPlacement]
 public sealed class RaftPeerGrain : Grain, IRaftPeerGrain, IPeerHost
 {
     private readonly RaftOptions _options;
-    private readonly IPersistentStateFactory _stateFactory;
-    private readonly IGrainStorageSerializer _serializer;
     private readonly IRaftStateMachineFactory? _stateMachineFactory;
     private readonly ILogger _logger;
     private readonly Dictionary<string, IRaftPeerGrain> _peerGrains = new(StringComparer.Ordinal);
     private RaftPeer _peer = null!;
 
-    public RaftPeerGrain(
-        IOptions<RaftOptions> options,
-        IPersistentStateFactory stateFactory,
-        ILoggerFactory loggerFactory,
-        IGrainStorageSerializer? serializer = null,
-        IRaftStateMachineFactory? stateMachineFactory = null)
+    public RaftPeerGrain(IOptions<RaftOptions> options, ILoggerFactory loggerFactory, IRaftStateMachineFactory? stateMachineFactory = null)
     {
         _options = options.Value;
-        _stateFactory = stateFactory;
         _logger = loggerFactory.CreateLogger<RaftPeer>();
-        _serializer = serializer ?? new WireGrainStorageSerializer();
         _stateMachineFactory = stateMachineFactory;
     }
 
@@ -43,8 +36,11 @@ public sealed class RaftPeerGrain : Grain, IRaftPeerGrain, IPeerHost
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        Time = ServiceProvider.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System;
-        Storage = new GrainPeerStorage(_stateFactory, GrainContext, _options.StorageName, _serializer);
+        Time = ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System;
+        var storage = ServiceProvider.GetKeyedService<IGrainStorage>(_options.StorageName)
+            ?? throw new InvalidOperationException($"No grain storage provider named '{_options.StorageName}' is registered (RaftOptions.StorageName).");
+        var traits = ServiceProvider.GetKeyedService<PeerStorageTraits>(_options.StorageName) ?? PeerStorageTraits.Unknown;
+        Storage = new GrainPeerStorage(storage, this.GetGrainId(), _options.StorageName, traits, ServiceProvider.GetRequiredService<Serializer>());
         _peer = new RaftPeer(this.GetPrimaryKeyString(), _options, this, _logger, _stateMachineFactory);
         return _peer.ActivateAsync();
     }
@@ -52,11 +48,12 @@ public sealed class RaftPeerGrain : Grain, IRaftPeerGrain, IPeerHost
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
         _peer.DeactivateAsync(reason.ToString());
 
-    public Task<RequestVoteResponse> RequestVote(RequestVoteRequest request) => _peer.RequestVote(request);
+    public Task<RequestVoteResponse> RequestVote(RequestVoteRequest request, CancellationToken cancellationToken) => _peer.RequestVote(request);
 
-    public Task<AppendEntriesResponse> AppendEntries(AppendEntriesRequest request) => _peer.AppendEntries(request);
+    public Task<AppendEntriesResponse> AppendEntries(AppendEntriesRequest request, CancellationToken cancellationToken) => _peer.AppendEntries(request);
 
-    public Task<InstallSnapshotResponse> InstallSnapshot(InstallSnapshotRequest request) => _peer.InstallSnapshot(request);
+    public Task<InstallSnapshotResponse> InstallSnapshot(InstallSnapshotRequest request, CancellationToken cancellationToken) =>
+        _peer.InstallSnapshot(request);
 
     public Task<StartResult> Start(byte[] command) => _peer.Start(command);
 
@@ -73,35 +70,34 @@ public sealed class RaftPeerGrain : Grain, IRaftPeerGrain, IPeerHost
     public Task Wake() => _peer.Wake();
 
     public IPeerTimer RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period) =>
-        new GrainPeerTimer(RegisterGrainTimer(callback, new GrainTimerCreationOptions(dueTime, period) { Interleave = true, KeepAlive = true }));
+        new GrainPeerTimer(this.RegisterGrainTimer(callback, new GrainTimerCreationOptions(dueTime, period) { Interleave = true, KeepAlive = true }));
 
-    public Task<RequestVoteResponse> RequestVoteAsync(string peer, RequestVoteRequest request, TimeSpan timeout)
-    {
-        using (GrainCallOptions.WithTimeout(timeout))
-        {
-            return PeerGrain(peer).RequestVote(request);
-        }
-    }
+    public Task<RequestVoteResponse> RequestVoteAsync(string peer, RequestVoteRequest request, TimeSpan timeout) =>
+        WithTimeout(timeout, token => PeerGrain(peer).RequestVote(request, token));
 
-    public Task<AppendEntriesResponse> AppendEntriesAsync(string peer, AppendEntriesRequest request, TimeSpan timeout)
-    {
-        using (GrainCallOptions.WithTimeout(timeout))
-        {
-            return PeerGrain(peer).AppendEntries(request);
-        }
-    }
+    public Task<AppendEntriesResponse> AppendEntriesAsync(string peer, AppendEntriesRequest request, TimeSpan timeout) =>
+        WithTimeout(timeout, token => PeerGrain(peer).AppendEntries(request, token));
 
-    public Task<InstallSnapshotResponse> InstallSnapshotAsync(string peer, InstallSnapshotRequest request, TimeSpan timeout)
-    {
-        using (GrainCallOptions.WithTimeout(timeout))
-        {
-            return PeerGrain(peer).InstallSnapshot(request);
-        }
-    }
+    public Task<InstallSnapshotResponse> InstallSnapshotAsync(string peer, InstallSnapshotRequest request, TimeSpan timeout) =>
+        WithTimeout(timeout, token => PeerGrain(peer).InstallSnapshot(request, token));
 
-    public bool IsTransportFailure(Exception exception) => exception is GrainCallException;
+    /// <summary>
+    /// Cancellation, timeouts and unreachable silos are lost messages; anything else is the remote peer failing. Orleans
+    /// reports a silo it cannot reach as SiloUnavailableException, and a refused or undeliverable message as an
+    /// OrleansMessageRejectionException.
+    /// </summary>
+    public bool IsTransportFailure(Exception exception) =>
+        exception is OperationCanceledException or TimeoutException or SiloUnavailableException or OrleansMessageRejectionException;
 
     public void RequestDeactivation() => DeactivateOnIdle();
+
+    // The timeout travels as a cancellation token: the call is cancelled (locally and at the callee) when it runs out,
+    // where Orleans' own response timeout is checked only about once a second.
+    private async Task<T> WithTimeout<T>(TimeSpan timeout, Func<CancellationToken, Task<T>> call)
+    {
+        using var cancellation = new CancellationTokenSource(timeout, Time);
+        return await call(cancellation.Token);
+    }
 
     private IRaftPeerGrain PeerGrain(string peer)
     {

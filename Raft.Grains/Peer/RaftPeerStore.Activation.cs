@@ -1,7 +1,5 @@
 using Raft.Grains.Interfaces;
 using Raft.Grains.Protocol;
-using Raft.Runtime;
-using Raft.Runtime.Storage;
 
 namespace Raft.Grains;
 
@@ -27,7 +25,7 @@ internal sealed partial class RaftPeerStore
         _manifestSize = _manifest.RecordExists ? Measure(_manifest.State) : 0;
         SnapshotSize = _snapshot.RecordExists ? Measure(_snapshot.State) : 0;
 
-        var stored = new SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>>();
+        var stored = new SortedDictionary<long, IPeerRecord<RaftLogSegmentRecord>>();
         var range = StoredManifestRange();
         for (var segment = range.First; segment < range.End; segment++)
         {
@@ -64,7 +62,7 @@ internal sealed partial class RaftPeerStore
     /// leaves a cleared marker), segments first and the manifest last, so that the manifest keeps covering every record
     /// of an earlier activation until each is fenced. A write of a crashed earlier activation still on its way then
     /// fails its own ETag condition; one that landed after this activation's read makes the fence write of that record
-    /// fail instead (<see cref="InconsistentStateException"/> naming peer and record: the peer must not answer from what
+    /// fail instead (<see cref="RecordConflictException"/> naming peer and record: the peer must not answer from what
     /// it read). Each record is written at most once.
     /// </summary>
     public async Task RepairAndFenceAsync()
@@ -109,11 +107,11 @@ internal sealed partial class RaftPeerStore
     private const string CannotStart = "cannot start";
 
     /// <summary>The fence of one record read at activation: the same state written again, or a clear where none exists.</summary>
-    private (Func<Task> Write, Action Done) FenceStep<T>(IPersistentState<T> state, string name) =>
+    private (Func<Task> Write, Action Done) FenceStep<T>(IPeerRecord<T> state, string name) =>
         (state.RecordExists ? () => WriteAsync(state, name) : () => ClearAsync(state, name), static () => { });
 
     private (List<LogEntry> Entries, HashSet<long> Chain) LinkSegments(
-        SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> stored, long snapshotIndex, long snapshotTerm)
+        SortedDictionary<long, IPeerRecord<RaftLogSegmentRecord>> stored, long snapshotIndex, long snapshotTerm)
     {
         var entries = new List<LogEntry>();
         var chain = new HashSet<long>();

@@ -1,7 +1,5 @@
 using Raft.Grains.Interfaces;
 using Raft.Grains.Protocol;
-using Raft.Runtime;
-using Raft.Runtime.Storage;
 
 namespace Raft.Grains;
 
@@ -21,9 +19,9 @@ internal sealed partial class RaftPeerStore
     private readonly string _peerId;
     private readonly IPeerStorage _storage;
     private readonly long _entriesPerSegment;
-    private readonly IPersistentState<RaftHardStateRecord> _hardState;
-    private readonly IPersistentState<RaftLogManifestRecord> _manifest;
-    private readonly IPersistentState<RaftSnapshotRecord> _snapshot;
+    private readonly IPeerRecord<RaftHardStateRecord> _hardState;
+    private readonly IPeerRecord<RaftLogManifestRecord> _manifest;
+    private readonly IPeerRecord<RaftSnapshotRecord> _snapshot;
 
     /// <summary>The provider applies writes in issue order, and they cannot outlive this process: a plan's writes are issued together (see ExecuteAsync).</summary>
     private readonly bool _issueTogether;
@@ -43,19 +41,19 @@ internal sealed partial class RaftPeerStore
 
     // Every segment state read at load (in the manifest range, existing or not), until RepairAndFenceAsync writes them:
     // null before LoadAsync and after RepairAndFenceAsync.
-    private SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>>? _loadedSegments;
+    private SortedDictionary<long, IPeerRecord<RaftLogSegmentRecord>>? _loadedSegments;
 
     // Set once RepairAndFenceAsync has run: before it, a write could meet a leftover segment or, on fenced storage, land
     // while an earlier activation's write is still on its way, so Plan and ExecuteAsync refuse to run.
     private bool _activated;
 
     // The segment records that exist in storage (after activation's repair), by segment number.
-    private readonly SortedDictionary<long, IPersistentState<RaftLogSegmentRecord>> _segments = new();
+    private readonly SortedDictionary<long, IPeerRecord<RaftLogSegmentRecord>> _segments = new();
     private readonly Dictionary<long, long> _segmentSizes = new();
     // Segment records this activation cleared itself (repair, fence or flush) that it may write again: their states hold
     // the cleared marker's ETag (none where a clear deletes), so writing one again needs no read. Only segments from
     // _firstLiveSegment on: no segment below the snapshot point is written again, and compaction clears one per segment.
-    private readonly Dictionary<long, IPersistentState<RaftLogSegmentRecord>> _clearedSegments = new();
+    private readonly Dictionary<long, IPeerRecord<RaftLogSegmentRecord>> _clearedSegments = new();
     // The segment of the first index after the snapshot.
     private long _firstLiveSegment;
     // Their sum, kept up to date: the state machine reads PersistedSize after every applied entry.
@@ -189,7 +187,7 @@ internal sealed partial class RaftPeerStore
     public async Task ExecuteAsync(WritePlan plan)
     {
         EnsureActivated();
-        var unstored = new Dictionary<long, IPersistentState<RaftLogSegmentRecord>>();
+        var unstored = new Dictionary<long, IPeerRecord<RaftLogSegmentRecord>>();
         foreach (var (segment, _) in plan.Writes)
         {
             if (!_segments.ContainsKey(segment))
@@ -310,7 +308,7 @@ internal sealed partial class RaftPeerStore
     }
 
     /// <summary>Reads a record, naming peer and record in a failure, and what the failure stops (<paramref name="stopped"/>: "cannot start", ...).</summary>
-    private async Task ReadAsync<T>(IPersistentState<T> state, string name, string stopped)
+    private async Task ReadAsync<T>(IPeerRecord<T> state, string name, string stopped)
     {
         try
         {
@@ -320,15 +318,15 @@ internal sealed partial class RaftPeerStore
         {
             throw new CorruptRecordException($"Raft peer '{_peerId}' {stopped}: record '{name}' is corrupt. {exception.Message}", exception);
         }
-        catch (GrainStorageException exception)
+        catch (PeerStorageException exception)
         {
-            throw new GrainStorageException($"Raft peer '{_peerId}' {stopped}: record '{name}' could not be read. {exception.Message}", exception);
+            throw new PeerStorageException($"Raft peer '{_peerId}' {stopped}: record '{name}' could not be read. {exception.Message}", exception);
         }
     }
 
-    private Task WriteAsync<T>(IPersistentState<T> state, string name) => NameConflicts(state.WriteStateAsync(), "write", name);
+    private Task WriteAsync<T>(IPeerRecord<T> state, string name) => NameConflicts(state.WriteStateAsync(), "write", name);
 
-    private Task ClearAsync<T>(IPersistentState<T> state, string name) => NameConflicts(state.ClearStateAsync(), "clear", name);
+    private Task ClearAsync<T>(IPeerRecord<T> state, string name) => NameConflicts(state.ClearStateAsync(), "clear", name);
 
     /// <summary>
     /// An ETag conflict means another writer changed the record since this activation read it: after a crash, a write
@@ -341,11 +339,11 @@ internal sealed partial class RaftPeerStore
         {
             await operation;
         }
-        catch (InconsistentStateException exception)
+        catch (RecordConflictException exception)
         {
-            throw new InconsistentStateException(
+            throw new RecordConflictException(
                 $"Raft peer '{_peerId}': the {kind} of record '{name}' was refused because another writer changed the record since this activation read it. {exception.Message}",
-                exception.StoredEtag, exception.CurrentEtag, exception);
+                exception);
         }
     }
 
@@ -359,7 +357,7 @@ internal sealed partial class RaftPeerStore
     }
 
     /// <summary>The clear of a segment record, after which this activation holds its state (and the marker's ETag) for a later write.</summary>
-    private (Func<Task> Write, Action Done) ClearStep(long segment, IPersistentState<RaftLogSegmentRecord> state, Action? done = null) =>
+    private (Func<Task> Write, Action Done) ClearStep(long segment, IPeerRecord<RaftLogSegmentRecord> state, Action? done = null) =>
         (() => ClearAsync(state, SegmentName(segment)), () =>
         {
             done?.Invoke();
@@ -389,7 +387,7 @@ internal sealed partial class RaftPeerStore
             ? new SegmentRange(_manifest.State.FirstSegment, _manifest.State.SegmentCount)
             : SegmentRange.Empty;
 
-    private IPersistentState<T> Create<T>(string name) => _storage.Open<T>(name);
+    private IPeerRecord<T> Create<T>(string name) => _storage.Open<T>(name);
 
     private long Measure<T>(T record) => _storage.Measure(record);
 

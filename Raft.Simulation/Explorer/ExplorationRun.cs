@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
 using Raft.Grains.KeyValue;
-using Raft.Runtime.Serialization;
+
 using Raft.Simulation.Linearizability;
 
 namespace Raft.Simulation.Explorer;
@@ -20,7 +20,7 @@ internal sealed class ExplorationRun
 
     private static readonly string[] AppendKeys = ["a0", "a1", "a2"];
     private const string MixedKey = "m";
-    private static readonly WireSerializer CommandSerializer = new();
+    private static readonly KvCodec CommandSerializer = KvCodec.Shared;
 
     private readonly FaultSchedule schedule;
     private readonly SimulationLoop loop;
@@ -119,7 +119,7 @@ internal sealed class ExplorationRun
             var decoded = CommandSerializer.Deserialize<KvCommand>(command);
             return $"client {decoded.ClientId} request {decoded.Sequence}: {decoded.Operation}";
         }
-        catch (WireSerializationException)
+        catch (KvCodecException)
         {
             return $"{command.Length} undecodable bytes";
         }

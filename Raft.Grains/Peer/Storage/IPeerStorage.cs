@@ -1,10 +1,8 @@
-using Raft.Runtime;
-
 namespace Raft.Grains;
 
 /// <summary>
 /// One peer's named records in a grain storage provider, with the provider's ETag contract: a write or clear presents
-/// the ETag its state was read or last written with and is refused with an InconsistentStateException when another
+/// the ETag its state was read or last written with and is refused with a RecordConflictException when another
 /// writer changed the record since. <see cref="RaftPeerStore"/> lays Raft's durable state out over it.
 /// </summary>
 public interface IPeerStorage
@@ -13,7 +11,7 @@ public interface IPeerStorage
     string Name { get; }
 
     /// <summary>A handle on the record <paramref name="recordName"/> (not read yet).</summary>
-    IPersistentState<T> Open<T>(string recordName);
+    IPeerRecord<T> Open<T>(string recordName);
 
     /// <summary>Operations issued together are applied in issue order, so a crash keeps a prefix of them.</summary>
     bool PreservesIssueOrder { get; }
