@@ -69,6 +69,13 @@ public sealed class SqliteGrainStorage : IGrainStorage, ILifecycleParticipant<IS
     /// <summary>Operations are applied one at a time in the order they were issued (a crash loses a suffix at most).</summary>
     public bool PreservesIssueOrder => true;
 
+    /// <summary>
+    /// A clear removes the record: it reads back as never written, with a null ETag. (The row stays as a tombstone so
+    /// that versions are never reused, see <see cref="SqliteSchema"/>, but that is invisible to callers.) Orleans'
+    /// IGrainStorage has no such trait; it is declared here for callers that depend on it.
+    /// </summary>
+    public bool ClearKeepsRecord => false;
+
     /// <summary>Operations run since the provider was created.</summary>
     public long Operations => _queue.Operations;
 

@@ -1,10 +1,13 @@
-using Raft.Runtime.Storage;
+using Orleans.Storage;
+using Raft.TestingHost;
 
 namespace Raft.Tests.Storage;
 
-/// <summary>Memory storage in the mode where a clear leaves a cleared marker, as Azure Blob storage by default.</summary>
-public sealed class MemoryGrainStorageKeepingMarkersContractTests : ClearKeepsMarkerContractTests
+/// <summary>Shared memory storage in the mode where a clear leaves a cleared marker, as Azure Blob storage with DeleteStateOnClear = false.</summary>
+public sealed class SharedMemoryGrainStorageKeepingMarkersContractTests : ClearKeepsMarkerContractTests
 {
     protected override Task<IGrainStorage> CreateStorageAsync() =>
-        Task.FromResult<IGrainStorage>(new MemoryGrainStorage(new JsonGrainStorageSerializer(), clearKeepsRecord: true));
+        Task.FromResult<IGrainStorage>(new SharedMemoryGrainStorage(StorageTestSerializer.Create(), clearKeepsRecord: true));
+
+    protected override bool ProviderDeclaresClearKeepsRecord => ((SharedMemoryGrainStorage)Storage).ClearKeepsRecord;
 }
