@@ -1,5 +1,5 @@
 using Raft.Client;
-using Raft.Runtime;
+
 using Raft.Simulation.Linearizability;
 using Raft.Tests.Linearizability;
 using Raft.Tests.Simulation;

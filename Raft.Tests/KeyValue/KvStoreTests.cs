@@ -1,6 +1,6 @@
 using Raft.Grains.Interfaces;
 using Raft.Grains.KeyValue;
-using Raft.Runtime.Serialization;
+
 using Xunit;
 
 namespace Raft.Tests.KeyValue;
@@ -93,7 +93,7 @@ public sealed class KvStoreTests
         var client = Register(store);
         Apply(store, client, 1, new KvPut("k", "v"));
         Apply(store, client, 2, new KvAppend("k", "w"));
-        var serializer = new WireSerializer();
+        var serializer = KvCodec.Shared;
         var bytes = serializer.SerializeToArray(store.ToSnapshot(index));
 
         var restored = new KvStore(maxSessions: 10);

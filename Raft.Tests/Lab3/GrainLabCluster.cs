@@ -3,23 +3,20 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
-using Raft.Runtime;
-using Raft.Runtime.Hosting;
-using Raft.Runtime.Storage;
 using Raft.Simulation;
 using Raft.TestingHost;
 
 namespace Raft.Tests.Lab3;
 
-/// <summary>The lab's Raft group as grains on a <see cref="TestCluster"/> in real time, on the chosen grain storage.</summary>
+/// <summary>The lab's Raft group as grains on an Orleans <see cref="LabTestCluster"/> in real time, on the chosen grain storage.</summary>
 internal sealed class GrainLabCluster : ILabCluster
 {
-    private readonly TestCluster cluster;
+    private readonly LabTestCluster cluster;
     private readonly LabStorage storage;
     private readonly IRaftPeerGrain[] peers;
     private readonly GrainId[] ids;
 
-    private GrainLabCluster(TestCluster cluster, LabStorage storage, IRaftPeerGrain[] peers)
+    private GrainLabCluster(LabTestCluster cluster, LabStorage storage, IRaftPeerGrain[] peers)
     {
         this.cluster = cluster;
         this.storage = storage;
@@ -36,17 +33,21 @@ internal sealed class GrainLabCluster : ILabCluster
         IRaftStateMachineFactory stateMachines, Action<ILoggingBuilder> configureLogging, Action<ISiloBuilder>? configureSilo)
     {
         var members = Enumerable.Range(0, servers).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
-        var options = new TestClusterOptions
+        var options = new LabTestClusterOptions
         {
             SiloCount = silos,
             Network = network,
             ConfigureSilo = silo =>
             {
-                silo.AddGrains(typeof(GrainsAssembly).Assembly);
                 silo.Configure<RaftOptions>(o =>
                 {
                     o.Groups = new Dictionary<string, List<string>> { [group] = members };
                     o.Seed = seed;
+                    if (silos > 1)
+                    {
+                        // One peer per silo, round robin, like one Raft server per machine.
+                        o.PeerSilos = members.ToDictionary(m => $"{group}/{m}", m => $"Silo_{int.Parse(m, CultureInfo.InvariantCulture) % silos}");
+                    }
                     storage.ConfigureRaft(o);
                 });
                 silo.Services.AddSingleton(stateMachines);
@@ -55,16 +56,8 @@ internal sealed class GrainLabCluster : ILabCluster
             },
         };
         storage.ConfigureCluster(options);
-        if (silos > 1)
-        {
-            // One peer per silo, round robin, like one Raft server per machine.
-            options.Placement = id => id.Key.StartsWith(group + "/", StringComparison.Ordinal)
-                && int.TryParse(id.Key.AsSpan(group.Length + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var peer)
-                ? $"silo{peer % silos}"
-                : null;
-        }
-        var cluster = await TestCluster.DeployAsync(options);
-        cluster.Network.LongDelays = true;
+        var cluster = await LabTestCluster.DeployAsync(options);
+        cluster.Lab.LongDelays = true;
         var peers = Enumerable.Range(0, servers).Select(i => cluster.GrainFactory.GetGrain<IRaftPeerGrain>($"{group}/{i}")).ToArray();
         var lab = new GrainLabCluster(cluster, storage, peers);
         await Task.WhenAll(peers.Select(p => p.Wake()));
@@ -83,38 +76,38 @@ internal sealed class GrainLabCluster : ILabCluster
 
     public void SetConnected(int i, bool connected)
     {
+        var host = LabNetworkFilter.HostOf(ids[i]);
         if (connected)
         {
-            cluster.Network.Connect(ids[i]);
+            cluster.Lab.Connect(host);
         }
         else
         {
-            cluster.Network.Disconnect(ids[i]);
+            cluster.Lab.Disconnect(host);
         }
     }
 
     public bool Reliable
     {
-        set => cluster.Network.Reliable = value;
+        set => cluster.Lab.Reliable = value;
     }
 
     public bool LongReordering
     {
-        set => cluster.Network.LongReordering = value;
+        set => cluster.Lab.LongReordering = value;
     }
 
     public void Crash(int i) => cluster.CrashGrain(ids[i]);
 
-    public Task WaitForStorageWritesAsync(int i) => cluster.WaitForStorageWritesAsync(ids[i]);
+    public Task WaitForStorageWritesAsync(int i) => storage.WaitForWritesAsync(cluster, ids[i]);
 
     public void Restart(int i) => cluster.RestartGrain(ids[i]);
 
     public async Task<RaftSnapshotRecord?> ReadPersistedSnapshotAsync(int i)
     {
         var holder = new GrainState<RaftSnapshotRecord>(new RaftSnapshotRecord(0, 0, []));
-        var grainStorage = cluster.PrimarySilo.Runtime.Services.GetRequiredKeyedService<IGrainStorage>("Default");
-        await grainStorage.ReadStateAsync(RaftPeerStore.SnapshotName, ids[i], holder);
-        return holder.RecordExists && holder.State.Data.Length > 0 ? holder.State : null;
+        await cluster.Storage.ReadStateAsync(RaftPeerStore.SnapshotName, ids[i], holder);
+        return holder.RecordExists && holder.State is { Data.Length: > 0 } snapshot ? snapshot : null;
     }
 
     public async Task<long> StoredLogBytesAsync(int i)
@@ -125,11 +118,11 @@ internal sealed class GrainLabCluster : ILabCluster
             .Sum(r => r.Bytes);
     }
 
-    public long ReceivedCount(int i) => cluster.Network.ReceivedCount(ids[i]);
+    public long ReceivedCount(int i) => cluster.Lab.ReceivedCount(ids[i].ToString());
 
-    public long TotalCount => cluster.Network.TotalCount;
+    public long TotalCount => cluster.Lab.TotalCount;
 
-    public long TotalBytes => cluster.Network.TotalBytes;
+    public long TotalBytes => cluster.Lab.TotalBytes;
 
     public ValueTask DisposeAsync() => cluster.DisposeAsync();
 }

@@ -1,6 +1,5 @@
 using Raft.Grains;
 using Raft.Grains.Interfaces;
-using Raft.Runtime;
 using Raft.TestingHost;
 
 namespace Raft.Tests.Lab3;
@@ -19,7 +18,7 @@ public abstract class LabStorage : IAsyncDisposable
     public abstract string Name { get; }
 
     /// <summary>Puts this storage into the cluster as the peers' storage provider ("Default").</summary>
-    public abstract void ConfigureCluster(TestClusterOptions options);
+    public abstract void ConfigureCluster(LabTestClusterOptions options);
 
     /// <summary>Adjusts Raft settings for this storage's latencies; the memory storage keeps the defaults.</summary>
     public virtual void ConfigureRaft(RaftOptions options)
@@ -33,7 +32,13 @@ public abstract class LabStorage : IAsyncDisposable
     public virtual TimeSpan TestTimeLimit => TimeSpan.FromSeconds(120);
 
     /// <summary>Every stored record: its state name, grain and size in bytes as stored (envelope included).</summary>
-    public abstract Task<IReadOnlyList<(string StateName, GrainId GrainId, long Bytes)>> StoredRecordsAsync(TestCluster cluster);
+    public abstract Task<IReadOnlyList<(string StateName, GrainId GrainId, long Bytes)>> StoredRecordsAsync(LabTestCluster cluster);
+
+    /// <summary>
+    /// Completes once the writes a crashed peer had handed to storage have ended, so that what storage holds is what its
+    /// next activation reads. In-process storages end a crashed writer's writes with it: nothing to wait for.
+    /// </summary>
+    public virtual Task WaitForWritesAsync(LabTestCluster cluster, GrainId peer) => Task.CompletedTask;
 
     /// <summary>Called once the test's cluster is gone (e.g. to delete what the test stored).</summary>
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -42,13 +47,13 @@ public abstract class LabStorage : IAsyncDisposable
     {
         public override string Name => "memory";
 
-        public override void ConfigureCluster(TestClusterOptions options)
+        public override void ConfigureCluster(LabTestClusterOptions options)
         {
-            // TestClusterOptions creates the shared memory storage "Default" by itself.
+            // LabTestCluster creates the shared memory storage "Default" by itself.
         }
 
-        public override Task<IReadOnlyList<(string StateName, GrainId GrainId, long Bytes)>> StoredRecordsAsync(TestCluster cluster) =>
+        public override Task<IReadOnlyList<(string StateName, GrainId GrainId, long Bytes)>> StoredRecordsAsync(LabTestCluster cluster) =>
             Task.FromResult<IReadOnlyList<(string, GrainId, long)>>(
-                cluster.GetMemoryStorage().Records.Select(r => (r.StateName, r.GrainId, (long)r.Bytes)).ToArray());
+                cluster.MemoryStorage!.Records.Select(r => (r.StateName, r.GrainId, (long)r.Bytes)).ToArray());
     }
 }

@@ -6,9 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
-using Raft.Runtime;
-using Raft.Runtime.Hosting;
-using Raft.Runtime.Storage;
 using Raft.Simulation;
 using Raft.TestingHost;
 using Raft.Tests.Simulation;
@@ -26,16 +23,16 @@ public sealed class Lab3Collection
 
 /// <summary>
 /// The 6.5840 Raft tester ("config" in 2024, "Test" in 2025) over our grain runtime: N peers "lab/0".."lab/{N-1}"
-/// in a <see cref="TestCluster"/> with memory storage and the labrpc-like <see cref="SimulatedNetwork"/>
+/// in an Orleans <see cref="LabTestCluster"/> with memory storage and the labrpc-like <see cref="LabNetworkFilter"/>
 /// (long delays on), a per-peer checking state machine on the apply channel, and the tester's helpers
 /// (checkOneLeader, checkTerms, checkNoLeader, nCommitted, one, wait, counters).
 ///
 /// Peer life cycle (spec §3, 2025 semantics):
 /// - Disconnect(i)/Connect(i) are DisconnectAll/ConnectOne: i can talk to j when both are connected.
-/// - Crash(i) is ShutdownServer: disconnect, then kill the activation (TestCluster.CrashGrain). A crashed peer stays
+/// - Crash(i) is ShutdownServer: disconnect, then kill the activation (LabTestCluster.CrashGrain). A crashed peer stays
 ///   network-disconnected whatever its connected flag says, so no RPC can re-activate it, and the harness never calls it.
 /// - RestartAsync(i) is restart: crash if alive, a new checker incarnation (empty log map, lastApplied 0),
-///   TestCluster.RestartGrain, then ConnectAll, then Wake(). A restarted peer re-applies from index 1, or from the
+///   LabTestCluster.RestartGrain, then ConnectAll, then Wake(). A restarted peer re-applies from index 1, or from the
 ///   snapshot it persisted, which it must deliver first (IRaftStateMachine: "exactly once per activation").
 /// Test calls (Start, GetState, ...) go straight to the grain, bypassing the simulated network, like the Go
 /// tester's direct calls. They are issued under the life-cycle lock so that a crash cannot interleave between

@@ -1,7 +1,6 @@
 using System.Text;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
-using Raft.Runtime.Storage;
 using Raft.Simulation;
 using Raft.Tests.Peer;
 using Xunit;
@@ -37,7 +36,7 @@ public sealed class DriverFailureTests
             // The leader's disk refuses its next write: the proposal's own flush fails, so Start must not return an index.
             cluster.Disk(leader).FailNextWrites(1);
             var writesBefore = cluster.Disk(leader).Writes;
-            await Assert.ThrowsAsync<GrainStorageException>(() => cluster.CallAsync(leader, peer => peer.Start(Encoding.UTF8.GetBytes("lost"))));
+            await Assert.ThrowsAsync<PeerStorageException>(() => cluster.CallAsync(leader, peer => peer.Start(Encoding.UTF8.GetBytes("lost"))));
             Assert.Equal(writesBefore, cluster.Disk(leader).Writes);
 
             // The failed life answers nothing more; the simulator drops it and starts a new life from the disk.

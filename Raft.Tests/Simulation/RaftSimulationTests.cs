@@ -123,7 +123,7 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
     private static async Task<string> LeaderAsync(SimulationLoop loop, Func<string, PeerCalls> peer, IEnumerable<string> among, TimeSpan timeout)
     {
         string? leader = null;
-        await RaftTestCluster.WaitUntilAsync(async () =>
+        await Conditions.WaitUntilAsync(async () =>
         {
             foreach (var id in among)
             {
@@ -191,7 +191,7 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
             log.Add($"{loop.Elapsed}: killed {leader}, stopped {stopped}, both back");
             await AgreeAsync(20);
 
-            await RaftTestCluster.WaitUntilAsync(() => Task.FromResult(PeerIds.Select(id => machines.Latest(id)?.LastApplied).Distinct().Count() == 1),
+            await Conditions.WaitUntilAsync(() => Task.FromResult(PeerIds.Select(id => machines.Latest(id)?.LastApplied).Distinct().Count() == 1),
                 TimeSpan.FromSeconds(5), "every peer to apply the same prefix", loop);
             foreach (var id in PeerIds)
             {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Raft.TestingHost;
 using Raft.Simulation;
 using Xunit.Abstractions;
 
@@ -70,12 +69,6 @@ public sealed class SimulatedTestClock(int seed, int traceCapacity = 256) : Test
     public static readonly TimeSpan DiskWriteLatency = TimeSpan.FromMilliseconds(1);
 
     public static readonly TimeSpan MessageLatency = TimeSpan.FromMilliseconds(1);
-
-    public override void Configure(TestClusterOptions options)
-    {
-        options.Simulation = Loop;
-        options.Network.Latency = MessageLatency;
-    }
 
     public override Task<T> StartConcurrently<T>(Func<Task<T>> work) =>
         Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Loop.Scheduler).Unwrap();

@@ -1,4 +1,3 @@
-using Raft.TestingHost;
 using Raft.Simulation;
 using Xunit.Abstractions;
 
@@ -7,8 +6,7 @@ namespace Raft.Tests.Simulation;
 /// <summary>
 /// The switch between running a cluster test in real time and in deterministic simulation, so that one test body
 /// serves both. A test class takes its clock as a constructor argument (real time by default; a "…Simulated"
-/// subclass passes a <see cref="SimulatedTestClock"/>), runs its body with <see cref="RunAsync"/>, deploys its cluster
-/// with <see cref="Configure"/>, and takes every delay, timestamp, seed and concurrent task from here.
+/// subclass passes a <see cref="SimulatedTestClock"/>), runs its body with <see cref="RunAsync"/>, and takes every delay, timestamp, seed and concurrent task from here.
 /// </summary>
 public abstract class TestClock
 {
@@ -26,9 +24,6 @@ public abstract class TestClock
 
     /// <summary>Runs the test body: directly in real time, or to completion on the simulation loop.</summary>
     public abstract Task RunAsync(ITestOutputHelper output, Func<Task> test);
-
-    /// <summary>Puts the cluster on this clock (the simulation loop, or the system clock).</summary>
-    public abstract void Configure(TestClusterOptions options);
 
     /// <summary>
     /// Starts <paramref name="work"/> to run alongside the test body, like Go's <c>go f()</c>: on the thread pool in real
@@ -52,10 +47,6 @@ public abstract class TestClock
         public override int ChooseSeed() => TestSeed.FromEnvironment("RAFT_TEST_SEED") ?? Random.Shared.Next();
 
         public override Task RunAsync(ITestOutputHelper output, Func<Task> test) => test();
-
-        public override void Configure(TestClusterOptions options)
-        {
-        }
 
         public override Task<T> StartConcurrently<T>(Func<Task<T>> work) => Task.Run(work);
     }
