@@ -18,8 +18,8 @@ namespace Raft.Grains;
 /// a storage failure, deactivation): code after an await re-checks role and term before it uses what it computed
 /// before it.</item>
 /// <item>A lost message is an exception. An RPC whose reply does not arrive within its timeout, or whose target
-/// cannot be reached, completes with an exception (never hangs, never returns a made-up reply); the driver counts it
-/// lost and retries from its next tick. <see cref="IsTransportFailure"/> tells a lost message from a failure of the
+/// cannot be reached, completes with an exception (never hangs, never returns a made-up reply), and never in the turn
+/// that sent it (the driver may answer a loss by sending again); the driver counts it lost and retries. <see cref="IsTransportFailure"/> tells a lost message from a failure of the
 /// remote peer, for the log.</item>
 /// <item>Storage errors stop the peer. A failed durable write leaves the driver's memory ahead of storage: it stops
 /// answering (every later call throws) and asks the host to drop it (<see cref="RequestDeactivation"/>); a new

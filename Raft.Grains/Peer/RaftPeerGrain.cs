@@ -92,11 +92,26 @@ public sealed class RaftPeerGrain : Grain, IRaftPeerGrain, IPeerHost
     public void RequestDeactivation() => DeactivateOnIdle();
 
     // The timeout travels as a cancellation token: the call is cancelled (locally and at the callee) when it runs out,
-    // where Orleans' own response timeout is checked only about once a second.
-    private async Task<T> WithTimeout<T>(TimeSpan timeout, Func<CancellationToken, Task<T>> call)
+    // where Orleans' own response timeout is checked only about once a second. A call that fails at once (a filter, a
+    // placement refusal) still completes in a later turn, as IPeerHost promises: the driver answers a lost message by
+    // sending again, which in the same turn would loop without ever yielding the activation.
+    private async Task<T> WithTimeout<T>(TimeSpan timeout, Func<CancellationToken, Task<T>> send)
     {
         using var cancellation = new CancellationTokenSource(timeout, Time);
-        return await call(cancellation.Token);
+        Task<T> call;
+        try
+        {
+            call = send(cancellation.Token);
+        }
+        catch (Exception exception)
+        {
+            call = Task.FromException<T>(exception);
+        }
+        if (call.IsCompleted)
+        {
+            await Task.Yield();
+        }
+        return await call;
     }
 
     private IRaftPeerGrain PeerGrain(string peer)
