@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Raft.Grains.Interfaces;
-using Raft.Runtime.Storage;
-using SiloLog = Raft.Tests.AzureBlob.SiloLog;
+using Orleans.Storage;
 using Xunit;
 
 namespace Raft.Tests.Peer;
@@ -14,6 +13,9 @@ namespace Raft.Tests.Peer;
 /// reads entry 4 of term 1; leader kv/1 of term 3 (elected with its vote on that log) appends entry 5, in raft-log-1,
 /// and kv/0 acknowledges it. Were the held write to land now, raft-log-0 would end in a term-2 entry that raft-log-1
 /// does not link to, and the next load would drop the acknowledged entry 5.
+/// On Orleans: a crash is LabTestCluster's (the crashed activation's in-flight answer is lost, its next writes refused,
+/// and the next call activates anew); the held write's writer is failed at the crash, since Orleans lets the crashed
+/// activation's running request end before a new activation starts, where the old runtime did not wait for it.
 /// </summary>
 [Collection(PeerTestCollection.Name)]
 public sealed class ActivationFenceTests
@@ -44,7 +46,7 @@ public sealed class ActivationFenceTests
     public async Task ALateWriteLandingBetweenTheReadAndTheFence_StopsThatActivation_AndTheNextOneReadsIt()
     {
         var storage = new HeldWriteStorage(declaresLateWrites: true);
-        var log = new SiloLog();
+        var log = new CapturedLog();
         await using var raft = await StartAsync(storage, log);
         await CrashWhileTheOverwriteIsOnItsWayAsync(raft, storage);
         storage.LandHeldWriteBeforeNextWriteOf(raft.GrainIdOf(Follower));
@@ -71,7 +73,7 @@ public sealed class ActivationFenceTests
     private static async Task<(Exception? Landing, RaftStatus Restarted)> LandTheHeldWriteAfterEntry5IsAcknowledgedAsync(bool declaresLateWrites)
     {
         var storage = new HeldWriteStorage(declaresLateWrites);
-        await using var raft = await StartAsync(storage, new SiloLog());
+        await using var raft = await StartAsync(storage, new CapturedLog());
         await CrashWhileTheOverwriteIsOnItsWayAsync(raft, storage);
 
         Assert.True((await AppendEntry5InTerm3Async(raft, prevTerm: 1)).Success);
@@ -79,7 +81,7 @@ public sealed class ActivationFenceTests
         return (landing, await RestartAsync(raft));
     }
 
-    private static Task<RaftTestCluster> StartAsync(HeldWriteStorage storage, SiloLog log) =>
+    private static Task<RaftTestCluster> StartAsync(HeldWriteStorage storage, CapturedLog log) =>
         RaftTestCluster.StartAsync(
             configureRaft: options =>
             {
@@ -87,7 +89,7 @@ public sealed class ActivationFenceTests
                 options.ElectionTimeoutMin = TimeSpan.FromHours(1);
                 options.ElectionTimeoutMax = TimeSpan.FromHours(2);
             },
-            configureCluster: RaftTestCluster.WithStorage(storage, log),
+            configureCluster: RaftTestCluster.WithStorage(storage, log, storage.Traits),
             wake: false);
 
     /// <summary>Entries 1..4 of term 1 acknowledged; then the overwrite of entry 4 by term 2 is held on its way, and kv/0 crashes.</summary>
@@ -100,7 +102,8 @@ public sealed class ActivationFenceTests
         storage.HoldNextWrite(raft.GrainIdOf(Follower), "raft-log-0");
         var overwrite = peer.AppendEntries(new AppendEntriesRequest(2, "kv/2", 3, 1, [Entry(4, term: 2)], 0));
         Assert.Equal("raft-log-0", await storage.Held.Task.WaitAsync(Patience));
-        raft.Cluster.CrashGrain(raft.GrainIdOf(Follower));
+        raft.Restart(Follower);
+        storage.LoseHeldWritersAnswer();
         await Assert.ThrowsAnyAsync<Exception>(() => overwrite); // never acknowledged
     }
 
@@ -109,7 +112,7 @@ public sealed class ActivationFenceTests
 
     private static async Task<RaftStatus> RestartAsync(RaftTestCluster raft)
     {
-        raft.Cluster.CrashGrain(raft.GrainIdOf(Follower));
+        raft.Restart(Follower);
         return await raft.Peer(Follower).GetStatus();
     }
 

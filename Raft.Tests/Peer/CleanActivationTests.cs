@@ -1,7 +1,7 @@
 using Raft.Grains;
 using Raft.Grains.Protocol;
-using Raft.Runtime;
-using Raft.Runtime.Storage;
+using Orleans.Storage;
+using Raft.TestingHost;
 using Xunit;
 using static Raft.Tests.Peer.RaftPeerStoreTests;
 
@@ -10,13 +10,14 @@ namespace Raft.Tests.Peer;
 /// <summary>
 /// On providers whose writes end with their process (memory, SQLite) there is no fence: an activation on records that
 /// need no repair must not write anything, or every restart of every peer would pay for writes it does not need.
+/// Both declare <see cref="PeerStorageTraits.InProcessOrdered"/>, as LabTestCluster and the SQLite silo registration do.
 /// </summary>
 public sealed class CleanActivationTests
 {
     [Fact]
     public async Task OnMemoryStorage_ACleanActivationWritesNothing()
     {
-        var storage = new MemoryGrainStorage(new WireGrainStorageSerializer());
+        var storage = new SharedMemoryGrainStorage(RaftStorageSerializer.Create());
 
         Assert.Equal(0, await WriteALogThenActivateAgainAsync(storage));
     }
@@ -47,5 +48,5 @@ public sealed class CleanActivationTests
     }
 
     private static Task<(RaftPeerStore Store, DurableState State)> ActivateAsync(IGrainStorage storage) =>
-        LoadStoreAsync(new GrainStorageStateFactory(storage), entriesPerSegment: 4);
+        LoadStoreAsync(PeerStorage(storage, PeerStorageTraits.InProcessOrdered), entriesPerSegment: 4);
 }

@@ -1,20 +1,22 @@
 using System.Globalization;
-using Raft.Runtime;
-using Raft.Runtime.Storage;
+using System.Runtime.CompilerServices;
+using Orleans.Storage;
+using Raft.Grains;
+using Raft.TestingHost;
 
 namespace Raft.Tests.Peer;
 
 /// <summary>
-/// Records of one grain as encoded bytes with ETags (the memory provider's contract) behind <see cref="IPersistentStateFactory"/>,
-/// for <see cref="Raft.Grains.RaftPeerStore"/> tests: copyable for replaying a write from the same starting point, with
-/// a write budget after which every write or clear "crashes" (the one refused is kept as <see cref="Refused"/>, the write
-/// that was on its way when the process died), and counting writes and clears per record. With
-/// <see cref="Fenced"/> it declares what Azure Blob storage declares: writes may outlive their writer, and a clear leaves
-/// a cleared marker with an ETag of its own.
+/// Records of one grain as encoded bytes with ETags (the memory provider's contract), an Orleans
+/// <see cref="IGrainStorage"/> for <see cref="RaftPeerStore"/> tests: copyable for replaying a write from the same
+/// starting point, with a write budget after which every write or clear "crashes" (the one refused is kept as
+/// <see cref="Refused"/>, the write that was on its way when the process died), and counting writes and clears per
+/// record. With <see cref="Fenced"/> it declares what Azure Blob storage declares (<see cref="Traits"/>): writes may
+/// outlive their writer, and a clear leaves a cleared marker with an ETag of its own.
 /// </summary>
-internal sealed class CopyableMemoryStorage : IPersistentStateFactory
+internal sealed class CopyableMemoryStorage : IGrainStorage
 {
-    private readonly WireGrainStorageSerializer _serializer = new();
+    private readonly IGrainStorageSerializer _serializer = RaftStorageSerializer.Create();
     // A null Bytes is a cleared marker (only with Fenced).
     private Dictionary<string, (byte[]? Bytes, string ETag)> _records = new(StringComparer.Ordinal);
     private Dictionary<string, int> _writes = new(StringComparer.Ordinal);
@@ -27,6 +29,9 @@ internal sealed class CopyableMemoryStorage : IPersistentStateFactory
 
     /// <summary>Declares late writes possible and keeps cleared records.</summary>
     public bool Fenced { get; }
+
+    /// <summary>What this storage declares to the peer store: writes are awaited one by one either way.</summary>
+    public PeerStorageTraits Traits => new(PreservesIssueOrder: false, WritesMayOutliveWriter: Fenced, ClearKeepsRecord: Fenced);
 
     public int? WriteBudget { get; set; }
 
@@ -56,22 +61,35 @@ internal sealed class CopyableMemoryStorage : IPersistentStateFactory
     public string? ETagOf(string name) => _records.TryGetValue(name, out var record) ? record.ETag : null;
 
     /// <summary>Writes <paramref name="name"/> as a late write would: under an ETag the writer held, or "must not exist".</summary>
-    public void WriteUnder<T>(string name, string? etag, T state)
-    {
-        var record = new RecordState<T>(this, name) { State = state };
-        record.Present(etag);
-        record.WriteStateAsync().GetAwaiter().GetResult();
-    }
+    public void WriteUnder<T>(string name, string? etag, T state) => Apply(new SentWrite(name, etag, Encode(state)));
 
     /// <summary>Lands a write sent earlier, as a late write lands: applied if its ETag condition holds, else refused.</summary>
     public void Land(SentWrite write) => Apply(write);
 
-    public IPersistentState<TState> Create<TState>(IGrainContext context, IPersistentStateConfiguration configuration) =>
-        new RecordState<TState>(this, configuration.StateName);
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        ReadOrder.Add(stateName);
+        _records.TryGetValue(stateName, out var record);
+        grainState.RecordExists = record.Bytes is not null;
+        grainState.State = record.Bytes is { } bytes ? _serializer.Deserialize<T>(new BinaryData(bytes)) : Fresh<T>();
+        grainState.ETag = record.ETag;
+        return Task.CompletedTask;
+    }
 
-    public bool WritesMayOutliveWriter(string storageName) => Fenced;
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        grainState.ETag = Send(new SentWrite(stateName, grainState.ETag, Encode(grainState.State)));
+        grainState.RecordExists = true;
+        return Task.CompletedTask;
+    }
 
-    public bool ClearKeepsRecord(string storageName) => Fenced;
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        grainState.ETag = Send(new SentWrite(stateName, grainState.ETag, null));
+        grainState.State = Fresh<T>();
+        grainState.RecordExists = false;
+        return Task.CompletedTask;
+    }
 
     /// <summary>Sends a write or clear: within the budget it is applied and counted; past it the process "crashes" with it in flight.</summary>
     private string? Send(SentWrite write)
@@ -96,55 +114,23 @@ internal sealed class CopyableMemoryStorage : IPersistentStateFactory
         var stored = ETagOf(write.Name);
         if (stored != write.ETag)
         {
-            throw new InconsistentStateException($"ETag conflict on {write.Name}: stored {stored ?? "none"}, presented {write.ETag ?? "none"}", stored, write.ETag);
+            throw new InconsistentStateException($"ETag conflict on {write.Name}: stored {stored ?? "none"}, presented {write.ETag ?? "none"}", stored!, write.ETag!);
         }
         if (write.Bytes is null && !Fenced)
         {
             _records.Remove(write.Name);
             return null;
         }
-        var etag = NextETag();
+        var etag = (++_etags).ToString(CultureInfo.InvariantCulture);
         _records[write.Name] = (write.Bytes, etag);
         return etag;
     }
 
-    private string NextETag() => (++_etags).ToString(CultureInfo.InvariantCulture);
+    private byte[] Encode<T>(T state) => _serializer.Serialize(state).ToArray();
 
-    private sealed class RecordState<T>(CopyableMemoryStorage owner, string name) : IPersistentState<T>
-    {
-        public T State { get; set; } = FreshState.Create<T>();
-
-        public string? Etag { get; private set; }
-
-        public bool RecordExists { get; private set; }
-
-        public void Present(string? etag) => Etag = etag;
-
-        public Task ReadStateAsync()
-        {
-            owner.ReadOrder.Add(name);
-            owner._records.TryGetValue(name, out var record);
-            RecordExists = record.Bytes is not null;
-            State = record.Bytes is { } bytes ? GrainStateCodec.Decode<T>(owner._serializer, bytes, name) : FreshState.Create<T>();
-            Etag = record.ETag;
-            return Task.CompletedTask;
-        }
-
-        public Task WriteStateAsync()
-        {
-            Etag = owner.Send(new SentWrite(name, Etag, GrainStateCodec.Encode(owner._serializer, State, name)));
-            RecordExists = true;
-            return Task.CompletedTask;
-        }
-
-        public Task ClearStateAsync()
-        {
-            Etag = owner.Send(new SentWrite(name, Etag, null));
-            State = FreshState.Create<T>();
-            RecordExists = false;
-            return Task.CompletedTask;
-        }
-    }
+    /// <summary>What a missing record reads as: a new instance, or an all-default one for positional records.</summary>
+    private static T Fresh<T>() =>
+        typeof(T).GetConstructor(Type.EmptyTypes) is not null ? Activator.CreateInstance<T>() : (T)RuntimeHelpers.GetUninitializedObject(typeof(T));
 }
 
 /// <summary>A write as sent to <see cref="CopyableMemoryStorage"/>: the record, the ETag condition it carries, and its bytes (null for a clear).</summary>

@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
-using Raft.Runtime.Hosting;
+using Raft.Grains;
+using Raft.Persistence.Sqlite;
+using Raft.TestingHost;
 using Xunit;
 
 namespace Raft.Tests.Peer;
@@ -17,21 +19,23 @@ public sealed class CorruptStateTests : IDisposable
         _directory.Delete(recursive: true);
     }
 
+    /// <summary>
+    /// On Orleans the failed activation is gone once the silo drops it, shortly after the failed call, where the old
+    /// runtime had dropped it before answering: the test waits for that (with a deadline) instead of asserting it at once.
+    /// </summary>
     [Theory]
     [InlineData("raft-log-0")]
     [InlineData("raft-hardstate")]
     public async Task APeerWithACorruptRecordDoesNotStartAndTheErrorNamesThePeerAndTheRecord(string record)
     {
-        await using var raft = await RaftTestCluster.StartAsync(configureCluster: options =>
+        var sqlite = new SqliteGrainStorage("Default", new SqliteGrainStorageOptions
         {
-            options.MemoryStorageNames.Clear();
-            var inner = options.ConfigureSilo;
-            options.ConfigureSilo = silo =>
-            {
-                inner?.Invoke(silo);
-                silo.AddSqliteGrainStorage("Default", o => o.Path = DatabasePath);
-            };
+            Path = DatabasePath,
+            GrainStorageSerializer = RaftStorageSerializer.Create(),
         });
+        // The cluster owns the storage from here: it disposes it (closing the file) with the silo.
+        await using var raft = await RaftTestCluster.StartAsync(
+            configureCluster: RaftTestCluster.WithStorage(sqlite, new CapturedLog(), PeerStorageTraits.InProcessOrdered));
         for (var i = 1; i <= 3; i++)
         {
             await raft.OneAsync($"cmd-{i}");
@@ -39,15 +43,16 @@ public sealed class CorruptStateTests : IDisposable
         const string victim = "kv/0";
         // Cut it off first, so that no peer's heartbeat re-activates it before the damage is done.
         raft.Disconnect(victim);
-        raft.Cluster.CrashGrain(raft.GrainIdOf(victim));
+        raft.Restart(victim);
         FlipAPayloadByte(victim, record);
 
         var exception = await Assert.ThrowsAnyAsync<Exception>(() => raft.Peer(victim).Wake());
 
-        Assert.Contains(victim, exception.Message);
+        Assert.True(exception.Message.Contains(victim), exception.ToString());
         Assert.Contains(record, exception.Message);
         Assert.Contains("corrupt", exception.Message);
-        Assert.False(raft.Cluster.IsActive(raft.GrainIdOf(victim)));
+        // The failed activation does not stay (Orleans drops an activation whose OnActivateAsync threw).
+        await RaftTestCluster.WaitUntilAsync(() => Task.FromResult(!raft.IsActive(victim)), TimeSpan.FromSeconds(5), $"{victim}'s failed activation to go");
         // Asking again does not paper over it with an empty log.
         await Assert.ThrowsAnyAsync<Exception>(() => raft.Peer(victim).GetStatus());
     }

@@ -1,5 +1,6 @@
-using Raft.Runtime;
-using Raft.Runtime.Storage;
+using Orleans.Storage;
+using Raft.Grains;
+using Raft.TestingHost;
 
 namespace Raft.Tests.Peer;
 
@@ -8,18 +9,18 @@ namespace Raft.Tests.Peer;
 /// service holds a request still on its way when the process that sent it dies. The write's state and ETag condition
 /// are taken when it is issued, as a request carries them; it does not land until the test lands it
 /// (<see cref="LandHeldWrite"/>), or until just before the grain's next write (<see cref="LandHeldWriteBeforeNextWriteOf"/>).
-/// Its writer gets no answer until then, and then a failure (the answer of a request whose sender died is lost), so the
-/// runtime's record of the operation ends with the test's story. <see cref="MaxOperationDuration"/> is zero, so the
-/// grain's next activation does not wait for the held write (InFlightStorageOperations gives up at once): as after a
-/// real process crash, nothing in the new activation's process knows of it.
+/// Its writer gets no answer until the test says the writer died (<see cref="LoseHeldWritersAnswer"/>), and then a
+/// failure: the answer of a request whose sender died is lost. Until then the write is in flight for its writer too, so
+/// the test can crash the writer at exactly that point; once its answer is lost, Orleans can finish deactivating the
+/// crashed activation (running requests end first), and nothing in the next activation knows of the held write.
 /// </summary>
-internal sealed class HeldWriteStorage(bool declaresLateWrites) : IGrainStorage, IBoundedGrainStorage
+internal sealed class HeldWriteStorage(bool declaresLateWrites) : IGrainStorage
 {
-    private readonly MemoryGrainStorage _inner = new(new WireGrainStorageSerializer(), clearKeepsRecord: true);
+    private readonly SharedMemoryGrainStorage _inner = new(RaftStorageSerializer.Create(), clearKeepsRecord: true);
     private readonly Lock _gate = new();
     private (GrainId Grain, string StateName)? _toHold;
     private Func<Task>? _held;
-    // What the held write's writer awaits: failed once the held write went to storage.
+    // What the held write's writer awaits: failed once its writer is known dead, or once the held write went to storage.
     private TaskCompletionSource? _heldAnswer;
     private GrainId? _landBeforeNextWriteOf;
 
@@ -29,12 +30,11 @@ internal sealed class HeldWriteStorage(bool declaresLateWrites) : IGrainStorage,
     /// <summary>Completes once the held write went to storage: with null when it landed, else with its refusal.</summary>
     public TaskCompletionSource<Exception?> Landed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>What the provider declares (<see cref="IGrainStorage.WritesMayOutliveWriter"/>); the held write outlives its writer either way.</summary>
-    public bool WritesMayOutliveWriter => declaresLateWrites;
-
-    public bool ClearKeepsRecord => true;
-
-    public TimeSpan MaxOperationDuration => TimeSpan.Zero;
+    /// <summary>
+    /// What the provider declares to the peers: whether its writes may outlive their writer (the held write outlives
+    /// its writer either way), and that a clear keeps the record.
+    /// </summary>
+    public PeerStorageTraits Traits { get; } = new(PreservesIssueOrder: false, WritesMayOutliveWriter: declaresLateWrites, ClearKeepsRecord: true);
 
     public void HoldNextWrite(GrainId grain, string stateName)
     {
@@ -51,6 +51,17 @@ internal sealed class HeldWriteStorage(bool declaresLateWrites) : IGrainStorage,
         {
             _landBeforeNextWriteOf = grain;
         }
+    }
+
+    /// <summary>The held write's writer crashed: it never gets an answer (it fails), while the write stays on its way.</summary>
+    public void LoseHeldWritersAnswer()
+    {
+        TaskCompletionSource? answer;
+        lock (_gate)
+        {
+            answer = _heldAnswer;
+        }
+        answer?.TrySetException(new IOException("The writer of the held write crashed: its answer is lost."));
     }
 
     /// <summary>Lands the held write now, under the ETag condition it was sent with.</summary>
@@ -73,7 +84,7 @@ internal sealed class HeldWriteStorage(bool declaresLateWrites) : IGrainStorage,
         {
             Landed.TrySetResult(refused);
         }
-        answer.TrySetException(new GrainStorageException("The held write went to storage after its writer crashed: its answer is lost."));
+        answer.TrySetException(new IOException("The held write went to storage after its writer crashed: its answer is lost."));
         return await Landed.Task;
     }
 
@@ -85,7 +96,7 @@ internal sealed class HeldWriteStorage(bool declaresLateWrites) : IGrainStorage,
         await LandIfDue(grainId);
         if (TryHold(stateName, grainId, grainState) is { } answer)
         {
-            await answer; // its writer has died before any answer could reach it
+            await answer; // its writer dies before any answer can reach it
             return;
         }
         await _inner.WriteStateAsync(stateName, grainId, grainState);
@@ -100,7 +111,7 @@ internal sealed class HeldWriteStorage(bool declaresLateWrites) : IGrainStorage,
     /// <summary>Holds the write if it is the one to hold: returns what its writer awaits instead of an answer, else null.</summary>
     private Task? TryHold<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var sent = new GrainState<T>(grainState.State, grainState.ETag, grainState.RecordExists);
+        var sent = new GrainState<T>(grainState.State, grainState.ETag) { RecordExists = grainState.RecordExists };
         var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {

@@ -1,5 +1,5 @@
-using Raft.Runtime;
-using Raft.Runtime.Storage;
+using Orleans.Storage;
+using Raft.TestingHost;
 
 namespace Raft.Tests.Peer;
 
@@ -7,13 +7,16 @@ namespace Raft.Tests.Peer;
 /// Memory storage that can make one write meet a late write: just before the armed grain's next write of a record whose
 /// name starts with the armed prefix, the same content is written to that record under its stored ETag, as if a crashed
 /// earlier incarnation had sent that write and it landed now. The grain's own write then fails its ETag check
-/// (<see cref="InconsistentStateException"/>), as a real zombie write from a dead process makes it fail.
+/// (Orleans' <see cref="InconsistentStateException"/>), as a real zombie write from a dead process makes it fail.
 /// </summary>
 internal sealed class LateWriteInjectingStorage : IGrainStorage
 {
-    private readonly MemoryGrainStorage _inner = new(new WireGrainStorageSerializer());
+    private readonly SharedMemoryGrainStorage _inner = new(RaftStorageSerializer.Create());
     private readonly Lock _gate = new();
     private (GrainId Grain, string Prefix)? _armed;
+
+    /// <summary>What it declares to the peers: writes end with their process (no fence), awaited one by one.</summary>
+    public static Raft.Grains.PeerStorageTraits Traits { get; } = new(PreservesIssueOrder: false, WritesMayOutliveWriter: false, ClearKeepsRecord: false);
 
     /// <summary>Completes with the record's name once the late write has landed.</summary>
     public TaskCompletionSource<string> Injected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,7 +36,7 @@ internal sealed class LateWriteInjectingStorage : IGrainStorage
     {
         if (TakeArmed(stateName, grainId))
         {
-            var late = new GrainState<T>(FreshState.Create<T>());
+            var late = new GrainState<T>();
             await _inner.ReadStateAsync(stateName, grainId, late);
             late.State = grainState.State;
             await _inner.WriteStateAsync(stateName, grainId, late);

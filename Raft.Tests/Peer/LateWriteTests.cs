@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Raft.Tests.AzureBlob;
 using Xunit;
 using Xunit.Abstractions;
 using Xunit.Sdk;
@@ -27,8 +26,8 @@ public sealed class LateWriteTests(ITestOutputHelper output)
     public async Task APeerWhoseWriteMeetsALateWrite_Deactivates_ComesBackOnTheNextCall_AndTheGroupGoesOn(Victim role)
     {
         var storage = new LateWriteInjectingStorage();
-        var log = new SiloLog();
-        await using var raft = await RaftTestCluster.StartAsync(configureCluster: RaftTestCluster.WithStorage(storage, log));
+        var log = new CapturedLog();
+        await using var raft = await RaftTestCluster.StartAsync(configureCluster: RaftTestCluster.WithStorage(storage, log, LateWriteInjectingStorage.Traits));
         var acknowledged = new Dictionary<long, string>();
         for (var i = 0; i < 3; i++)
         {

@@ -1,6 +1,5 @@
 using Raft.Grains;
 using Raft.Grains.Protocol;
-using Raft.Runtime.Storage;
 using Xunit;
 using static Raft.Tests.Peer.RaftPeerStoreTests;
 
@@ -18,7 +17,7 @@ public sealed class ManifestGrowAndShrinkTests
     public async Task OnSqliteStorage_AFlushThatGrowsAndShrinksTheManifestIsWrittenAndLoadsBack()
     {
         await using var sqlite = await TemporarySqliteStorage.CreateAsync("raft-manifest-grow-shrink");
-        var factory = new GrainStorageStateFactory(sqlite.Storage);
+        var factory = PeerStorage(sqlite.Storage, PeerStorageTraits.InProcessOrdered);
         var node = new RaftNode("kv/0", ["kv/0", "kv/1"]);
         var (store, _) = await LoadStoreAsync(factory, entriesPerSegment: 4);
         Append(node, 1, 10, 10); // segments 0..2 (4 entries each), all committed

@@ -38,18 +38,17 @@ public sealed class RaftPeerGrainTests(ITestOutputHelper output)
             var statuses = await Task.WhenAll(raft.PeerIds.Select(id => raft.Peer(id).GetStatus()));
             return statuses.All(s => s.Term == term && s.LeaderId == leader);
         }, TimeSpan.FromSeconds(5), "every peer to follow the leader");
-        var network = raft.Cluster.Network;
-        var leaderId = raft.GrainIdOf(leader);
+        var network = raft.Network;
         // The clock starts before the first count and stops after the last, so the window it measures holds every call counted.
         var clock = Stopwatch.StartNew();
         var before = network.TotalCount;
-        var sentBefore = network.SentCount(leaderId);
-        var receivedBefore = raft.PeerIds.Select(id => network.ReceivedCount(raft.GrainIdOf(id))).ToArray();
+        var sentBefore = raft.SentCount(leader);
+        var receivedBefore = raft.PeerIds.Select(raft.ReceivedCount).ToArray();
         await RaftTestCluster.WaitUntilAsync(() => Task.FromResult(clock.Elapsed >= TimeSpan.FromSeconds(2)), TimeSpan.FromSeconds(3), "two idle seconds");
-        var sent = network.SentCount(leaderId) - sentBefore;
+        var sent = raft.SentCount(leader) - sentBefore;
         var rpcs = network.TotalCount - before;
         var window = clock.Elapsed;
-        var received = raft.PeerIds.Select((id, i) => $"{id}: {network.ReceivedCount(raft.GrainIdOf(id)) - receivedBefore[i]}");
+        var received = raft.PeerIds.Select((id, i) => $"{id}: {raft.ReceivedCount(id) - receivedBefore[i]}");
         output.WriteLine($"leader {leader} sent {sent} RPCs in {window.TotalMilliseconds:0} ms idle ({sent / window.TotalSeconds:0.0}/s); " +
             $"{rpcs} RPCs in all; received {string.Join(", ", received)}");
         var (_, termAfter) = await raft.WaitForLeaderAsync();
@@ -148,7 +147,7 @@ public sealed class RaftPeerGrainTests(ITestOutputHelper output)
 
         foreach (var id in raft.PeerIds)
         {
-            raft.Cluster.RestartGrain(raft.GrainIdOf(id));
+            raft.Restart(id);
         }
         await raft.WakeAllAsync();
         Assert.All(raft.PeerIds, id => Assert.Equal(2, raft.StateMachines.Activations(id)));
@@ -190,7 +189,7 @@ public sealed class RaftPeerGrainTests(ITestOutputHelper output)
         Assert.All(sizes, size => Assert.InRange(size, 1, 2000));
 
         var follower = raft.PeerIds.First(id => id != leader);
-        raft.Cluster.RestartGrain(raft.GrainIdOf(follower));
+        raft.Restart(follower);
         await raft.Peer(follower).Wake();
         await RaftTestCluster.WaitUntilAsync(() => Task.FromResult(raft.Machine(follower).LastApplied >= 25),
             TimeSpan.FromSeconds(5), $"{follower} to apply through 25 after its restart");

@@ -1,7 +1,7 @@
 using Raft.Grains;
 using Raft.Grains.Protocol;
-using Raft.Runtime;
-using Raft.Runtime.Storage;
+using Orleans.Storage;
+using Raft.TestingHost;
 using Xunit;
 using static Raft.Tests.Peer.RaftPeerStoreTests;
 
@@ -16,7 +16,7 @@ public sealed class RaftPeerStoreErrorTests
         var node = new RaftNode("kv/0", ["kv/0", "kv/1"]);
         Append(node, 1, 2, 0);
         var delta = node.TakeUnpersisted();
-        var store = NewStore(new GrainStorageStateFactory(new MemoryGrainStorage(new WireGrainStorageSerializer())), entriesPerSegment: 4);
+        var store = NewStore(PeerStorage(new SharedMemoryGrainStorage(RaftStorageSerializer.Create()), PeerStorageTraits.InProcessOrdered), entriesPerSegment: 4);
 
         Assert.Throws<InvalidOperationException>(() => store.Plan(delta, node.Log));
         await store.LoadAsync();
@@ -33,13 +33,13 @@ public sealed class RaftPeerStoreErrorTests
     {
         // With cleared records kept, a segment outside the stored set is read for its marker's ETag before it is written.
         var storage = new ReadFailingStorage("raft-log-0");
-        var store = NewStore(new GrainStorageStateFactory(storage), entriesPerSegment: 4);
+        var store = NewStore(PeerStorage(storage, ReadFailingStorage.Traits), entriesPerSegment: 4);
         await store.LoadAsync();
         await store.RepairAndFenceAsync();
         var node = new RaftNode("kv/0", ["kv/0", "kv/1"]);
         Append(node, 1, 2, 0);
 
-        var e = await Assert.ThrowsAsync<GrainStorageException>(() => Flush(node, store));
+        var e = await Assert.ThrowsAsync<PeerStorageException>(() => Flush(node, store));
 
         Assert.StartsWith("Raft peer 'kv/0' cannot write its log: record 'raft-log-0' could not be read.", e.Message, StringComparison.Ordinal);
     }
@@ -47,13 +47,13 @@ public sealed class RaftPeerStoreErrorTests
     /// <summary>Memory storage that keeps cleared records and fails every read of one record.</summary>
     private sealed class ReadFailingStorage(string failing) : IGrainStorage
     {
-        private readonly MemoryGrainStorage _inner = new(new WireGrainStorageSerializer(), clearKeepsRecord: true);
+        private readonly SharedMemoryGrainStorage _inner = new(RaftStorageSerializer.Create(), clearKeepsRecord: true);
 
-        public bool ClearKeepsRecord => true;
+        public static PeerStorageTraits Traits { get; } = new(PreservesIssueOrder: false, WritesMayOutliveWriter: false, ClearKeepsRecord: true);
 
         public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
             stateName == failing
-                ? Task.FromException(new GrainStorageException($"read of {stateName} failed"))
+                ? Task.FromException(new IOException($"read of {stateName} failed"))
                 : _inner.ReadStateAsync(stateName, grainId, grainState);
 
         public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => _inner.WriteStateAsync(stateName, grainId, grainState);

@@ -1,7 +1,7 @@
 using Raft.Grains;
 using Raft.Grains.Protocol;
-using Raft.Runtime;
-using Raft.Runtime.Storage;
+using Orleans.Storage;
+using Raft.TestingHost;
 using Xunit;
 using static Raft.Tests.Peer.RaftPeerStoreTests;
 
@@ -111,8 +111,10 @@ public sealed class RaftPeerStoreFenceTests
     [Fact]
     public void StorageThatMayApplyLateWritesButDeletesOnClear_IsRefused_NamingPeerAndStorage()
     {
+        // Traits as Azure Blob storage with DeleteStateOnClear = true would declare them.
+        var lateWritesDeleting = new PeerStorageTraits(PreservesIssueOrder: false, WritesMayOutliveWriter: true, ClearKeepsRecord: false);
         var e = Assert.Throws<InvalidOperationException>(() =>
-            new RaftPeerStore("kv/0", new GrainPeerStorage(new LateWritesDeletingFactory(), new TestGrainContext(new GrainId("raftpeer", "kv/0")), "Blobs", new WireGrainStorageSerializer()), EntriesPerSegment));
+            NewStore(PeerStorage(new SharedMemoryGrainStorage(RaftStorageSerializer.Create()), lateWritesDeleting, "Blobs"), EntriesPerSegment));
 
         Assert.Contains("Raft peer 'kv/0'", e.Message, StringComparison.Ordinal);
         Assert.Contains("storage 'Blobs'", e.Message, StringComparison.Ordinal);
@@ -127,13 +129,5 @@ public sealed class RaftPeerStoreFenceTests
         Append(node, 1, 10, 0);
         await Flush(node, store);
         return (storage, node, store);
-    }
-
-    private sealed class LateWritesDeletingFactory : IPersistentStateFactory
-    {
-        public IPersistentState<TState> Create<TState>(IGrainContext context, IPersistentStateConfiguration configuration) =>
-            new CopyableMemoryStorage().Create<TState>(context, configuration);
-
-        public bool WritesMayOutliveWriter(string storageName) => true;
     }
 }

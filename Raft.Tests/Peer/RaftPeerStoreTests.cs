@@ -1,8 +1,8 @@
 using Raft.Grains;
 using Raft.Grains.Interfaces;
 using Raft.Grains.Protocol;
-using Raft.Runtime;
-using Raft.Runtime.Storage;
+using Orleans.Storage;
+using Raft.TestingHost;
 using Xunit;
 
 namespace Raft.Tests.Peer;
@@ -18,7 +18,7 @@ namespace Raft.Tests.Peer;
 /// </summary>
 public sealed class RaftPeerStoreTests
 {
-    private static readonly GrainId Grain = new("raftpeer", "kv/0");
+    private static readonly GrainId Grain = GrainId.Create("raftpeer", "kv/0");
 
     /// <summary>
     /// Fenced: storage that declares late writes and keeps cleared records (as Azure Blob storage), so every load also
@@ -99,7 +99,7 @@ public sealed class RaftPeerStoreTests
                 {
                     await store.ExecuteAsync(plan);
                 }
-                catch (SimulatedCrashException)
+                catch (Exception crash) when (IsSimulatedCrash(crash))
                 {
                     completed = false;
                 }
@@ -150,7 +150,7 @@ public sealed class RaftPeerStoreTests
                 await LoadStoreAsync(crashed, entriesPerSegment);
                 break;
             }
-            catch (SimulatedCrashException)
+            catch (Exception crash) when (IsSimulatedCrash(crash))
             {
             }
             crashed.WriteBudget = null;
@@ -280,12 +280,26 @@ public sealed class RaftPeerStoreTests
         return store;
     }
 
-    /// <summary>Peer kv/0's store, on storage named "Default", not loaded yet.</summary>
-    internal static RaftPeerStore NewStore(IPersistentStateFactory factory, int entriesPerSegment) =>
-        new("kv/0", new GrainPeerStorage(factory, new TestGrainContext(Grain), "Default", new WireGrainStorageSerializer()), entriesPerSegment);
+    /// <summary>Peer kv/0's records on the Orleans grain storage <paramref name="storage"/>, named <paramref name="name"/>, declaring <paramref name="traits"/>.</summary>
+    internal static IPeerStorage PeerStorage(IGrainStorage storage, PeerStorageTraits traits, string name = "Default") =>
+        new GrainPeerStorage(storage, Grain, name, traits, RaftStorageSerializer.Serializer);
+
+    /// <summary>Peer kv/0's store, not loaded yet.</summary>
+    internal static RaftPeerStore NewStore(IPeerStorage storage, int entriesPerSegment) => new("kv/0", storage, entriesPerSegment);
 
     /// <summary>A store as an activation opens it: loaded, then repaired (and fenced, on fenced storage).</summary>
-    internal static async Task<(RaftPeerStore Store, DurableState State)> LoadStoreAsync(IPersistentStateFactory storage, int entriesPerSegment)
+    internal static Task<(RaftPeerStore Store, DurableState State)> LoadStoreAsync(CopyableMemoryStorage storage, int entriesPerSegment) =>
+        LoadStoreAsync(PeerStorage(storage, storage.Traits), entriesPerSegment);
+
+    /// <summary>
+    /// The write budget of <see cref="CopyableMemoryStorage"/> ran out: the storage's <see cref="SimulatedCrashException"/>
+    /// reaches the store as the <see cref="PeerStorageException"/> every provider failure becomes.
+    /// </summary>
+    internal static bool IsSimulatedCrash(Exception exception) =>
+        exception is SimulatedCrashException || (exception.InnerException is { } inner && IsSimulatedCrash(inner));
+
+    /// <summary>A store as an activation opens it: loaded, then repaired (and fenced, on fenced storage).</summary>
+    internal static async Task<(RaftPeerStore Store, DurableState State)> LoadStoreAsync(IPeerStorage storage, int entriesPerSegment)
     {
         var store = NewStore(storage, entriesPerSegment);
         var state = await store.LoadAsync();

@@ -1,33 +1,36 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Storage;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
-using Raft.Runtime;
-using Raft.Runtime.Hosting;
-using Raft.Runtime.Storage;
 using Raft.TestingHost;
 using Xunit.Sdk;
 
 namespace Raft.Tests.Peer;
 
 /// <summary>
-/// A Raft group of peer grains on a one-silo TestCluster with the simulated network, memory storage by default and a
-/// recording state machine per peer. Every wait is a condition polled until a deadline.
+/// A Raft group of peer grains on a one-silo <see cref="LabTestCluster"/> (Orleans' InProcessTestCluster with the lab
+/// network between peers), memory storage by default and a recording state machine per peer. Every wait is a
+/// condition polled until a deadline.
 /// </summary>
 internal sealed class RaftTestCluster : IAsyncDisposable
 {
     public const string Group = "kv";
 
-    private RaftTestCluster(TestCluster cluster, RecordingStateMachineFactory stateMachines, string[] peerIds)
+    private RaftTestCluster(LabTestCluster cluster, RecordingStateMachineFactory stateMachines, string[] peerIds)
     {
         Cluster = cluster;
         StateMachines = stateMachines;
         PeerIds = peerIds;
     }
 
-    public TestCluster Cluster { get; }
+    public LabTestCluster Cluster { get; }
+
+    /// <summary>The lab network between the peers (counts, reliability, connections).</summary>
+    public Raft.Simulation.LabNetwork Network => Cluster.Lab;
 
     public RecordingStateMachineFactory StateMachines { get; }
 
@@ -37,19 +40,17 @@ internal sealed class RaftTestCluster : IAsyncDisposable
         int peers = 3,
         int snapshotEvery = 0,
         Action<RaftOptions>? configureRaft = null,
-        Action<TestClusterOptions>? configureCluster = null,
+        Action<LabTestClusterOptions>? configureCluster = null,
         bool wake = true)
     {
-        var members = Enumerable.Range(0, peers).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var members = Enumerable.Range(0, peers).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
         var stateMachines = new RecordingStateMachineFactory(snapshotEvery);
-        var options = new TestClusterOptions
+        var options = new LabTestClusterOptions
         {
             SiloCount = 1,
-            UseSimulatedNetwork = true,
             ConfigureSilo = silo =>
             {
-                silo.AddGrains(typeof(GrainsAssembly).Assembly);
-                silo.Services.Configure<RaftOptions>(o =>
+                silo.Configure<RaftOptions>(o =>
                 {
                     o.Groups = new Dictionary<string, List<string>> { [Group] = members };
                     configureRaft?.Invoke(o);
@@ -58,7 +59,7 @@ internal sealed class RaftTestCluster : IAsyncDisposable
             },
         };
         configureCluster?.Invoke(options);
-        var cluster = await TestCluster.DeployAsync(options);
+        var cluster = await LabTestCluster.DeployAsync(options);
         var raft = new RaftTestCluster(cluster, stateMachines, members.Select(m => $"{Group}/{m}").ToArray());
         if (wake)
         {
@@ -67,15 +68,19 @@ internal sealed class RaftTestCluster : IAsyncDisposable
         return raft;
     }
 
-    /// <summary>Cluster options that put <paramref name="storage"/> in place of the memory provider "Default" and send the silo's log to <paramref name="log"/>.</summary>
-    public static Action<TestClusterOptions> WithStorage(IGrainStorage storage, ILoggerProvider log) => options =>
+    /// <summary>
+    /// Cluster options that put <paramref name="storage"/> in place of the shared memory storage "Default", declaring
+    /// <paramref name="traits"/> for it (what the in-process memory storage declares when null), and send the silo's
+    /// log to <paramref name="log"/>.
+    /// </summary>
+    public static Action<LabTestClusterOptions> WithStorage(IGrainStorage storage, ILoggerProvider log, PeerStorageTraits? traits = null) => options =>
     {
-        options.MemoryStorageNames.Clear();
+        options.Storage = storage;
+        options.StorageTraits = traits;
         var inner = options.ConfigureSilo;
         options.ConfigureSilo = silo =>
         {
             inner?.Invoke(silo);
-            silo.Services.AddKeyedSingleton<IGrainStorage>("Default", storage);
             silo.Services.AddSingleton(log);
         };
     };
@@ -86,9 +91,21 @@ internal sealed class RaftTestCluster : IAsyncDisposable
 
     public Task WakeAllAsync() => Task.WhenAll(PeerIds.Select(id => Peer(id).Wake()));
 
-    public void Disconnect(string id) => Cluster.Network.Disconnect(GrainIdOf(id));
+    public void Disconnect(string id) => Network.Disconnect(LabNetworkFilter.HostOf(GrainIdOf(id)));
 
-    public void Connect(string id) => Cluster.Network.Connect(GrainIdOf(id));
+    public void Connect(string id) => Network.Connect(LabNetworkFilter.HostOf(GrainIdOf(id)));
+
+    /// <summary>Crashes the peer's activation (its in-flight replies and writes are lost); the next call activates it anew from storage.</summary>
+    public void Restart(string id) => Cluster.RestartGrain(GrainIdOf(id));
+
+    /// <summary>Messages the peer sent across the lab network (dropped ones included).</summary>
+    public long SentCount(string id) => Network.SentCount(GrainIdOf(id).ToString());
+
+    /// <summary>RPCs that reached the peer's handler.</summary>
+    public long ReceivedCount(string id) => Network.ReceivedCount(GrainIdOf(id).ToString());
+
+    /// <summary>True while the silo holds an activation of the peer (running or still deactivating).</summary>
+    public bool IsActive(string id) => Cluster.Cluster.TryGetGrainContext(GrainIdOf(id), out _);
 
     public RecordingStateMachine Machine(string id) =>
         StateMachines.Latest(id) ?? throw new XunitException($"{id} has no state machine (never activated)");

@@ -1,4 +1,5 @@
-using Raft.Runtime.Storage;
+using Raft.Persistence.Sqlite;
+using Raft.TestingHost;
 
 namespace Raft.Tests.Peer;
 
@@ -18,7 +19,11 @@ internal sealed class TemporarySqliteStorage : IAsyncDisposable
     public static async Task<TemporarySqliteStorage> CreateAsync(string purpose)
     {
         var directory = Path.Combine(Path.GetTempPath(), purpose, Guid.NewGuid().ToString("N"));
-        var storage = new SqliteGrainStorage(new SqliteGrainStorageOptions { Path = Path.Combine(directory, "raft.db") }, new WireGrainStorageSerializer());
+        var storage = new SqliteGrainStorage("Default", new SqliteGrainStorageOptions
+        {
+            Path = Path.Combine(directory, "raft.db"),
+            GrainStorageSerializer = RaftStorageSerializer.Create(),
+        });
         await storage.InitializeAsync();
         return new TemporarySqliteStorage(directory, storage);
     }

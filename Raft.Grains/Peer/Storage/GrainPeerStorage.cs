@@ -5,8 +5,8 @@ namespace Raft.Grains;
 
 /// <summary>
 /// A peer's records in an Orleans grain storage provider, each record a state name of the peer's grain. Orleans' ETag
-/// conflicts become <see cref="RecordConflictException"/>, every other provider failure <see cref="PeerStorageException"/>
-/// naming the record, so the driver needs no provider's types.
+/// conflicts become <see cref="RecordConflictException"/>, a provider's corrupt record <see cref="CorruptRecordException"/>,
+/// every other provider failure <see cref="PeerStorageException"/> naming the record, so the driver needs no provider's types.
 /// </summary>
 public sealed class GrainPeerStorage(
     IGrainStorage storage, GrainId grainId, string storageName, PeerStorageTraits traits, Serializer serializer) : IPeerStorage
@@ -26,6 +26,13 @@ public sealed class GrainPeerStorage(
 
     /// <summary>The record's size in Orleans' binary encoding, what our SQLite provider and the blob layout store.</summary>
     public long Measure<T>(T record) => serializer.SerializeToArray(record).Length;
+
+    /// <summary>
+    /// Our providers (Raft.Persistence.*, which Raft.Grains does not reference) report a record that fails its checksum
+    /// or cannot be decoded as a CorruptRecordException of their own: matched by name, so that the peer says the record
+    /// is corrupt rather than that storage failed.
+    /// </summary>
+    private static bool IsCorruption(Exception exception) => exception.GetType().Name == nameof(CorruptRecordException);
 
     private sealed class Record<T>(GrainPeerStorage owner, string name) : IPeerRecord<T>
     {
@@ -57,6 +64,11 @@ public sealed class GrainPeerStorage(
             {
                 throw new RecordConflictException(
                     $"The {kind} of record '{name}' of {owner._grainId} in storage '{owner.Name}' met another ETag: {conflict.Message}", conflict);
+            }
+            catch (Exception exception) when (IsCorruption(exception))
+            {
+                throw new CorruptRecordException(
+                    $"The {kind} of record '{name}' of {owner._grainId} in storage '{owner.Name}' found it corrupt: {exception.Message}", exception);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
