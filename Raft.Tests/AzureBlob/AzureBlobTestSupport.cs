@@ -1,138 +1,99 @@
-using Microsoft.Extensions.Logging;
-using Raft.Persistence.AzureStorage;
-using Raft.Runtime.Storage;
+using Azure.Core;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Serialization.Serializers;
+using Orleans.Storage;
 
 namespace Raft.Tests.AzureBlob;
 
-/// <summary>The state the Azure tests store.</summary>
-public sealed class AzureTestState
-{
-    public string Name { get; set; } = "";
-
-    public int Counter { get; set; }
-
-    public List<string> Items { get; set; } = [];
-}
-
-/// <summary>Keeps every log entry with its structured fields.</summary>
-internal sealed class ListLogger<T> : ILogger<T>
-{
-    private readonly Lock _gate = new();
-    private readonly List<LogEntry> _entries = [];
-
-    public IReadOnlyList<LogEntry> Entries
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _entries];
-            }
-        }
-    }
-
-    public IDisposable? BeginScope<TState>(TState state)
-        where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-    {
-        var fields = state as IReadOnlyList<KeyValuePair<string, object?>> ?? [];
-        lock (_gate)
-        {
-            _entries.Add(new LogEntry(logLevel, eventId, fields.ToDictionary(f => f.Key, f => f.Value), formatter(state, exception)));
-        }
-    }
-}
-
-internal sealed record LogEntry(LogLevel Level, EventId EventId, IReadOnlyDictionary<string, object?> Fields, string Message);
-
-/// <summary>The system clock, remembering the due time of every timer created through it (Task.Delay, timeouts).</summary>
-internal sealed class RecordingTimeProvider : TimeProvider
-{
-    private readonly Lock _gate = new();
-    private readonly List<TimeSpan> _dueTimes = [];
-
-    public IReadOnlyList<TimeSpan> DueTimes
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _dueTimes];
-            }
-        }
-    }
-
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-    {
-        lock (_gate)
-        {
-            _dueTimes.Add(dueTime);
-        }
-        return base.CreateTimer(callback, state, dueTime, period);
-    }
-}
-
+/// <summary>
+/// Orleans' Azure Blob provider (Microsoft.Orleans.Persistence.AzureStorage) configured as we ship it: a
+/// <see cref="BlobServiceClient"/> from the connection string and Orleans' binary grain storage serializer, for the
+/// tests that use a provider outside a silo (the contract suites, and the storage every silo of a LabTestCluster shares).
+/// </summary>
 internal static class AzureTestStorage
 {
-    /// <summary>The provider tests' settings (the Raft tests have their own: AzureRaft): quick retries, 5 s per attempt.</summary>
-    public static void Configure(AzureBlobStorageOptions options, AzuriteFixture azurite, string container) =>
-        Configure(options, azurite, container, TimeSpan.FromSeconds(5), maxRetries: 2, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400));
+    // The codecs of the test states and of Raft's records and messages; its activator provider makes the fresh state of a missing record.
+    private static readonly Lazy<IServiceProvider> Services = new(() =>
+        new ServiceCollection()
+            .AddSerializer(builder => builder
+                .AddAssembly(typeof(AzureTestStorage).Assembly)
+                .AddAssembly(typeof(Raft.Grains.RaftHardStateRecord).Assembly)
+                .AddAssembly(typeof(Raft.Grains.Interfaces.LogEntry).Assembly))
+            .BuildServiceProvider());
 
-    /// <summary>Points <paramref name="options"/> at <paramref name="container"/> on Azurite with the given attempt time and retries.</summary>
-    public static void Configure(
-        AzureBlobStorageOptions options, AzuriteFixture azurite, string container,
-        TimeSpan requestTimeout, int maxRetries, TimeSpan retryBaseDelay, TimeSpan retryMaxDelay)
+    public static Serializer Serializer => Services.Value.GetRequiredService<Serializer>();
+
+    /// <summary>
+    /// The provider's settings as we ship them. DeleteStateOnClear = false keeps a cleared marker (an empty blob with an
+    /// ETag), which a Raft peer needs of storage whose writes may land after their writer died (Raft.Grains/Peer/PERSISTENCE.md).
+    /// </summary>
+    public static void Configure(AzureBlobStorageOptions options, string connectionString, string container, BlobClientOptions? clientOptions = null)
     {
-        options.ConnectionString = azurite.ConnectionString;
+        options.BlobServiceClient = new BlobServiceClient(connectionString, clientOptions);
         options.ContainerName = container;
-        options.RequestTimeout = requestTimeout;
-        options.MaxRetries = maxRetries;
-        options.RetryBaseDelay = retryBaseDelay;
-        options.RetryMaxDelay = retryMaxDelay;
+        options.DeleteStateOnClear = false;
+        options.GrainStorageSerializer = new OrleansGrainStorageSerializer(Serializer);
     }
 
-    /// <summary><see cref="Configure"/>'s settings with a fixed jitter seed, for a provider a test creates itself.</summary>
-    public static AzureBlobStorageOptions Options(AzuriteFixture azurite, string container = "grainstate")
+    /// <summary>
+    /// An initialized provider outside any silo: what its silo lifecycle stage does (the container factory creates the
+    /// container), done here because no silo runs it.
+    /// </summary>
+    public static async Task<AzureBlobGrainStorage> CreateAsync(
+        string connectionString, string container, Action<AzureBlobStorageOptions>? configure = null, BlobClientOptions? clientOptions = null)
     {
-        var options = new AzureBlobStorageOptions { RetryJitterSeed = 7 };
-        Configure(options, azurite, container);
-        return options;
+        var options = new AzureBlobStorageOptions();
+        Configure(options, connectionString, container, clientOptions);
+        configure?.Invoke(options);
+        var containers = options.BuildContainerFactory(Services.Value, options);
+        var storage = new AzureBlobGrainStorage(
+            "Default", options, containers, Services.Value.GetRequiredService<IActivatorProvider>(), NullLogger<AzureBlobGrainStorage>.Instance);
+        await containers.InitializeAsync(options.BlobServiceClient!);
+        return storage;
     }
 
-    public static AzureBlobGrainStorage Create(AzureBlobStorageOptions options, ILogger<AzureBlobGrainStorage>? logger = null, TimeProvider? timeProvider = null) =>
-        new(options, new JsonGrainStorageSerializer(), logger, timeProvider);
+    public static Task<AzureBlobGrainStorage> CreateAsync(AzuriteFixture azurite, string container, Action<AzureBlobStorageOptions>? configure = null) =>
+        CreateAsync(azurite.ConnectionString, container, configure);
+
+    /// <summary>Client options that fail fast on an unreachable endpoint: few retries, short delays, a short network timeout.</summary>
+    public static BlobClientOptions FailFast(int maxRetries = 2, TimeSpan? networkTimeout = null) => new()
+    {
+        Retry =
+        {
+            MaxRetries = maxRetries,
+            Delay = TimeSpan.FromMilliseconds(50),
+            MaxDelay = TimeSpan.FromMilliseconds(400),
+            Mode = RetryMode.Exponential,
+            NetworkTimeout = networkTimeout ?? TimeSpan.FromSeconds(5),
+        },
+    };
 
     public static string UniqueContainer(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(63, prefix.Length + 33)];
 
-    /// <summary>Deletes a container and everything in it (a missing container is fine).</summary>
-    public static async Task DeleteContainerAsync(AzuriteFixture azurite, string container)
-    {
-        using var response = await SendRawAsync(azurite, HttpMethod.Delete, $"/{container}?restype=container");
-        if (response.StatusCode is not (System.Net.HttpStatusCode.Accepted or System.Net.HttpStatusCode.NotFound))
-        {
-            throw new InvalidOperationException($"Deleting container {container} on Azurite answered {(int)response.StatusCode}.");
-        }
-    }
+    /// <summary>The container straight through the Azure SDK, bypassing the provider (to inspect or plant blobs).</summary>
+    public static BlobContainerClient Container(AzuriteFixture azurite, string container) =>
+        new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(container);
 
-    /// <summary>A signed request straight to the emulator, bypassing the provider (to plant garbage or inspect blobs).</summary>
-    public static async Task<HttpResponseMessage> SendRawAsync(AzuriteFixture azurite, HttpMethod method, string pathBelowAccount, byte[]? body = null)
+    /// <summary>Deletes a container and everything in it (a missing container is fine).</summary>
+    public static Task DeleteContainerAsync(AzuriteFixture azurite, string container) => Container(azurite, container).DeleteIfExistsAsync();
+
+    /// <summary>Every blob in the container with its length.</summary>
+    public static async Task<IReadOnlyList<(string Name, long Length)>> ListBlobsAsync(AzuriteFixture azurite, string container)
     {
-        var request = new HttpRequestMessage(method, new Uri(azurite.BlobEndpoint + pathBelowAccount, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }));
-        if (body is not null)
+        var client = Container(azurite, container);
+        var blobs = new List<(string, long)>();
+        if (!await client.ExistsAsync())
         {
-            request.Content = new ByteArrayContent(body);
-            request.Headers.TryAddWithoutValidation("x-ms-blob-type", "BlockBlob");
+            return blobs;
         }
-        request.Headers.TryAddWithoutValidation("x-ms-date", DateTimeOffset.UtcNow.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.TryAddWithoutValidation("x-ms-version", AzureBlobGrainStorage.ApiVersion);
-        new SharedKeySigner(AzureStorageConnectionString.DevelopmentAccountName, AzureStorageConnectionString.DevelopmentAccountKey).Sign(request);
-        using var client = new HttpClient();
-        using (request)
+        await foreach (var blob in client.GetBlobsAsync())
         {
-            return await client.SendAsync(request);
+            blobs.Add((blob.Name, blob.Properties.ContentLength ?? 0));
         }
+        return blobs;
     }
 }

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
-using Raft.Persistence.AzureStorage;
 using Xunit;
 
 namespace Raft.Tests.AzureBlob;
@@ -69,7 +68,7 @@ public sealed class AzuriteFixture : IDisposable
     /// <summary>Azurite's data folder for this fixture (temporary).</summary>
     public string Location { get; }
 
-    public string BlobEndpoint => $"http://127.0.0.1:{Port}/{AzureStorageConnectionString.DevelopmentAccountName}";
+    public string BlobEndpoint => $"http://127.0.0.1:{Port}/{AzuriteConfig.DevelopmentAccountName}";
 
     /// <summary>DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=…;BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1</summary>
     public string ConnectionString => Config.GetConnectionString(Port);

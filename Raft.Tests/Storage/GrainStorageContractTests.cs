@@ -56,6 +56,20 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Whether the provider's <see cref="InconsistentStateException"/> names the ETag storage holds. Orleans' Azure Blob
+    /// provider does not (it reports "Unknown"): its conflicts are still conflicts, only the stored ETag goes unchecked.
+    /// </summary>
+    protected virtual bool ReportsStoredEtag => true;
+
+    protected void AssertStoredEtag(string? expected, InconsistentStateException conflict)
+    {
+        if (ReportsStoredEtag)
+        {
+            Assert.Equal(expected, conflict.StoredEtag);
+        }
+    }
+
     protected static GrainState<StorageTestState> Fresh() => new(new StorageTestState());
 
     protected async Task<GrainState<StorageTestState>> ReadAsync(string stateName, GrainId grainId)
@@ -150,7 +164,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         first.State!.Name = "loser";
         var ex = await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync(StateName, Grain, first));
 
-        Assert.Equal(other.ETag, ex.StoredEtag);
+        AssertStoredEtag(other.ETag, ex);
         Assert.Equal(staleEtag, ex.CurrentEtag);
         Assert.Equal(staleEtag, first.ETag);
         var read = await ReadAsync(StateName, Grain);
@@ -166,7 +180,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<InconsistentStateException>(
             () => Storage.WriteStateAsync(StateName, Grain, new GrainState<StorageTestState>(StorageTestState.Sample("intruder", 2))));
 
-        Assert.Equal(existing.ETag, ex.StoredEtag);
+        AssertStoredEtag(existing.ETag, ex);
         Assert.Null(ex.CurrentEtag);
         Assert.Equal("existing", (await ReadAsync(StateName, Grain)).State!.Name);
     }
@@ -180,7 +194,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<InconsistentStateException>(
             () => Storage.WriteStateAsync(StateName, GrainId.Create("peer", "never-written"), state));
 
-        Assert.Null(ex.StoredEtag);
+        AssertStoredEtag(null, ex);
         Assert.Equal(written.ETag, ex.CurrentEtag);
         Assert.False((await ReadAsync(StateName, GrainId.Create("peer", "never-written"))).RecordExists);
     }
@@ -197,19 +211,26 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         var stale = new GrainState<StorageTestState>(new StorageTestState(), staleEtag) { RecordExists = true };
         var ex = await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.ClearStateAsync(StateName, Grain, stale));
 
-        Assert.Equal(current, ex.StoredEtag);
+        AssertStoredEtag(current, ex);
         Assert.Equal(staleEtag, ex.CurrentEtag);
         var read = await ReadAsync(StateName, Grain);
         Assert.True(read.RecordExists);
         Assert.Equal("v2", read.State!.Name);
     }
 
+    /// <summary>Whether a clear with no ETag is refused when the record exists (Orleans' Azure provider deleting on clear does not refuse it).</summary>
+    protected virtual bool NullEtagClearOfAnExistingRecordConflicts => true;
+
     [Fact]
     public async Task Clear_with_null_etag_conflicts_when_the_record_exists()
     {
+        if (!NullEtagClearOfAnExistingRecordConflicts)
+        {
+            return; // the provider's own suite asserts what it does instead
+        }
         var existing = await WriteNewAsync(StateName, Grain, StorageTestState.Sample("kept", 1));
         var ex = await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.ClearStateAsync(StateName, Grain, Fresh()));
-        Assert.Equal(existing.ETag, ex.StoredEtag);
+        AssertStoredEtag(existing.ETag, ex);
         Assert.True((await ReadAsync(StateName, Grain)).RecordExists);
     }
 
@@ -354,7 +375,13 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
     {
         await Storage.WriteStateAsync("typed", Grain, new GrainState<string>("just a string"));
 
-        var ex = await Assert.ThrowsAsync<GrainStateSerializationException>(() => ReadAsync("typed", Grain));
+        await AssertWrongTypeReadFailsAsync(() => ReadAsync("typed", Grain));
+    }
+
+    /// <summary>How a read of a record as the wrong type fails: our providers name the record and the type.</summary>
+    protected virtual async Task AssertWrongTypeReadFailsAsync(Func<Task> read)
+    {
+        var ex = await Assert.ThrowsAsync<GrainStateSerializationException>(read);
 
         Assert.Contains("typed of peer/a", ex.Message);
         Assert.Contains(nameof(StorageTestState), ex.Message);

@@ -14,10 +14,12 @@ public sealed record PeerStorageTraits(bool PreservesIssueOrder, bool WritesMayO
     public static PeerStorageTraits Unknown { get; } = new(PreservesIssueOrder: false, WritesMayOutliveWriter: true, ClearKeepsRecord: false);
 
     /// <summary>
-    /// Orleans' Azure Blob provider: a request already sent lands or fails on its own, later; a clear deletes the blob
-    /// (DeleteStateOnClear, its default).
+    /// Orleans' Azure Blob provider configured with DeleteStateOnClear = false (Orleans' default is true): a request
+    /// already sent lands or fails on its own, later, and a clear uploads an empty blob, a marker with an ETag of its own.
+    /// A peer refuses to start on storage whose writes may outlive their writer and whose clears delete
+    /// (PERSISTENCE.md), so a provider left deleting on clear must not be declared with these traits.
     /// </summary>
-    public static PeerStorageTraits AzureBlob { get; } = new(PreservesIssueOrder: false, WritesMayOutliveWriter: true, ClearKeepsRecord: false);
+    public static PeerStorageTraits AzureBlob { get; } = new(PreservesIssueOrder: false, WritesMayOutliveWriter: true, ClearKeepsRecord: true);
 
     /// <summary>
     /// A provider inside the silo's process that applies operations in issue order (our SQLite provider): its writes end

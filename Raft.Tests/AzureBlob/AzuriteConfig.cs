@@ -2,16 +2,22 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Raft.Persistence.AzureStorage;
+namespace Raft.Tests.AzureBlob;
 
 /// <summary>
 /// The repository's Azurite.config (JSON): how to start the local Azurite blob emulator and how to reach it.
-/// Read by the tests (which override the port and location) and by the silo (which connects to blobHost:blobPort).
+/// Read by the tests, which override the port and location.
 /// Paths are relative to the folder holding the file.
 /// </summary>
 public sealed class AzuriteConfig
 {
     public const string FileName = "Azurite.config";
+
+    /// <summary>Azurite's well-known development account (public, the same in every emulator).</summary>
+    public const string DevelopmentAccountName = "devstoreaccount1";
+
+    public const string DevelopmentAccountKey =
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -127,7 +133,7 @@ public sealed class AzuriteConfig
     /// <summary>A Shared Key connection string for the emulator account on this host and port (path-style endpoint).</summary>
     public string GetConnectionString(int? port = null) =>
         "DefaultEndpointsProtocol=http;" +
-        $"AccountName={AzureStorageConnectionString.DevelopmentAccountName};" +
-        $"AccountKey={AzureStorageConnectionString.DevelopmentAccountKey};" +
-        $"BlobEndpoint=http://{(BlobHost.Contains(':') ? $"[{BlobHost}]" : BlobHost)}:{(port ?? BlobPort).ToString(CultureInfo.InvariantCulture)}/{AzureStorageConnectionString.DevelopmentAccountName}";
+        $"AccountName={DevelopmentAccountName};" +
+        $"AccountKey={DevelopmentAccountKey};" +
+        $"BlobEndpoint=http://{(BlobHost.Contains(':') ? $"[{BlobHost}]" : BlobHost)}:{(port ?? BlobPort).ToString(CultureInfo.InvariantCulture)}/{DevelopmentAccountName}";
 }
