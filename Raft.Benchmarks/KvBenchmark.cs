@@ -2,28 +2,29 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Tracing;
 using System.Globalization;
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Storage;
 using Raft.Client;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
-using Raft.Runtime;
-using Raft.Runtime.Client;
-using Raft.Runtime.Hosting;
-using Raft.Runtime.Storage;
+using Raft.Persistence.Sqlite;
 using Raft.TestingHost;
 
 namespace Raft.Benchmarks;
 
 /// <summary>
-/// The key-value service in one process, for profiling the commit path: a Raft group of --peers peers on one silo or
-/// one silo per peer (loopback TCP between them), SQLite (one file per silo, fsync on every commit) or memory storage,
+/// The key-value service in one process, for profiling the commit path: a Raft group of --peers peers on one Orleans
+/// silo or one silo per peer (separate silo hosts in the process, loopback TCP between them), SQLite (one file per silo, fsync on every commit) or memory storage,
 /// driven by --clients KeyValueClients doing puts (through a gateway like raft-client bench, or straight from the
 /// leader's silo). After a warm-up it measures one window and reports, per committed log entry: bytes allocated
 /// (whole process, clients included), CPU time, thread-pool work items, storage writes, lock contentions; plus
 /// thread-pool queue length and timer counts sampled during the window, and the allocating types (sampled by the
-/// runtime's AllocationTick events, one per ~100 KB).
+/// runtime's AllocationTick events, one per ~100 KB). Unlike the version on the home-made grain runtime, it does not
+/// sample the leader activation's turn queue (that was a reflection probe into that runtime's scheduler).
 /// </summary>
 internal static class KvBenchmark
 {
@@ -65,66 +66,39 @@ internal static class KvBenchmark
     public static async Task RunAsync(Settings settings, TextWriter output)
     {
         var directory = Directory.CreateTempSubdirectory("raft-kvbench-");
-        var storages = new List<CountingStorage>();
         var calls = new CallCounter();
-        var hosts = new List<IHost>();
+        var silos = new List<IHost>();
+        IHost? clientHost = null;
         try
         {
             var peerIds = Enumerable.Range(0, settings.Peers).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
             var ports = LoopbackPorts.Free(2 * settings.Silos);
-            var members = Enumerable.Range(0, settings.Silos)
-                .Select(i => new SiloEndpoint { Name = $"s{i}", SiloPort = ports[2 * i], GatewayPort = ports[2 * i + 1] })
-                .ToList();
-            var raft = new RaftOptions { Groups = new() { ["kv"] = peerIds } };
-            if (settings.Silos > 1)
+            var groups = new Dictionary<string, List<string>> { ["kv"] = peerIds };
+            var peerSilos = settings.Silos > 1 ? peerIds.ToDictionary(id => $"kv/{id}", id => $"s{id}") : new Dictionary<string, string>();
+            var clusterId = "kvbench-" + Guid.NewGuid().ToString("N")[..8];
+            // Development clustering: the membership table lives on silo 0, which starts first; the others join through it.
+            for (var i = 0; i < settings.Silos; i++)
             {
-                foreach (var id in peerIds)
-                {
-                    raft.PeerSilos[$"kv/{id}"] = $"s{id}";
-                }
-            }
-            foreach (var member in members)
-            {
-                var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-                builder.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole());
-                var storage = new CountingStorage(settings.Storage == "sqlite"
-                    ? new SqliteGrainStorage(new SqliteGrainStorageOptions { Path = Path.Combine(directory.FullName, $"{member.Name}.db") }, new WireGrainStorageSerializer())
-                    : new MemoryGrainStorage(new WireGrainStorageSerializer()));
-                storages.Add(storage);
-                builder.UseSilo(silo =>
-                {
-                    silo.AddRaftKeyValueService();
-                    silo.UsePlacement(RaftSiloBuilderExtensions.PeerPlacement(raft));
-                    silo.Configure<RaftOptions>(o =>
-                    {
-                        o.Groups = raft.Groups;
-                        o.PeerSilos = raft.PeerSilos;
-                    });
-                    silo.Configure<SiloOptions>(o =>
-                    {
-                        o.SiloName = member.Name;
-                        o.SiloPort = member.SiloPort;
-                        o.GatewayPort = member.GatewayPort;
-                    });
-                    silo.Configure<ClusterMembershipOptions>(o => o.Silos = members);
-                    silo.Services.AddKeyedSingleton<IGrainStorage>("Default", storage);
-                    if (settings.Detail)
-                    {
-                        silo.AddIncomingGrainCallFilter(calls);
-                    }
-                });
-                var host = builder.Build();
+                var host = BuildSilo(settings, i, ports, clusterId, directory.FullName, groups, peerSilos, calls);
                 await host.StartAsync();
-                hosts.Add(host);
+                silos.Add(host);
             }
-            var siloFactories = hosts.Select(h => h.Services.GetRequiredService<Raft.Runtime.Hosting.Silo>().GrainFactory).ToList();
+            var storages = silos.Select(h => (CountingStorage)h.Services.GetRequiredKeyedService<IGrainStorage>(StorageName)).ToList();
+            var siloFactories = silos.Select(h => h.Services.GetRequiredService<IGrainFactory>()).ToList();
 
-            await using var cluster = settings.Via == "gateway"
-                ? await ClusterClient.ConnectAsync(new ClusterClientOptions { Gateways = members.Select(m => $"127.0.0.1:{m.GatewayPort}").ToList() })
-                : null;
+            if (settings.Via == "gateway")
+            {
+                var client = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+                ConfigureLogging(client.Logging);
+                client.UseOrleansClient(c => c.UseLocalhostClustering(
+                    Enumerable.Range(0, settings.Silos).Select(i => ports[2 * i + 1]).ToArray(), ServiceId, clusterId));
+                clientHost = client.Build();
+                await clientHost.StartAsync();
+            }
             // The leader's silo, for --via silo and for reading the commit index.
-            var (leader, leaderFactory) = await FindLeaderAsync(peerIds, siloFactories, raft);
-            IGrainFactory clientFactory = cluster is not null ? cluster : leaderFactory;
+            var (leader, leaderFactory) = await FindLeaderAsync(peerIds, siloFactories);
+            logThreshold = LogLevel.Warning;
+            var clientFactory = clientHost?.Services.GetRequiredService<IClusterClient>() ?? leaderFactory;
 
             var keys = Enumerable.Range(0, 1000).Select(i => "b" + i.ToString("D15", CultureInfo.InvariantCulture)).ToArray();
             var workers = Enumerable.Range(0, settings.Clients)
@@ -137,8 +111,7 @@ internal static class KvBenchmark
             await Task.Delay(settings.Warmup);
 
             using var allocations = new AllocationListener();
-            var leaderSilo = hosts[settings.Silos == 1 ? 0 : peerIds.IndexOf(leader)].Services.GetRequiredService<Raft.Runtime.Hosting.Silo>();
-            var sampler = new Sampler(new QueueProbe(leaderSilo, "raftpeer", $"kv/{leader}"));
+            var sampler = new Sampler();
             var samplerTask = sampler.RunAsync(stop.Token);
             var before = Snapshot.Take(storages, calls, await CommitIndexAsync(leaderFactory, leader));
             foreach (var worker in workers)
@@ -153,6 +126,7 @@ internal static class KvBenchmark
             }
             var after = Snapshot.Take(storages, calls, await CommitIndexAsync(leaderFactory, leader));
             var elapsed = clock.Elapsed;
+            logThreshold = LogLevel.Critical;
             allocations.Stop();
             await stop.CancelAsync();
             await Task.WhenAll(running);
@@ -162,17 +136,15 @@ internal static class KvBenchmark
         }
         finally
         {
-            foreach (var host in hosts)
+            if (clientHost is not null)
             {
-                await host.StopAsync();
-                host.Dispose();
+                await StopAsync(clientHost);
             }
-            foreach (var storage in storages)
+            // The secondaries first: silo 0 holds the membership table they leave through.
+            await Task.WhenAll(silos.Skip(1).Select(StopAsync));
+            if (silos.Count > 0)
             {
-                if (storage.Inner is IAsyncDisposable disposable)
-                {
-                    await disposable.DisposeAsync();
-                }
+                await StopAsync(silos[0]);
             }
             try
             {
@@ -181,6 +153,81 @@ internal static class KvBenchmark
             catch (IOException)
             {
             }
+        }
+    }
+
+    private const string StorageName = "Default";
+
+    /// <summary>
+    /// Silo and client logs go to the console from Warning up while the load runs. While the silos start one after another
+    /// (the peers of the first silos call peers whose silo has not joined yet: placement retries, failed addressing) and
+    /// while they stop, only Critical: those warnings are expected there and would bury the report. A cluster that never
+    /// elects a leader still fails the run ("No leader within 30 s").
+    /// </summary>
+    private static volatile LogLevel logThreshold = LogLevel.Critical;
+
+    private static void ConfigureLogging(ILoggingBuilder logging) =>
+        logging.SetMinimumLevel(LogLevel.Warning).AddFilter((_, _, level) => level >= logThreshold).AddSimpleConsole();
+    private const string ServiceId = "raft-kvbench";
+
+    /// <summary>
+    /// Silo i of the benchmark: a real Orleans silo (loopback TCP between silos and to the gateway client, development
+    /// clustering through silo 0), named s{i} so that RaftOptions.PeerSilos pins peer kv/i to it, hosting the key-value
+    /// service on the grain storage "Default": a <see cref="CountingStorage"/> around this silo's own SQLite file (one
+    /// file per silo, fsync on every commit) or its own in-process memory store (completes synchronously, like a
+    /// provider with no I/O; not Orleans' memory storage, whose records are grain calls to storage grains spread over
+    /// the silos).
+    /// </summary>
+    private static IHost BuildSilo(
+        Settings settings, int index, int[] ports, string clusterId, string directory,
+        Dictionary<string, List<string>> groups, Dictionary<string, string> peerSilos, CallCounter calls)
+    {
+        var name = $"s{index}";
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        ConfigureLogging(builder.Logging);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(ports[2 * index], ports[2 * index + 1],
+                index == 0 ? null : new IPEndPoint(IPAddress.Loopback, ports[0]), ServiceId, clusterId);
+            silo.Configure<SiloOptions>(o => o.SiloName = name);
+            silo.AddRaftKeyValueService();
+            silo.Configure<RaftOptions>(o =>
+            {
+                o.Groups = groups;
+                o.PeerSilos = peerSilos;
+                o.StorageName = StorageName;
+            });
+            if (settings.Storage == "sqlite")
+            {
+                const string sqlite = "sqlite";
+                silo.AddSqliteGrainStorage(sqlite, o => o.Path = Path.Combine(directory, $"{name}.db"));
+                silo.Services.AddKeyedSingleton<IGrainStorage>(StorageName, (services, _) =>
+                    new CountingStorage(services.GetRequiredKeyedService<IGrainStorage>(sqlite)));
+            }
+            else
+            {
+                silo.Services.AddKeyedSingleton<IGrainStorage>(StorageName, (_, _) =>
+                    new CountingStorage(new SharedMemoryGrainStorage(RaftStorageSerializer.Create())));
+            }
+            silo.AddRaftStorageTraits(StorageName, PeerStorageTraits.InProcessOrdered);
+            if (settings.Detail)
+            {
+                silo.AddIncomingGrainCallFilter(calls);
+            }
+        });
+        return builder.Build();
+    }
+
+    private static async Task StopAsync(IHost host)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await host.StopAsync(timeout.Token);
+        }
+        finally
+        {
+            host.Dispose();
         }
     }
 
@@ -209,7 +256,6 @@ internal static class KvBenchmark
         Row("GC: gen0 / gen1 / gen2 collections, pause", string.Create(inv, $"{after.Gen0 - before.Gen0} / {after.Gen1 - before.Gen1} / {after.Gen2 - before.Gen2}, {(after.GcPause - before.GcPause).TotalMilliseconds:N0} ms ({(after.GcPause - before.GcPause) / elapsed:P1} of the time)"));
         Row("thread-pool work items per committed entry", string.Create(inv, $"{Per(after.WorkItems - before.WorkItems):N1}"));
         Row("thread-pool queue length (mean / max sampled)", string.Create(inv, $"{sampler.MeanQueue:N0} / {sampler.MaxQueue:N0}"));
-        Row("leader peer activation: turns queued (mean / max sampled)", string.Create(inv, $"{sampler.LeaderQueue.Mean:N0} / {sampler.LeaderQueue.Max:N0}"));
         Row("thread-pool threads (max sampled)", string.Create(inv, $"{sampler.MaxThreads}"));
         Row("active timers (mean / max sampled)", string.Create(inv, $"{sampler.MeanTimers:N0} / {sampler.MaxTimers:N0}"));
         Row("lock contentions per committed entry", string.Create(inv, $"{Per(after.LockContentions - before.LockContentions):N2} ({(after.LockContentions - before.LockContentions) / elapsed.TotalSeconds:N0}/s)"));
@@ -243,7 +289,7 @@ internal static class KvBenchmark
         }
     }
 
-    private static async Task<(string Leader, IGrainFactory Factory)> FindLeaderAsync(List<string> peerIds, List<IGrainFactory> factories, RaftOptions raft)
+    private static async Task<(string Leader, IGrainFactory Factory)> FindLeaderAsync(List<string> peerIds, List<IGrainFactory> factories)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
@@ -259,7 +305,7 @@ internal static class KvBenchmark
                         return (id, factory);
                     }
                 }
-                catch (Exception exception) when (exception is TimeoutException or GrainCallException)
+                catch (Exception exception) when (exception is TimeoutException or OrleansException)
                 {
                 }
             }
@@ -342,13 +388,6 @@ internal static class KvBenchmark
     {
         public IGrainStorage Inner { get; } = inner;
 
-        // Counting must not change how the peer store issues its writes.
-        public bool PreservesIssueOrder => Inner.PreservesIssueOrder;
-
-        public bool WritesMayOutliveWriter => Inner.WritesMayOutliveWriter;
-
-        public bool ClearKeepsRecord => Inner.ClearKeepsRecord;
-
         public long Writes;
         public long Clears;
         public long WriteTicks;
@@ -404,7 +443,10 @@ internal static class KvBenchmark
         }
     }
 
-    /// <summary>Counts incoming calls per method (--detail), and the entries AppendEntries carries.</summary>
+    /// <summary>
+    /// Counts incoming calls to the Raft and key-value grain interfaces per method (--detail), and the entries
+    /// AppendEntries carries. Orleans' own traffic (membership, directory, timer ticks) passes the filter uncounted.
+    /// </summary>
     internal sealed class CallCounter : IIncomingGrainCallFilter
     {
         private readonly ConcurrentDictionary<string, long> counts = new();
@@ -412,10 +454,13 @@ internal static class KvBenchmark
 
         public Task Invoke(IIncomingGrainCallContext context)
         {
-            counts.AddOrUpdate(context.InterfaceMethod.Name, 1, (_, n) => n + 1);
-            if (context.Arguments is [AppendEntriesRequest request])
+            if (context.InterfaceMethod?.DeclaringType?.Assembly == typeof(IRaftPeerGrain).Assembly)
             {
-                Interlocked.Add(ref AppendedEntries, request.Entries.Length);
+                counts.AddOrUpdate(context.MethodName, 1, (_, n) => n + 1);
+                if (context.Request.GetArgumentCount() > 0 && context.Request.GetArgument(0) is AppendEntriesRequest request)
+                {
+                    Interlocked.Add(ref AppendedEntries, request.Entries.Length);
+                }
             }
             return context.Invoke();
         }
@@ -423,11 +468,13 @@ internal static class KvBenchmark
         public Dictionary<string, long> Counts() => new(counts);
     }
 
-    /// <summary>Samples the thread-pool queue, its threads, the active timers and the leader's turn queue every 20 ms.</summary>
-    private sealed class Sampler(QueueProbe leaderQueue)
+    /// <summary>
+    /// Samples the thread-pool queue, its threads and the active timers every 20 ms. (The home-made runtime's benchmark
+    /// also sampled the leader activation's turn queue by reflection into the runtime; Orleans' activation internals are
+    /// not probed.)
+    /// </summary>
+    private sealed class Sampler
     {
-        public QueueProbe LeaderQueue { get; } = leaderQueue;
-
         private long samples;
         private long queueSum;
         private long timerSum;
@@ -454,7 +501,6 @@ internal static class KvBenchmark
                 MaxQueue = Math.Max(MaxQueue, queue);
                 MaxTimers = Math.Max(MaxTimers, timers);
                 MaxThreads = Math.Max(MaxThreads, ThreadPool.ThreadCount);
-                LeaderQueue.Sample();
                 try
                 {
                     await Task.Delay(20, stop);
@@ -463,46 +509,6 @@ internal static class KvBenchmark
                 {
                     return;
                 }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Reads, by reflection (diagnostics only), how many turns wait in one activation's scheduler queue: the leader
-    /// peer's, where client proposals, replication replies and timer ticks line up behind each other.
-    /// </summary>
-    private sealed class QueueProbe
-    {
-        private readonly object? queue;
-        private long samples;
-        private long sum;
-
-        public QueueProbe(Raft.Runtime.Hosting.Silo silo, string grainType, string key)
-        {
-            const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
-            var runtime = typeof(Raft.Runtime.Hosting.Silo).GetProperty("Runtime", Any)!.GetValue(silo)!;
-            var catalog = runtime.GetType().GetProperty("Catalog", Any)!.GetValue(runtime)!;
-            var tryGet = catalog.GetType().GetMethod("TryGet", Any)!;
-            var arguments = new object?[] { new GrainId(grainType, key), null };
-            if ((bool)tryGet.Invoke(catalog, arguments)!)
-            {
-                var scheduler = arguments[1]!.GetType().GetProperty("Scheduler", Any)!.GetValue(arguments[1])!;
-                queue = scheduler.GetType().GetField("queue", Any)!.GetValue(scheduler);
-            }
-        }
-
-        public long Max { get; private set; }
-
-        public double Mean => samples == 0 ? 0 : (double)sum / samples;
-
-        public void Sample()
-        {
-            if (queue is System.Collections.ICollection collection)
-            {
-                var count = collection.Count; // racy read, good enough for a gauge
-                samples++;
-                sum += count;
-                Max = Math.Max(Max, count);
             }
         }
     }

@@ -6,12 +6,8 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         var which = args.Length > 0 ? args[0] : "";
-        var seconds = args.Length > 1 && int.TryParse(args[1], out var s) && s > 0 ? s : 5;
         switch (which)
         {
-            case "grain-calls":
-                await GrainCallBenchmark.RunAsync(TimeSpan.FromSeconds(seconds), Console.Out);
-                return 0;
             case "kv":
                 KvBenchmark.Settings settings;
                 try
@@ -37,9 +33,10 @@ public static class Program
                 }
             default:
                 Console.Error.WriteLine("""
-                    usage: Raft.Benchmarks grain-calls [seconds per measurement, default 5]
-                           Raft.Benchmarks kv [--peers 3] [--silos 1|<peers>] [--storage sqlite|memory] [--clients 256]
+                    usage: Raft.Benchmarks kv [--peers 3] [--silos 1|<peers>] [--storage sqlite|memory] [--clients 256]
                                               [--value-size 100] [--via gateway|silo] [--seconds 10] [--warmup 3] [--detail] [--top 15]
+                               (Orleans silos in this process over loopback TCP; the grain-call microbenchmark and the leader
+                               activation's turn-queue probe went with the home-made grain runtime)
                            Raft.Benchmarks explore [--first 1] [--seeds 10000] [--report-all]   (the randomized fault explorer, docs/simulation.md)
                     """);
                 return 2;
