@@ -1,17 +1,18 @@
-using Raft.Runtime;
-using Raft.Runtime.Storage;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Storage;
 using Xunit;
 
 namespace Raft.Tests.Storage;
 
 /// <summary>
-/// The grain storage contract for a provider whose clear removes the record (<see cref="IGrainStorage.ClearKeepsRecord"/>
+/// The grain storage contract for a provider whose clear removes the record (it declares ClearKeepsRecord
 /// false): afterwards it reads as never written, with a null ETag, and a "must not exist" write creates it again.
 /// </summary>
 public abstract class ClearDeletesContractTests : GrainStorageContractTests
 {
     [Fact]
-    public void The_provider_declares_that_a_clear_removes_the_record() => Assert.False(Storage.ClearKeepsRecord);
+    public void The_provider_declares_that_a_clear_removes_the_record() => Assert.False(ProviderDeclaresClearKeepsRecord);
 
     [Fact]
     public async Task Clear_then_read_gives_a_missing_record()
@@ -25,7 +26,7 @@ public abstract class ClearDeletesContractTests : GrainStorageContractTests
         var read = await ReadAsync(StateName, Grain);
         Assert.False(read.RecordExists);
         Assert.Null(read.ETag);
-        Assert.Null(read.State.Name);
+        Assert.Null(read.State!.Name);
     }
 
     [Fact]
@@ -37,11 +38,11 @@ public abstract class ClearDeletesContractTests : GrainStorageContractTests
 
         var reborn = await WriteNewAsync(StateName, Grain, StorageTestState.Sample("second life", 2));
 
-        var stale = new GrainState<StorageTestState>(StorageTestState.Sample("zombie", 3), etagBeforeClear, recordExists: true);
+        var stale = new GrainState<StorageTestState>(StorageTestState.Sample("zombie", 3), etagBeforeClear) { RecordExists = true };
         await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync(StateName, Grain, stale));
         await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.ClearStateAsync(StateName, Grain, stale));
         var read = await ReadAsync(StateName, Grain);
-        Assert.Equal("second life", read.State.Name);
+        Assert.Equal("second life", read.State!.Name);
         Assert.Equal(reborn.ETag, read.ETag);
     }
 
@@ -49,10 +50,10 @@ public abstract class ClearDeletesContractTests : GrainStorageContractTests
     public async Task Clear_with_null_etag_of_a_missing_record_is_a_no_op()
     {
         var missing = Fresh();
-        await Storage.ClearStateAsync(StateName, new GrainId("peer", "nobody"), missing);
+        await Storage.ClearStateAsync(StateName, GrainId.Create("peer", "nobody"), missing);
 
         Assert.Null(missing.ETag);
         Assert.False(missing.RecordExists);
-        Assert.Null((await ReadAsync(StateName, new GrainId("peer", "nobody"))).ETag);
+        Assert.Null((await ReadAsync(StateName, GrainId.Create("peer", "nobody"))).ETag);
     }
 }

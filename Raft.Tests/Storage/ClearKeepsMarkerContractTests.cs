@@ -1,18 +1,19 @@
-using Raft.Runtime;
-using Raft.Runtime.Storage;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Storage;
 using Xunit;
 
 namespace Raft.Tests.Storage;
 
 /// <summary>
 /// The grain storage contract for a provider whose clear leaves a cleared marker with an ETag of its own
-/// (<see cref="IGrainStorage.ClearKeepsRecord"/>), as a Raft peer's fence needs of storage whose writes may outlive
+/// (it declares ClearKeepsRecord), as a Raft peer's fence needs of storage whose writes may outlive
 /// their writer (Raft.Grains/Peer/PERSISTENCE.md).
 /// </summary>
 public abstract class ClearKeepsMarkerContractTests : GrainStorageContractTests
 {
     [Fact]
-    public void The_provider_declares_that_a_clear_keeps_a_marker() => Assert.True(Storage.ClearKeepsRecord);
+    public void The_provider_declares_that_a_clear_keeps_a_marker() => Assert.True(ProviderDeclaresClearKeepsRecord);
 
     [Fact]
     public async Task A_clear_leaves_a_marker_that_reads_as_missing_but_keeps_its_etag()
@@ -28,16 +29,16 @@ public abstract class ClearKeepsMarkerContractTests : GrainStorageContractTests
         var read = await ReadAsync(StateName, Grain);
         Assert.False(read.RecordExists);
         Assert.Equal(state.ETag, read.ETag);
-        Assert.Null(read.State.Name);
+        Assert.Null(read.State!.Name);
 
         var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync(StateName, Grain, Fresh()));
         Assert.Equal(state.ETag, conflict.StoredEtag);
-        var stale = new GrainState<StorageTestState>(StorageTestState.Sample("zombie", 3), writtenEtag, recordExists: true);
+        var stale = new GrainState<StorageTestState>(StorageTestState.Sample("zombie", 3), writtenEtag) { RecordExists = true };
         await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync(StateName, Grain, stale));
         read.State = StorageTestState.Sample("reborn", 5);
         await Storage.WriteStateAsync(StateName, Grain, read);
         Assert.True(read.RecordExists);
-        Assert.Equal("reborn", (await ReadAsync(StateName, Grain)).State.Name);
+        Assert.Equal("reborn", (await ReadAsync(StateName, Grain)).State!.Name);
     }
 
     [Fact]
@@ -61,7 +62,7 @@ public abstract class ClearKeepsMarkerContractTests : GrainStorageContractTests
     public async Task A_fence_refuses_a_late_write_and_a_late_creation()
     {
         var written = await WriteNewAsync("written", Grain, StorageTestState.Sample("written", 1));
-        var lateWrite = new GrainState<StorageTestState>(StorageTestState.Sample("late", 2), written.ETag, recordExists: true);
+        var lateWrite = new GrainState<StorageTestState>(StorageTestState.Sample("late", 2), written.ETag) { RecordExists = true };
         var cleared = await WriteNewAsync("cleared", Grain, StorageTestState.Sample("cleared", 3));
         await Storage.ClearStateAsync("cleared", Grain, cleared);
 
@@ -78,6 +79,6 @@ public abstract class ClearKeepsMarkerContractTests : GrainStorageContractTests
             await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync(name, Grain, lateCreation));
             Assert.False((await ReadAsync(name, Grain)).RecordExists);
         }
-        Assert.Equal("written", (await ReadAsync("written", Grain)).State.Name);
+        Assert.Equal("written", (await ReadAsync("written", Grain)).State!.Name);
     }
 }

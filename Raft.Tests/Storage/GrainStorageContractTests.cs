@@ -1,13 +1,16 @@
-using Raft.Runtime;
-using Raft.Runtime.Storage;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Storage;
+using Raft.Persistence.Sqlite;
 using Xunit;
 
 namespace Raft.Tests.Storage;
 
 /// <summary>
-/// The IGrainStorage contract (Orleans semantics), run against every provider, in each of its clear modes: through
+/// The Orleans <see cref="IGrainStorage"/> contract, run against every provider, in each of its clear modes: through
 /// <see cref="ClearDeletesContractTests"/> or <see cref="ClearKeepsMarkerContractTests"/>, which add what a clear
-/// leaves behind. A subclass supplies a fresh,
+/// leaves behind. States are serialized by Orleans' binary serializer, the providers' default
+/// (<see cref="StorageTestSerializer"/>). A subclass supplies a fresh,
 /// empty provider per test through <see cref="CreateStorageAsync"/> and cleans up in
 /// <see cref="DisposeStorageAsync"/> (by default: dispose the provider if it is disposable).
 /// xunit creates one instance per test, so every test starts from an empty store.
@@ -16,13 +19,19 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
 {
     private IGrainStorage? _storage;
 
-    protected static readonly GrainId Grain = new("peer", "a");
+    protected static readonly GrainId Grain = GrainId.Create("peer", "a");
     protected const string StateName = "hard";
 
     protected IGrainStorage Storage => _storage ?? throw new InvalidOperationException("InitializeAsync has not run.");
 
     /// <summary>Creates an empty provider. Called once per test.</summary>
     protected abstract Task<IGrainStorage> CreateStorageAsync();
+
+    /// <summary>
+    /// What the provider says a clear does (its ClearKeepsRecord property): Orleans' IGrainStorage has no such trait,
+    /// so each provider declares it on its own type, and the clear suites check the declaration against the behaviour.
+    /// </summary>
+    protected abstract bool ProviderDeclaresClearKeepsRecord { get; }
 
     /// <summary>Releases the provider and anything created for it (files, containers).</summary>
     protected virtual async Task DisposeStorageAsync(IGrainStorage storage)
@@ -66,7 +75,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
     [Fact]
     public async Task Read_of_a_missing_record_gives_fresh_state_null_etag_and_not_exists()
     {
-        var state = new GrainState<StorageTestState>(StorageTestState.Sample("stale", 9), "some-etag", recordExists: true);
+        var state = new GrainState<StorageTestState>(StorageTestState.Sample("stale", 9), "some-etag") { RecordExists = true };
 
         await Storage.ReadStateAsync(StateName, Grain, state);
 
@@ -103,10 +112,10 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         value.Items.Add("extra");
 
         var first = await ReadAsync(StateName, Grain);
-        first.State.Items.Add("mutated after read");
+        first.State!.Items.Add("mutated after read");
         var second = await ReadAsync(StateName, Grain);
 
-        Assert.Equal("orig", second.State.Name);
+        Assert.Equal("orig", second.State!.Name);
         StorageTestState.Sample("orig", 1).AssertEqual(second.State);
     }
 
@@ -117,7 +126,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         var etags = new List<string?> { state.ETag };
         for (var i = 1; i <= 5; i++)
         {
-            state.State.Count = i;
+            state.State!.Count = i;
             await Storage.WriteStateAsync(StateName, Grain, state);
             etags.Add(state.ETag);
         }
@@ -126,7 +135,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         Assert.Equal(etags.Count, etags.Distinct().Count());
         var read = await ReadAsync(StateName, Grain);
         Assert.Equal(etags[^1], read.ETag);
-        Assert.Equal(5, read.State.Count);
+        Assert.Equal(5, read.State!.Count);
     }
 
     [Fact]
@@ -135,17 +144,17 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         var first = await WriteNewAsync(StateName, Grain, StorageTestState.Sample("first", 1));
         var staleEtag = first.ETag;
         var other = await ReadAsync(StateName, Grain);
-        other.State.Name = "second";
+        other.State!.Name = "second";
         await Storage.WriteStateAsync(StateName, Grain, other);
 
-        first.State.Name = "loser";
+        first.State!.Name = "loser";
         var ex = await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync(StateName, Grain, first));
 
         Assert.Equal(other.ETag, ex.StoredEtag);
         Assert.Equal(staleEtag, ex.CurrentEtag);
         Assert.Equal(staleEtag, first.ETag);
         var read = await ReadAsync(StateName, Grain);
-        Assert.Equal("second", read.State.Name);
+        Assert.Equal("second", read.State!.Name);
         Assert.Equal(other.ETag, read.ETag);
     }
 
@@ -159,7 +168,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
 
         Assert.Equal(existing.ETag, ex.StoredEtag);
         Assert.Null(ex.CurrentEtag);
-        Assert.Equal("existing", (await ReadAsync(StateName, Grain)).State.Name);
+        Assert.Equal("existing", (await ReadAsync(StateName, Grain)).State!.Name);
     }
 
     [Fact]
@@ -169,11 +178,11 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         var state = new GrainState<StorageTestState>(StorageTestState.Sample("y", 2), written.ETag);
 
         var ex = await Assert.ThrowsAsync<InconsistentStateException>(
-            () => Storage.WriteStateAsync(StateName, new GrainId("peer", "never-written"), state));
+            () => Storage.WriteStateAsync(StateName, GrainId.Create("peer", "never-written"), state));
 
         Assert.Null(ex.StoredEtag);
         Assert.Equal(written.ETag, ex.CurrentEtag);
-        Assert.False((await ReadAsync(StateName, new GrainId("peer", "never-written"))).RecordExists);
+        Assert.False((await ReadAsync(StateName, GrainId.Create("peer", "never-written"))).RecordExists);
     }
 
     [Fact]
@@ -181,18 +190,18 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
     {
         var first = await WriteNewAsync(StateName, Grain, StorageTestState.Sample("v1", 1));
         var staleEtag = first.ETag;
-        first.State.Name = "v2";
+        first.State!.Name = "v2";
         await Storage.WriteStateAsync(StateName, Grain, first);
         var current = first.ETag;
 
-        var stale = new GrainState<StorageTestState>(new StorageTestState(), staleEtag, recordExists: true);
+        var stale = new GrainState<StorageTestState>(new StorageTestState(), staleEtag) { RecordExists = true };
         var ex = await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.ClearStateAsync(StateName, Grain, stale));
 
         Assert.Equal(current, ex.StoredEtag);
         Assert.Equal(staleEtag, ex.CurrentEtag);
         var read = await ReadAsync(StateName, Grain);
         Assert.True(read.RecordExists);
-        Assert.Equal("v2", read.State.Name);
+        Assert.Equal("v2", read.State!.Name);
     }
 
     [Fact]
@@ -213,7 +222,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         var state = await WriteNewAsync(StateName, Grain, value);
 
         var read = await ReadAsync(StateName, Grain);
-        Assert.Equal(blob, read.State.Blob);
+        Assert.Equal(blob, read.State!.Blob);
 
         // And it can be overwritten with something small.
         state.State = StorageTestState.Sample("small", 1);
@@ -234,7 +243,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
             var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var attempts = Enumerable.Range(0, Writers).Select(writer => Task.Run(async () =>
             {
-                var mine = new GrainState<StorageTestState>(StorageTestState.Sample($"r{round}w{writer}", writer), start.ETag, recordExists: true);
+                var mine = new GrainState<StorageTestState>(StorageTestState.Sample($"r{round}w{writer}", writer), start.ETag) { RecordExists = true };
                 await gate.Task;
                 try
                 {
@@ -257,7 +266,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
             });
             var read = await ReadAsync(StateName, Grain);
             Assert.Equal(winner.State.ETag, read.ETag);
-            winner.State.State.AssertEqual(read.State);
+            winner.State.State!.AssertEqual(read.State);
         }
     }
 
@@ -266,11 +275,11 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
     {
         var writes = Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
         {
-            var id = new GrainId("peer", $"g{i}");
+            var id = GrainId.Create("peer", $"g{i}");
             var state = await WriteNewAsync(StateName, id, StorageTestState.Sample($"g{i}", 0));
             for (var n = 1; n <= 5; n++)
             {
-                state.State.Count = n;
+                state.State!.Count = n;
                 await Storage.WriteStateAsync(StateName, id, state);
             }
         })).ToArray();
@@ -278,8 +287,8 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
 
         for (var i = 0; i < 16; i++)
         {
-            var read = await ReadAsync(StateName, new GrainId("peer", $"g{i}"));
-            Assert.Equal($"g{i}", read.State.Name);
+            var read = await ReadAsync(StateName, GrainId.Create("peer", $"g{i}"));
+            Assert.Equal($"g{i}", read.State!.Name);
             Assert.Equal(5, read.State.Count);
         }
     }
@@ -289,11 +298,11 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
     {
         var ids = new[]
         {
-            new GrainId("peer", "a"),
-            new GrainId("peer", "b"),
-            new GrainId("other", "a"),
-            new GrainId("peer", "a/b"),
-            new GrainId("peer", "ключ ✓"),
+            GrainId.Create("peer", "a"),
+            GrainId.Create("peer", "b"),
+            GrainId.Create("other", "a"),
+            GrainId.Create("peer", "a/b"),
+            GrainId.Create("peer", "ключ ✓"),
         };
         var names = new[] { "hard", "log-0", "Hard" };
         var written = new Dictionary<(string, GrainId), GrainState<StorageTestState>>();
@@ -309,7 +318,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         var cleared = written[("hard", ids[0])];
         await Storage.ClearStateAsync("hard", ids[0], cleared);
         var rewritten = written[("log-0", ids[0])];
-        rewritten.State.Name = "rewritten";
+        rewritten.State!.Name = "rewritten";
         await Storage.WriteStateAsync("log-0", ids[0], rewritten);
 
         foreach (var ((name, id), state) in written)
@@ -322,7 +331,32 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
             }
             Assert.True(read.RecordExists);
             Assert.Equal(state.ETag, read.ETag);
-            Assert.Equal(name == "log-0" && id == ids[0] ? "rewritten" : $"{name}|{id}", read.State.Name);
+            Assert.Equal(name == "log-0" && id == ids[0] ? "rewritten" : $"{name}|{id}", read.State!.Name);
         }
+    }
+
+    [Fact]
+    public async Task Missing_record_of_a_positional_record_type_reads_as_default_values()
+    {
+        var state = new GrainState<HardStateRecord>(new HardStateRecord(7, "x"), "etag") { RecordExists = true };
+        await Storage.ReadStateAsync("hard", Grain, state);
+        Assert.Equal(new HardStateRecord(0, null), state.State);
+
+        state.State = new HardStateRecord(3, "b");
+        await Storage.WriteStateAsync("hard", Grain, state);
+        var read = new GrainState<HardStateRecord>(null!);
+        await Storage.ReadStateAsync("hard", Grain, read);
+        Assert.Equal(new HardStateRecord(3, "b"), read.State);
+    }
+
+    [Fact]
+    public async Task A_record_that_does_not_deserialize_as_the_requested_type_is_a_storage_error_naming_the_record()
+    {
+        await Storage.WriteStateAsync("typed", Grain, new GrainState<string>("just a string"));
+
+        var ex = await Assert.ThrowsAsync<GrainStateSerializationException>(() => ReadAsync("typed", Grain));
+
+        Assert.Contains("typed of peer/a", ex.Message);
+        Assert.Contains(nameof(StorageTestState), ex.Message);
     }
 }

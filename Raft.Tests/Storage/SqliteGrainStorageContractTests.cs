@@ -1,6 +1,8 @@
 using Microsoft.Data.Sqlite;
-using Raft.Runtime;
-using Raft.Runtime.Storage;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Storage;
+using Raft.Persistence.Sqlite;
 using Xunit;
 
 namespace Raft.Tests.Storage;
@@ -32,8 +34,15 @@ public sealed class SqliteGrainStorageContractTests : ClearDeletesContractTests
         }
     }
 
+    protected override bool ProviderDeclaresClearKeepsRecord => ((SqliteGrainStorage)Storage).ClearKeepsRecord;
+
     private static SqliteGrainStorage NewStorage(string path, TimeSpan? busyTimeout = null) =>
-        new(new SqliteGrainStorageOptions { Path = path, BusyTimeout = busyTimeout ?? TimeSpan.FromSeconds(5) }, new JsonGrainStorageSerializer());
+        new("test", new SqliteGrainStorageOptions
+        {
+            Path = path,
+            BusyTimeout = busyTimeout ?? TimeSpan.FromSeconds(5),
+            GrainStorageSerializer = StorageTestSerializer.Create(),
+        });
 
     private SqliteGrainStorage Track(SqliteGrainStorage storage)
     {
@@ -64,7 +73,7 @@ public sealed class SqliteGrainStorageContractTests : ClearDeletesContractTests
         StorageTestState.Sample("durable", 42).AssertEqual(read.State);
 
         // The ETag read from the new provider is good for a conditional write, and the old one is stale.
-        read.State.Count = 43;
+        read.State!.Count = 43;
         await reopened.WriteStateAsync(StateName, Grain, read);
         await Assert.ThrowsAsync<InconsistentStateException>(() => reopened.WriteStateAsync(StateName, Grain, written));
     }
@@ -79,7 +88,7 @@ public sealed class SqliteGrainStorageContractTests : ClearDeletesContractTests
 
         // Issued without awaiting, so they queue up behind each other on the provider's one connection.
         var states = Enumerable.Range(0, 40).Select(i => new GrainState<StorageTestState>(StorageTestState.Sample($"b{i}", i))).ToArray();
-        var writes = states.Select((state, i) => Storage.WriteStateAsync(StateName, new GrainId("peer", $"batch{i}"), state)).ToList();
+        var writes = states.Select((state, i) => Storage.WriteStateAsync(StateName, GrainId.Create("peer", $"batch{i}"), state)).ToList();
         var refused = Storage.WriteStateAsync(StateName, Grain, stale);
         await Task.WhenAll(writes);
         await Assert.ThrowsAsync<InconsistentStateException>(() => refused);
@@ -90,7 +99,7 @@ public sealed class SqliteGrainStorageContractTests : ClearDeletesContractTests
         for (var i = 0; i < states.Length; i++)
         {
             var read = Fresh();
-            await reopened.ReadStateAsync(StateName, new GrainId("peer", $"batch{i}"), read);
+            await reopened.ReadStateAsync(StateName, GrainId.Create("peer", $"batch{i}"), read);
             Assert.Equal(states[i].ETag, read.ETag);
             StorageTestState.Sample($"b{i}", i).AssertEqual(read.State);
         }
@@ -114,7 +123,7 @@ public sealed class SqliteGrainStorageContractTests : ClearDeletesContractTests
     [InlineData("truncate")]
     public async Task A_damaged_payload_is_a_corrupt_record_error_naming_grain_and_state(string damage)
     {
-        var grain = new GrainId("peer", "corrupted");
+        var grain = GrainId.Create("peer", "corrupted");
         await WriteNewAsync("log-7", grain, StorageTestState.Sample("victim", 1));
         using (var raw = OpenRaw())
         {
@@ -166,11 +175,11 @@ public sealed class SqliteGrainStorageContractTests : ClearDeletesContractTests
         }
         var storage = Track(NewStorage(path));
 
-        var atInit = await Assert.ThrowsAsync<GrainStorageException>(storage.InitializeAsync);
+        var atInit = await Assert.ThrowsAsync<SqliteStorageException>(storage.InitializeAsync);
         Assert.Contains(Path.GetFullPath(path), atInit.Message);
 
         // Operations open lazily and report the same way.
-        var atWrite = await Assert.ThrowsAsync<GrainStorageException>(
+        var atWrite = await Assert.ThrowsAsync<SqliteStorageException>(
             () => storage.WriteStateAsync(StateName, Grain, new GrainState<StorageTestState>(new StorageTestState())));
         Assert.Contains(Path.GetFullPath(path), atWrite.Message);
     }
@@ -188,8 +197,8 @@ public sealed class SqliteGrainStorageContractTests : ClearDeletesContractTests
             lockIt.CommandText = "BEGIN EXCLUSIVE;";
             lockIt.ExecuteNonQuery();
 
-            var ex = await Assert.ThrowsAsync<GrainStorageException>(() => storage.WriteStateAsync(StateName, Grain, state));
-            Assert.Contains(GrainStateCodec.RecordName(StateName, Grain), ex.Message);
+            var ex = await Assert.ThrowsAsync<SqliteStorageException>(() => storage.WriteStateAsync(StateName, Grain, state));
+            Assert.Contains($"{StateName} of {Grain}", ex.Message);
             Assert.Contains(DatabasePath, ex.Message);
             Assert.IsType<SqliteException>(ex.InnerException);
             Assert.Null(state.ETag);
@@ -201,7 +210,7 @@ public sealed class SqliteGrainStorageContractTests : ClearDeletesContractTests
         await storage.WriteStateAsync(StateName, Grain, state);
         var read = Fresh();
         await storage.ReadStateAsync(StateName, Grain, read);
-        Assert.Equal("blocked", read.State.Name);
+        Assert.Equal("blocked", read.State!.Name);
     }
 
     [Fact]

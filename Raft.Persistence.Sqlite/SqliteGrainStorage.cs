@@ -1,12 +1,16 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Storage;
 
-namespace Raft.Runtime.Storage;
+namespace Raft.Persistence.Sqlite;
 
 /// <summary>
-/// Durable grain storage in one SQLite database file (schema and pragmas: <see cref="SqliteSchema"/>):
-/// WAL journal, fsync on every commit, one row per record holding a <see cref="StoredRecord"/> envelope.
-/// The ETag is the row's version number; writes and clears are single conditional statements
+/// Durable Orleans grain storage in one SQLite database file (schema and pragmas: <see cref="SqliteSchema"/>):
+/// WAL journal, fsync on every commit, one row per record holding a <see cref="StoredRecord"/> envelope around the
+/// serializer's bytes (<see cref="SqliteGrainStorageOptions.GrainStorageSerializer"/>, Orleans' binary serializer by
+/// default). The ETag is the row's version number; writes and clears are single conditional statements
 /// (<c>UPDATE ... WHERE version = @etag</c>, or an insert that only succeeds when no live record exists).
 ///
 /// Concurrency: one connection, used by one operation at a time, in arrival order, off the caller's thread
@@ -18,37 +22,59 @@ namespace Raft.Runtime.Storage;
 /// the several records of one grain's write plan issued together) run in one transaction: one commit, one fsync, and
 /// none of them completes before that commit, so each is exactly as durable as if it had been written alone.
 ///
-/// Errors: an ETag mismatch is <see cref="InconsistentStateException"/>, a bad record is
-/// <see cref="CorruptRecordException"/>, anything SQLite or the file system reports is
-/// <see cref="GrainStorageException"/> naming the database file and the record. After a SQLite error the
+/// Errors: an ETag mismatch is Orleans' <see cref="InconsistentStateException"/> (with the stored and the presented
+/// ETag), a bad record is <see cref="CorruptRecordException"/>, a state the serializer cannot handle is
+/// <see cref="GrainStateSerializationException"/>, anything SQLite or the file system reports is
+/// <see cref="SqliteStorageException"/> naming the database file and the record. After a SQLite error the
 /// connection is closed and the next operation reopens it.
+///
+/// Lifecycle: as an <see cref="ILifecycleParticipant{ISiloLifecycle}"/> it opens (and creates) the database at silo
+/// start, at <see cref="SqliteGrainStorageOptions.InitStage"/>, so a bad path stops the silo. Disposing it (the silo's
+/// service provider does) closes the file after the operations already queued.
 /// </summary>
-public sealed class SqliteGrainStorage : IGrainStorage, IOperationBatchScope, IAsyncDisposable, IDisposable
+public sealed class SqliteGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>, IOperationBatchScope, IAsyncDisposable, IDisposable
 {
     private const string KeyFilter = "grain_type = $type AND grain_key = $key AND state_name = $name";
 
     private readonly IGrainStorageSerializer _serializer;
     private readonly string _connectionString;
     private readonly bool _synchronousFull;
+    private readonly int _initStage;
     private readonly OperationQueue _queue;
     // Touched only by operations running on _queue.
     private SqliteConnection? _connection;
     private bool _disposed;
 
-    public SqliteGrainStorage(SqliteGrainStorageOptions options, IGrainStorageSerializer serializer)
+    /// <param name="name">The provider's name (its key among the silo's grain storages), for errors and the lifecycle.</param>
+    /// <param name="options">The options; <see cref="SqliteGrainStorageOptions.GrainStorageSerializer"/> must be set
+    /// (the silo registration sets Orleans' binary serializer when it is not).</param>
+    public SqliteGrainStorage(string name, SqliteGrainStorageOptions options)
     {
+        ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(serializer);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Path, nameof(options.Path));
-        _serializer = serializer;
+        _serializer = options.GrainStorageSerializer
+            ?? throw new ArgumentException($"{nameof(SqliteGrainStorageOptions)}.{nameof(SqliteGrainStorageOptions.GrainStorageSerializer)} is not set.", nameof(options));
+        Name = name;
         DatabasePath = System.IO.Path.GetFullPath(options.Path);
         _synchronousFull = options.SynchronousFull;
+        _initStage = options.InitStage;
         _connectionString = SqliteSchema.ConnectionString(DatabasePath, options.BusyTimeout);
         _queue = new OperationQueue(this);
     }
 
+    /// <summary>The provider's name among the silo's grain storages.</summary>
+    public string Name { get; }
+
     /// <summary>Operations are applied one at a time in the order they were issued (a crash loses a suffix at most).</summary>
     public bool PreservesIssueOrder => true;
+
+    /// <summary>
+    /// A clear removes the record: it reads back as never written, with a null ETag. (The row stays as a tombstone so
+    /// that versions are never reused, see <see cref="SqliteSchema"/>, but that is invisible to callers.) Orleans'
+    /// IGrainStorage has no such trait; it is declared here for callers that depend on it.
+    /// </summary>
+    public bool ClearKeepsRecord => false;
 
     /// <summary>Operations run since the provider was created.</summary>
     public long Operations => _queue.Operations;
@@ -64,14 +90,33 @@ public sealed class SqliteGrainStorage : IGrainStorage, IOperationBatchScope, IA
 
     /// <summary>
     /// Creates the directory, database and table, so that a bad path fails at startup rather than at the first
-    /// write. Optional: every operation opens the database on first use.
+    /// write. The silo calls it at start (<see cref="Participate"/>); without a silo it is optional, since every
+    /// operation opens the database on first use.
     /// </summary>
-    /// <exception cref="GrainStorageException">The database cannot be created or opened; the message holds the full path.</exception>
+    /// <exception cref="SqliteStorageException">The database cannot be created or opened; the message holds the full path.</exception>
     public Task InitializeAsync() => _queue.Run(() =>
     {
         EnsureOpen();
         return true;
     });
+
+    public void Participate(ISiloLifecycle lifecycle)
+    {
+        ArgumentNullException.ThrowIfNull(lifecycle);
+        lifecycle.Subscribe($"{nameof(SqliteGrainStorage)}-{Name}", _initStage, StartAsync);
+    }
+
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await InitializeAsync().WaitAsync(cancellationToken);
+        }
+        catch (SqliteStorageException ex)
+        {
+            throw new SqliteStorageException($"SQLite grain storage '{Name}' could not start: {ex.Message}", ex);
+        }
+    }
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -103,6 +148,10 @@ public sealed class SqliteGrainStorage : IGrainStorage, IOperationBatchScope, IA
         catch (CorruptRecordException ex)
         {
             throw new CorruptRecordException($"{ex.Message} (SQLite database '{DatabasePath}')", ex);
+        }
+        catch (GrainStateSerializationException ex)
+        {
+            throw new GrainStateSerializationException($"{ex.Message} (SQLite database '{DatabasePath}')", ex);
         }
         grainState.ETag = FormatEtag(version);
         grainState.RecordExists = true;
@@ -216,7 +265,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IOperationBatchScope, IA
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>
-    /// Queues one operation on the connection, alone, and turns SQLite errors into <see cref="GrainStorageException"/>.
+    /// Queues one operation on the connection and turns SQLite errors into <see cref="SqliteStorageException"/>.
     /// The body's awaits complete synchronously (Microsoft.Data.Sqlite has no asynchronous I/O); it runs on the queue's thread.
     /// </summary>
     private Task<TResult> RunAsync<TResult>(string operation, string recordName, Func<SqliteConnection, Task<TResult>> body) =>
@@ -231,7 +280,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IOperationBatchScope, IA
             {
                 // Disk full, I/O error, locked by another process, ...: drop the connection, the next call reopens.
                 CloseAfterError();
-                throw new GrainStorageException(
+                throw new SqliteStorageException(
                     $"SQLite grain storage at '{DatabasePath}' failed to {operation} '{recordName}': {ex.Message}", ex);
             }
         });
@@ -246,7 +295,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IOperationBatchScope, IA
             begin.ExecuteNonQuery();
             return true;
         }
-        catch (Exception ex) when (ex is SqliteException or GrainStorageException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SqliteException or SqliteStorageException or ObjectDisposedException)
         {
             // Each operation runs alone and reports its own error.
             CloseAfterError();
@@ -267,7 +316,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IOperationBatchScope, IA
         catch (SqliteException ex)
         {
             CloseAfterError();
-            throw new GrainStorageException($"SQLite grain storage at '{DatabasePath}' failed to commit a batch of writes: {ex.Message}", ex);
+            throw new SqliteStorageException($"SQLite grain storage at '{DatabasePath}' failed to commit a batch of writes: {ex.Message}", ex);
         }
     }
 
@@ -294,14 +343,14 @@ public sealed class SqliteGrainStorage : IGrainStorage, IOperationBatchScope, IA
             _connection = connection;
             return connection;
         }
-        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or NotSupportedException or GrainStorageException)
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or NotSupportedException or SqliteStorageException)
         {
             connection?.Dispose();
-            if (ex is GrainStorageException)
+            if (ex is SqliteStorageException)
             {
                 throw;
             }
-            throw new GrainStorageException($"Cannot open SQLite grain storage at '{DatabasePath}': {ex.Message}", ex);
+            throw new SqliteStorageException($"Cannot open SQLite grain storage at '{DatabasePath}': {ex.Message}", ex);
         }
     }
 
@@ -333,8 +382,8 @@ public sealed class SqliteGrainStorage : IGrainStorage, IOperationBatchScope, IA
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
-        command.Parameters.AddWithValue("$type", grainId.Type);
-        command.Parameters.AddWithValue("$key", grainId.Key);
+        command.Parameters.AddWithValue("$type", grainId.Type.ToString());
+        command.Parameters.AddWithValue("$key", grainId.Key.ToString());
         command.Parameters.AddWithValue("$name", stateName);
         return command;
     }

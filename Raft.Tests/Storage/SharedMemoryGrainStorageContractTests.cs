@@ -1,15 +1,19 @@
-using Raft.Runtime;
-using Raft.Runtime.Storage;
+using Orleans;
+using Orleans.Storage;
+using Raft.Persistence.Sqlite;
+using Raft.TestingHost;
 using Xunit;
 
 namespace Raft.Tests.Storage;
 
-public sealed class MemoryGrainStorageContractTests : ClearDeletesContractTests
+public sealed class SharedMemoryGrainStorageContractTests : ClearDeletesContractTests
 {
     protected override Task<IGrainStorage> CreateStorageAsync() =>
-        Task.FromResult<IGrainStorage>(new MemoryGrainStorage(new JsonGrainStorageSerializer()));
+        Task.FromResult<IGrainStorage>(new SharedMemoryGrainStorage(StorageTestSerializer.Create()));
 
-    private MemoryGrainStorage Memory => (MemoryGrainStorage)Storage;
+    protected override bool ProviderDeclaresClearKeepsRecord => Memory.ClearKeepsRecord;
+
+    private SharedMemoryGrainStorage Memory => (SharedMemoryGrainStorage)Storage;
 
     [Fact]
     public void Every_operation_completes_synchronously_even_a_conflict()
@@ -25,7 +29,7 @@ public sealed class MemoryGrainStorageContractTests : ClearDeletesContractTests
 
         var read = Fresh();
         Assert.True(Storage.ReadStateAsync(StateName, Grain, read).IsCompletedSuccessfully);
-        Assert.Equal("sync", read.State.Name);
+        Assert.Equal("sync", read.State!.Name);
 
         Assert.True(Storage.ClearStateAsync(StateName, Grain, state).IsCompletedSuccessfully);
     }
@@ -39,8 +43,8 @@ public sealed class MemoryGrainStorageContractTests : ClearDeletesContractTests
         var small = await WriteNewAsync("small", Grain, StorageTestState.Sample("s", 1));
         var large = await WriteNewAsync("large", Grain, new StorageTestState { Blob = new byte[10_000] });
 
-        var serializer = new JsonGrainStorageSerializer();
-        var expectedSmall = StoredRecord.HeaderSize + serializer.Serialize(small.State).Length;
+        var serializer = StorageTestSerializer.Create();
+        var expectedSmall = StoredRecord.HeaderSize + serializer.Serialize(small.State).ToMemory().Length;
         Assert.Equal(expectedSmall, Memory.GetRecordSize("small", Grain));
         Assert.True(Memory.GetRecordSize("large", Grain) > 10_000);
         Assert.Equal(
@@ -51,31 +55,4 @@ public sealed class MemoryGrainStorageContractTests : ClearDeletesContractTests
         Assert.Equal(0, Memory.GetRecordSize("large", Grain));
         Assert.Single(Memory.Records);
     }
-
-    [Fact]
-    public async Task Missing_record_of_a_positional_record_type_reads_as_default_values()
-    {
-        var state = new GrainState<HardStateRecord>(new HardStateRecord(7, "x"), "etag", recordExists: true);
-        await Storage.ReadStateAsync("hard", Grain, state);
-        Assert.Equal(new HardStateRecord(0, null), state.State);
-
-        state.State = new HardStateRecord(3, "b");
-        await Storage.WriteStateAsync("hard", Grain, state);
-        var read = new GrainState<HardStateRecord>(null!);
-        await Storage.ReadStateAsync("hard", Grain, read);
-        Assert.Equal(new HardStateRecord(3, "b"), read.State);
-    }
-
-    [Fact]
-    public async Task A_record_that_does_not_deserialize_as_the_requested_type_is_a_storage_error_naming_the_record()
-    {
-        await Storage.WriteStateAsync("typed", Grain, new GrainState<string>("just a string"));
-
-        var ex = await Assert.ThrowsAsync<GrainStorageException>(() => ReadAsync("typed", Grain));
-
-        Assert.Contains("typed of peer/a", ex.Message);
-        Assert.Contains(nameof(StorageTestState), ex.Message);
-    }
-
-    public sealed record HardStateRecord(long Term, string? VotedFor);
 }

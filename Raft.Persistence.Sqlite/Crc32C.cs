@@ -1,4 +1,4 @@
-namespace Raft.Runtime.Storage;
+namespace Raft.Persistence.Sqlite;
 
 /// <summary>
 /// CRC-32C (Castagnoli), the checksum every stored record carries. Uses the SSE4.2 / ARM instruction when

@@ -1,4 +1,4 @@
-namespace Raft.Runtime.Storage;
+namespace Raft.Persistence.Sqlite;
 
 /// <summary>
 /// Runs operations one at a time, in the order they were queued, off the caller's thread, and completes each

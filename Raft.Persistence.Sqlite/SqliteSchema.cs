@@ -1,15 +1,17 @@
 using Microsoft.Data.Sqlite;
 
-namespace Raft.Runtime.Storage;
+namespace Raft.Persistence.Sqlite;
 
 /// <summary>
 /// Connection settings and the table of <see cref="SqliteGrainStorage"/>.
 ///
-/// One row per (grain type, grain key, state name):
+/// One row per (grain type, grain key, state name), the type and key being the two halves of the Orleans
+/// <c>GrainId</c> as strings (<c>GrainId.Type.ToString()</c>, <c>GrainId.Key.ToString()</c>: "peer" and "kv/0" for
+/// the grain "peer/kv/0"), so that the table reads and queries as the grains it holds:
 /// <code>
 /// CREATE TABLE grain_state (
-///     grain_type TEXT    NOT NULL,
-///     grain_key  TEXT    NOT NULL,
+///     grain_type TEXT    NOT NULL,   -- GrainId.Type
+///     grain_key  TEXT    NOT NULL,   -- GrainId.Key
 ///     state_name TEXT    NOT NULL,
 ///     version    INTEGER NOT NULL,   -- the ETag, as a decimal string
 ///     payload    BLOB,               -- a StoredRecord envelope; NULL = cleared (tombstone)
@@ -46,7 +48,7 @@ internal static class SqliteSchema
         var journalMode = (string?)await ScalarAsync(connection, "PRAGMA journal_mode = WAL;");
         if (!string.Equals(journalMode, "wal", StringComparison.OrdinalIgnoreCase))
         {
-            throw new GrainStorageException(
+            throw new SqliteStorageException(
                 $"SQLite grain storage at '{fullPath}' could not switch to WAL journal mode (got '{journalMode}'); is the file on a file system without shared memory support?");
         }
 
@@ -60,7 +62,7 @@ internal static class SqliteSchema
         var userVersion = (long)(await ScalarAsync(connection, "PRAGMA user_version;"))!;
         if (userVersion > Version)
         {
-            throw new GrainStorageException(
+            throw new SqliteStorageException(
                 $"SQLite grain storage at '{fullPath}' has schema version {userVersion}; this build knows version {Version} and will not touch it.");
         }
         if (userVersion < Version)

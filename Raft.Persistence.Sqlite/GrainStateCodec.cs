@@ -1,8 +1,11 @@
-namespace Raft.Runtime.Storage;
+using Orleans.Runtime;
+using Orleans.Storage;
+
+namespace Raft.Persistence.Sqlite;
 
 /// <summary>
-/// The one path from a grain state to stored bytes and back, shared by every provider: the serializer's bytes
-/// wrapped in a <see cref="StoredRecord"/> envelope, and the record named "{stateName} of {grainId}" in errors.
+/// The one path from a grain state to stored bytes and back: the serializer's bytes wrapped in a
+/// <see cref="StoredRecord"/> envelope, and the record named "{stateName} of {grainId}" in errors.
 /// </summary>
 internal static class GrainStateCodec
 {
@@ -13,15 +16,11 @@ internal static class GrainStateCodec
         ReadOnlyMemory<byte> payload;
         try
         {
-            if (serializer is WireGrainStorageSerializer wire)
-            {
-                return wire.EncodeRecord(state);
-            }
-            payload = serializer.Serialize(state);
+            payload = serializer.Serialize(state).ToMemory();
         }
         catch (Exception ex)
         {
-            throw new GrainStorageException($"Could not serialize state of type {typeof(T)} for record '{recordName}': {ex.Message}", ex);
+            throw new GrainStateSerializationException($"Could not serialize state of type {typeof(T)} for record '{recordName}': {ex.Message}", ex);
         }
         return StoredRecord.Encode(payload.Span);
     }
@@ -32,11 +31,11 @@ internal static class GrainStateCodec
         var payload = StoredRecord.Decode(record, recordName);
         try
         {
-            return serializer.Deserialize<T>(payload);
+            return serializer.Deserialize<T>(new BinaryData(payload))!;
         }
         catch (Exception ex)
         {
-            throw new GrainStorageException(
+            throw new GrainStateSerializationException(
                 $"Stored record '{recordName}' passed its checksum but could not be deserialized as {typeof(T)}: {ex.Message}", ex);
         }
     }

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Raft.Runtime.Storage;
+namespace Raft.Persistence.Sqlite;
 
 /// <summary>
 /// The envelope every storage provider wraps a serialized state in, so that a torn or edited record is

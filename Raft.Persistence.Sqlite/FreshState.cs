@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Raft.Runtime.Storage;
+namespace Raft.Persistence.Sqlite;
 
 /// <summary>
 /// The state a missing or cleared record reads as: a new instance through the parameterless constructor when
