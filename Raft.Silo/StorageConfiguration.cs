@@ -39,8 +39,11 @@ public static class StorageConfiguration
                 return null;
 
             case "memory":
-                // Orleans' memory storage keeps state in storage grains spread over the silos: lost with a silo, for trying things out.
+                // Orleans' memory storage keeps state in storage grains spread over the silos: lost with a silo, for trying
+                // things out on one silo. There its storage grains live in the silo's process, so a write ends with it (no
+                // fence needed); records are spread over several storage grains, so issue order across records is not kept.
                 silo.AddMemoryGrainStorage(name);
+                silo.AddRaftStorageTraits(name, new PeerStorageTraits(PreservesIssueOrder: false, WritesMayOutliveWriter: false, ClearKeepsRecord: false));
                 return null;
 
             case "azureblob":
@@ -49,13 +52,17 @@ public static class StorageConfiguration
                 {
                     section.Bind(options);
                     options.BlobServiceClient = client;
+                    // A clear leaves an empty blob instead of deleting it: a write of a crashed activation that lands late
+                    // (If-None-Match: *) then fails instead of bringing a cleared log segment back. Raft peers refuse to start
+                    // on a provider that deletes while its writes may outlive the writer (Raft.Grains/Peer/PERSISTENCE.md).
+                    options.DeleteStateOnClear = false;
                     // Orleans' binary serializer instead of the provider's default (Newtonsoft JSON with $type names): log
                     // segments hold entries as byte arrays, which it writes as they are where JSON would base64 every one,
                     // and stored records stay readable as the types evolve ([Id] members, [Alias] type names survive a
                     // rename that breaks JSON $type). It is the serializer every grain call already uses.
                     options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
                 }));
-                silo.AddRaftStorageTraits(name, PeerStorageTraits.AzureBlob);
+                silo.AddRaftStorageTraits(name, PeerStorageTraits.AzureBlob with { ClearKeepsRecord = true });
                 return $"Azure Blob storage at {client.Uri} ({ConnectionStringKey})";
 
             default:
