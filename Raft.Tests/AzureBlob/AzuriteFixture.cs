@@ -22,7 +22,7 @@ public sealed class AzuriteFixture : IDisposable
 {
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan GracefulStopTimeout = TimeSpan.FromSeconds(10);
-    private const string ReadyLine = "successfully listens";
+    private const string ReadyLine = "successfully listen"; // azurite-blob: "successfully listens"; azurite: "successfully listening"
     private const int Services = 3; // blob, queue, table: each prints the ready line once
 
     private readonly Lock _gate = new();
