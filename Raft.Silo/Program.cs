@@ -1,42 +1,79 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
-using Raft.Runtime.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Raft.Silo;
 
 /// <summary>
-/// The RaftOrleans silo. Configuration comes from appsettings.json, RAFT_-prefixed environment variables and
-/// the command line (--Silo:SiloName=silo1, --Storage:Default:Path=./data/raft.db,
-/// --Storage:Provider=AzureBlob --Storage:Default:ConnectionString=UseDevelopmentStorage=true, ...).
+/// The RaftOrleans silo. Configuration comes from appsettings.json, RAFT_-prefixed environment variables and the
+/// command line (--Silo:SiloName=s1, --Storage:Default:Path=./data/raft.db, --Storage:Provider=AzureBlob
+/// --Storage:Default:ConnectionString=UseDevelopmentStorage=true, --Cluster:Membership=AzureTable ...).
+/// Exit codes: 0 stopped normally; 1 could not start (storage or membership unreachable, a port taken); 2 a setting
+/// that is missing, malformed or unknown. The one error line goes to stderr.
 /// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        HostApplicationBuilder builder;
+        IHost host;
+        IReadOnlyList<string> dependencies;
         try
         {
-            builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+            // Added after the defaults, so RAFT_ variables override appsettings.json and the command line overrides both.
             builder.Configuration.AddEnvironmentVariables("RAFT_");
             builder.Configuration.AddCommandLine(args);
-            SiloConfiguration.Configure(builder);
+            dependencies = SiloHostBuilder.Configure(builder);
+            host = builder.Build();
         }
-        catch (Exception exception) when (exception is FormatException or InvalidOperationException or ArgumentException)
+        catch (SiloConfigurationException exception)
         {
-            Console.Error.WriteLine($"raft-silo: {exception.Message}");
-            return 2;
+            return Fail(2, exception.Message);
         }
 
-        using var host = builder.Build();
-        try
+        using (host)
         {
-            await host.RunAsync();
+            try
+            {
+                await host.StartAsync();
+            }
+            catch (Exception exception) when (IsConfigurationError(exception))
+            {
+                return Fail(2, OneLine(exception));
+            }
+            catch (Exception exception)
+            {
+                var on = dependencies.Count > 0 ? $" (depends on: {string.Join("; ", dependencies)})" : "";
+                return Fail(1, $"failed to start: {OneLine(exception)}{on}");
+            }
+            await host.WaitForShutdownAsync();
             return 0;
         }
-        catch (Exception exception)
+    }
+
+    // Options validated at start (Raft:*, a SQLite path left empty, Orleans' own option checks) are settings errors.
+    private static bool IsConfigurationError(Exception exception) =>
+        exception is OptionsValidationException or OrleansConfigurationException
+        || exception is AggregateException aggregate && aggregate.InnerExceptions.All(IsConfigurationError);
+
+    /// <summary>The messages of the exception and its causes, on one line: the innermost usually names the endpoint.</summary>
+    private static string OneLine(Exception exception)
+    {
+        var parts = new List<string>();
+        for (var e = exception; e is not null; e = e.InnerException)
         {
-            Console.Error.WriteLine($"raft-silo: failed to start: {exception.Message}");
-            return 1;
+            var message = string.Join(' ', e.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            if (!parts.Any(p => p.Contains(message, StringComparison.Ordinal)))
+            {
+                parts.Add(message);
+            }
         }
+        return string.Join(" <- ", parts);
+    }
+
+    private static int Fail(int code, string message)
+    {
+        Console.Error.WriteLine($"raft-silo: {message}");
+        return code;
     }
 }

@@ -48,10 +48,12 @@ internal sealed class ClusterConnection : IAsyncDisposable
                 o.ClusterId = clusterId;
                 o.ServiceId = serviceId;
             });
-            // Keep trying the gateways until the deadline: a silo that is still starting answers a moment later.
-            client.UseConnectionRetryFilter(async (_, token) =>
+            // Keep trying the gateways until the deadline (a gateway that does not answer yet may answer a moment later),
+            // except when every one refused the connection: nothing listens there, so the command fails at once (exit 3)
+            // instead of spending its whole --timeout.
+            client.UseConnectionRetryFilter(async (exception, token) =>
             {
-                if (DateTimeOffset.UtcNow >= deadline)
+                if (DateTimeOffset.UtcNow >= deadline || IsRefused(exception))
                 {
                     return false;
                 }
@@ -70,8 +72,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
-            throw new SiloUnavailableException(
-                $"no gateway answered within {timeout.TotalSeconds:0.#} s ({string.Join(", ", gateways)}): {exception.Message}", exception);
+            var what = DateTimeOffset.UtcNow >= deadline ? $"no gateway answered within {timeout.TotalSeconds:0.#} s" : "the gateways refused the connection";
+            throw new SiloUnavailableException($"{what} ({string.Join(", ", gateways)}): {exception.Message}", exception);
         }
         return new ClusterConnection(host, observer) { GatewayList = string.Join(", ", gateways) };
     }
@@ -117,6 +119,17 @@ internal sealed class ClusterConnection : IAsyncDisposable
         }
         return [.. endpoints];
     }
+
+    // Orleans reports a refused connect as a SocketConnectionException naming the socket error, inside its
+    // ConnectionFailedExceptions; later attempts on the same gateway only say when it will retry.
+    private static bool IsRefused(Exception exception) => exception switch
+    {
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => true,
+        Orleans.Networking.Shared.SocketConnectionException refused when refused.Message.Contains(nameof(SocketError.ConnectionRefused), StringComparison.Ordinal) => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsRefused),
+        { InnerException: { } inner } => IsRefused(inner),
+        _ => false,
+    };
 
     private sealed class GatewayCountObserver : IClusterConnectionStatusObserver
     {

@@ -24,7 +24,10 @@ public sealed class GrainKeyValueTransport(IGrainFactory grains, TimeProvider? t
         }
     }
 
-    /// <summary>The silo could not be reached or refused the message: Orleans' own messaging failures.</summary>
+    /// <summary>
+    /// The silo could not be reached or refused the message (Orleans' own messaging failures), or no such peer is
+    /// configured there (a wrong --group or --peers): either way this peer cannot answer, another may.
+    /// </summary>
     public bool IsTransportFailure(Exception exception) =>
-        exception is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException;
+        exception is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or PeerNotConfiguredException;
 }

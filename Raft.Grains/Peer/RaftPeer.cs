@@ -254,12 +254,12 @@ public sealed partial class RaftPeer : IRaftPeerControl
         if (!options.EffectiveGroups.TryGetValue(group, out var members))
         {
             var known = string.Join(", ", options.EffectiveGroups.Keys.Select(g => $"'{g}'"));
-            throw new InvalidOperationException(
+            throw new PeerNotConfiguredException(
                 $"Raft peer '{peerId}' cannot start: group '{group}' is not configured in RaftOptions.Groups (configured groups: {known}).");
         }
         if (!members.Contains(member, StringComparer.Ordinal))
         {
-            throw new InvalidOperationException(
+            throw new PeerNotConfiguredException(
                 $"Raft peer '{peerId}' cannot start: '{member}' is not a member of group '{group}' (members: {string.Join(", ", members)}).");
         }
         return members.Select(m => $"{group}/{m}").ToArray();

@@ -5,15 +5,14 @@ using System.Text.Json.Serialization;
 namespace Raft.Tests.AzureBlob;
 
 /// <summary>
-/// The repository's Azurite.config (JSON): how to start the local Azurite blob emulator and how to reach it.
-/// Read by the tests, which override the port and location.
-/// Paths are relative to the folder holding the file.
+/// The repository's Azurite.config (JSON): how to start the local Azurite emulator (blob, queue and table services) and
+/// how to reach it. Read by the tests, which override the ports and location. Paths are relative to the folder holding the file.
 /// </summary>
 public sealed class AzuriteConfig
 {
     public const string FileName = "Azurite.config";
 
-    /// <summary>Azurite's well-known development account (public, the same in every emulator).</summary>
+    /// <summary>The emulator's well-known account (documented by Azurite; not a secret).</summary>
     public const string DevelopmentAccountName = "devstoreaccount1";
 
     public const string DevelopmentAccountKey =
@@ -26,9 +25,9 @@ public sealed class AzuriteConfig
         AllowTrailingCommas = true,
     };
 
-    /// <summary>The azurite-blob launcher, relative to the repository root (npm ci puts it in node_modules/.bin).</summary>
+    /// <summary>The azurite launcher (all services), relative to the repository root (npm ci puts it in node_modules/.bin).</summary>
     [JsonPropertyName("executable")]
-    public string Executable { get; init; } = "node_modules/.bin/azurite-blob";
+    public string Executable { get; init; } = "node_modules/.bin/azurite";
 
     [JsonPropertyName("blobHost")]
     public string BlobHost { get; init; } = "127.0.0.1";
@@ -106,13 +105,21 @@ public sealed class AzuriteConfig
 
     public string LocationPath => Path.GetFullPath(Path.Combine(BaseDirectory, Location));
 
-    /// <summary>Command-line arguments for azurite-blob.</summary>
-    public IReadOnlyList<string> BuildArguments(int? port = null, string? location = null)
+    /// <summary>
+    /// Command-line arguments for azurite: the blob service on <paramref name="port"/>, and the queue and table services
+    /// (which the all-in-one launcher always starts) on the ports given, else the two after the blob port.
+    /// </summary>
+    public IReadOnlyList<string> BuildArguments(int? port = null, string? location = null, int? queuePort = null, int? tablePort = null)
     {
+        var blobPort = port ?? BlobPort;
         var arguments = new List<string>
         {
             "--blobHost", BlobHost,
-            "--blobPort", (port ?? BlobPort).ToString(CultureInfo.InvariantCulture),
+            "--blobPort", blobPort.ToString(CultureInfo.InvariantCulture),
+            "--queueHost", BlobHost,
+            "--queuePort", (queuePort ?? blobPort + 1).ToString(CultureInfo.InvariantCulture),
+            "--tableHost", BlobHost,
+            "--tablePort", (tablePort ?? blobPort + 2).ToString(CultureInfo.InvariantCulture),
             "--location", location ?? LocationPath,
         };
         if (SkipApiVersionCheck)
@@ -130,10 +137,17 @@ public sealed class AzuriteConfig
         return arguments;
     }
 
-    /// <summary>A Shared Key connection string for the emulator account on this host and port (path-style endpoint).</summary>
-    public string GetConnectionString(int? port = null) =>
+    /// <summary>
+    /// A Shared Key connection string for the emulator account on this host (path-style endpoints): the blob endpoint
+    /// on <paramref name="port"/>, and the table endpoint when <paramref name="tablePort"/> is given.
+    /// </summary>
+    public string GetConnectionString(int? port = null, int? tablePort = null) =>
         "DefaultEndpointsProtocol=http;" +
         $"AccountName={DevelopmentAccountName};" +
         $"AccountKey={DevelopmentAccountKey};" +
-        $"BlobEndpoint=http://{(BlobHost.Contains(':') ? $"[{BlobHost}]" : BlobHost)}:{(port ?? BlobPort).ToString(CultureInfo.InvariantCulture)}/{DevelopmentAccountName}";
+        $"BlobEndpoint={Endpoint(port ?? BlobPort)}" +
+        (tablePort is { } table ? $";TableEndpoint={Endpoint(table)}" : "");
+
+    private string Endpoint(int port) =>
+        $"http://{(BlobHost.Contains(':') ? $"[{BlobHost}]" : BlobHost)}:{port.ToString(CultureInfo.InvariantCulture)}/{DevelopmentAccountName}";
 }

@@ -14,15 +14,16 @@ public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
 }
 
 /// <summary>
-/// Runs the repository's Azurite (node_modules/.bin/azurite-blob, as named in Azurite.config) for the Azure tests:
-/// on a free loopback port and in a temporary data folder, both kept across <see cref="Stop"/> and <see cref="Start"/>
-/// so that outage tests find their data again. The process tree is killed on dispose.
+/// Runs the repository's Azurite (node_modules/.bin/azurite, as named in Azurite.config) for the Azure tests: blob,
+/// queue and table services on free loopback ports and in a temporary data folder, all kept across <see cref="Stop"/>
+/// and <see cref="Start"/> so that outage tests find their data again. The process tree is killed on dispose.
 /// </summary>
 public sealed class AzuriteFixture : IDisposable
 {
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan GracefulStopTimeout = TimeSpan.FromSeconds(10);
-    private const string ReadyLine = "successfully listens";
+    private const string ReadyLine = "successfully listen"; // azurite-blob: "successfully listens"; azurite: "successfully listening"
+    private const int Services = 3; // blob, queue, table: each prints the ready line once
 
     private readonly Lock _gate = new();
     private readonly StringBuilder _output = new();
@@ -47,7 +48,7 @@ public sealed class AzuriteFixture : IDisposable
         // The free port is only reserved until the listener stops; if someone takes it before Azurite binds, try another.
         for (var attempt = 1; ; attempt++)
         {
-            Port = FindFreeLoopbackPort();
+            (Port, QueuePort, TablePort) = FindFreeLoopbackPorts();
             try
             {
                 Start();
@@ -63,7 +64,12 @@ public sealed class AzuriteFixture : IDisposable
 
     public AzuriteConfig Config { get; }
 
+    /// <summary>The blob service's port.</summary>
     public int Port { get; private set; }
+
+    public int QueuePort { get; private set; }
+
+    public int TablePort { get; private set; }
 
     /// <summary>Azurite's data folder for this fixture (temporary).</summary>
     public string Location { get; }
@@ -72,6 +78,9 @@ public sealed class AzuriteFixture : IDisposable
 
     /// <summary>DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=…;BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1</summary>
     public string ConnectionString => Config.GetConnectionString(Port);
+
+    /// <summary><see cref="ConnectionString"/> with the table service's endpoint too (Azure Table membership).</summary>
+    public string TableConnectionString => Config.GetConnectionString(Port, TablePort);
 
     public bool IsRunning
     {
@@ -120,12 +129,13 @@ public sealed class AzuriteFixture : IDisposable
                 RedirectStandardInput = false,
                 WorkingDirectory = Location,
             };
-            foreach (var argument in Config.BuildArguments(Port, Location))
+            foreach (var argument in Config.BuildArguments(Port, Location, QueuePort, TablePort))
             {
                 startInfo.ArgumentList.Add(argument);
             }
 
             var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var listening = 0;
             var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
             void OnLine(object sender, DataReceivedEventArgs e)
             {
@@ -137,7 +147,7 @@ public sealed class AzuriteFixture : IDisposable
                 {
                     _output.AppendLine(e.Data);
                 }
-                if (e.Data.Contains(ReadyLine, StringComparison.Ordinal))
+                if (e.Data.Contains(ReadyLine, StringComparison.Ordinal) && Interlocked.Increment(ref listening) == Services)
                 {
                     ready.TrySetResult();
                 }
@@ -160,15 +170,15 @@ public sealed class AzuriteFixture : IDisposable
             process.BeginErrorReadLine();
             _process = process;
 
-            var listening = false;
+            var allListening = false;
             try
             {
-                listening = ready.Task.Wait(StartupTimeout);
+                allListening = ready.Task.Wait(StartupTimeout);
             }
             catch (AggregateException)
             {
             }
-            if (!listening)
+            if (!allListening)
             {
                 KillProcessTree(process);
                 // Let the output readers drain what the process printed last.
@@ -253,17 +263,25 @@ public sealed class AzuriteFixture : IDisposable
         }
     }
 
-    private static int FindFreeLoopbackPort()
+    // Three listeners held at once, so that the three ports differ.
+    private static (int Blob, int Queue, int Table) FindFreeLoopbackPorts()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
+        var listeners = Enumerable.Range(0, Services).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
         try
         {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
+            var ports = listeners.Select(l =>
+            {
+                l.Start();
+                return ((IPEndPoint)l.LocalEndpoint).Port;
+            }).ToArray();
+            return (ports[0], ports[1], ports[2]);
         }
         finally
         {
-            listener.Stop();
+            foreach (var listener in listeners)
+            {
+                listener.Stop();
+            }
         }
     }
 

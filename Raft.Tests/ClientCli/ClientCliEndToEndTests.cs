@@ -1,55 +1,37 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Raft.Client.Cli;
-using Raft.Grains;
-using Raft.Runtime.Hosting;
-using Raft.Tests.Runtime;
+using Raft.Tests.EndToEnd;
 using Xunit;
 
 namespace Raft.Tests.ClientCli;
 
-/// <summary>One silo hosting the three-peer "kv" group, with its gateway on a free loopback port.</summary>
+/// <summary>
+/// One Raft.Silo process hosting the three-peer "kv" group on Orleans' memory storage, with its gateway on a free
+/// loopback port and values limited to 1000 bytes (KeyValue:MaxValueBytes).
+/// </summary>
 public sealed class KeyValueSiloFixture : IAsyncLifetime
 {
-    private IHost? host;
+    private ClusterProcesses? cluster;
 
     public string Gateway { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
-        var ports = Raft.TestingHost.LoopbackPorts.Free(2);
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
-        builder.UseSilo(silo => silo
-            .AddRaftKeyValueService()
-            .AddMemoryGrainStorage()
-            .Configure<RaftOptions>(o => o.Groups["kv"] = ["0", "1", "2"])
-            .Configure<KeyValueOptions>(o => o.MaxValueBytes = 1000)
-            .Configure<SiloOptions>(o =>
-            {
-                o.SiloName = "silo0";
-                o.SiloPort = ports[0];
-                o.GatewayPort = ports[1];
-            }));
-        host = builder.Build();
-        await host.StartAsync();
-        Gateway = $"127.0.0.1:{ports[1]}";
+        cluster = await ClusterProcesses.StartSingleAsync("--Storage:Provider=Memory", "--KeyValue:MaxValueBytes=1000");
+        Gateway = cluster.Gateways.Single();
     }
 
     public async Task DisposeAsync()
     {
-        if (host is not null)
+        if (cluster is not null)
         {
-            await host.StopAsync();
-            host.Dispose();
+            await cluster.DisposeAsync();
         }
     }
 }
 
-/// <summary>raft-client against an in-process silo over TCP: the key-value commands, status and bench.</summary>
+/// <summary>raft-client against a silo process over TCP: the key-value commands, status and bench.</summary>
 public sealed class ClientCliEndToEndTests(KeyValueSiloFixture silo) : IClassFixture<KeyValueSiloFixture>
 {
     private Task<CliRunner.Result> Run(params string[] args) => CliRunner.RunAsync([.. args, "--gateway", silo.Gateway, "--timeout", "15s"]);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Raft.Client.Cli;
-using Raft.Tests.Runtime;
+using Raft.Tests.EndToEnd;
 using Xunit;
 
 namespace Raft.Tests.ClientCli;
@@ -86,7 +86,7 @@ public sealed class ClientCommandLineTests
     [InlineData("bench", "--duration", "1s")]
     public async Task UnreachableGatewayExitsThreeQuickly(params string[] command)
     {
-        var port = Raft.TestingHost.LoopbackPorts.Free(1)[0];
+        var port = LoopbackPorts.Free(1)[0];
         var watch = Stopwatch.StartNew();
         var result = await CliRunner.RunAsync([.. command, "--gateway", $"127.0.0.1:{port}", "--timeout", "5s"]);
         Assert.True(result.Code == ExitCodes.Unreachable, result.ToString());
@@ -100,7 +100,7 @@ public sealed class ClientCommandLineTests
     [Fact]
     public async Task EveryGatewayIsTriedAndNamed()
     {
-        var ports = Raft.TestingHost.LoopbackPorts.Free(2);
+        var ports = LoopbackPorts.Free(2);
         var result = await CliRunner.RunAsync("get", "k", "-g", $"127.0.0.1:{ports[0]}", "-g", $"127.0.0.1:{ports[1]}");
         Assert.Equal(ExitCodes.Unreachable, result.Code);
         Assert.Contains($"127.0.0.1:{ports[0]}", result.Err);
@@ -131,7 +131,7 @@ public sealed class ClientCommandLineTests
     [Fact]
     public void ExceptionsMapToTheDocumentedExitCodes()
     {
-        Assert.Equal(ExitCodes.Unreachable, ClientCommandLine.Classify(new Raft.Runtime.SiloUnavailableException("x"), false).Code);
+        Assert.Equal(ExitCodes.Unreachable, ClientCommandLine.Classify(new Orleans.Runtime.SiloUnavailableException("x"), false).Code);
         Assert.Equal(ExitCodes.NoLeader, ClientCommandLine.Classify(new Raft.Client.KeyValueTimeoutException("x", noLeader: true), false).Code);
         Assert.Equal(ExitCodes.Timeout, ClientCommandLine.Classify(new Raft.Client.KeyValueTimeoutException("x", noLeader: false), false).Code);
         Assert.Equal(ExitCodes.Rejected, ClientCommandLine.Classify(new Raft.Client.KeyValueRejectedException("x"), false).Code);

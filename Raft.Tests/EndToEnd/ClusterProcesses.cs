@@ -1,15 +1,14 @@
-using Raft.TestingHost;
-
 namespace Raft.Tests.EndToEnd;
 
 /// <summary>A Raft key-value cluster of real silo processes on loopback, each with its own SQLite file.</summary>
 internal sealed class ClusterProcesses : IAsyncDisposable
 {
-    private ClusterProcesses(DirectoryInfo dataDirectory, List<SiloProcess> silos, List<int> gatewayPorts)
+    private ClusterProcesses(DirectoryInfo dataDirectory, List<SiloProcess> silos, List<int> gatewayPorts, string clusterId)
     {
         DataDirectory = dataDirectory;
         Silos = silos;
         GatewayPorts = gatewayPorts;
+        ClusterId = clusterId;
     }
 
     public DirectoryInfo DataDirectory { get; }
@@ -18,20 +17,29 @@ internal sealed class ClusterProcesses : IAsyncDisposable
 
     public List<int> GatewayPorts { get; }
 
+    /// <summary>The Orleans cluster id the silos run under (clients must use it; the service id is the default "raft").</summary>
+    public string ClusterId { get; }
+
     public IEnumerable<string> Gateways => GatewayPorts.Select(p => $"127.0.0.1:{p}");
 
-    /// <summary>One silo process per peer: peer kv/i is pinned to silo si.</summary>
-    public static async Task<ClusterProcesses> StartOnePerPeerAsync(int peers)
+    /// <summary>
+    /// One silo process per peer, peer kv/i pinned to silo si, with the membership table in Azure Table storage
+    /// (<paramref name="tableConnectionString"/>) so that it outlives any silo. A fresh cluster id keeps this cluster's
+    /// membership rows apart from those of earlier tests on the same Azurite.
+    /// </summary>
+    public static async Task<ClusterProcesses> StartOnePerPeerAsync(int peers, string tableConnectionString)
     {
         var data = Directory.CreateTempSubdirectory("raft-e2e-");
         var ports = LoopbackPorts.Free(peers * 2);
-        var common = new List<string>();
+        var clusterId = "e2e-" + Guid.NewGuid().ToString("N")[..12];
+        var common = new List<string>
+        {
+            "--Cluster:Membership=AzureTable",
+            $"--Cluster:ConnectionString={tableConnectionString}",
+            $"--Cluster:ClusterId={clusterId}",
+        };
         for (var i = 0; i < peers; i++)
         {
-            common.Add($"--Cluster:Silos:{i}:Name=s{i}");
-            common.Add($"--Cluster:Silos:{i}:Host=127.0.0.1");
-            common.Add($"--Cluster:Silos:{i}:SiloPort={ports[2 * i]}");
-            common.Add($"--Cluster:Silos:{i}:GatewayPort={ports[2 * i + 1]}");
             common.Add($"--Raft:Groups:kv:{i}={i}");
             common.Add($"--Raft:PeerSilos:kv/{i}=s{i}");
         }
@@ -46,7 +54,7 @@ internal sealed class ClusterProcesses : IAsyncDisposable
                 $"--Storage:Default:Path={Path.Combine(data.FullName, $"s{i}.db")}",
             ]).ToList()));
         }
-        var cluster = new ClusterProcesses(data, silos, Enumerable.Range(0, peers).Select(i => ports[2 * i + 1]).ToList());
+        var cluster = new ClusterProcesses(data, silos, Enumerable.Range(0, peers).Select(i => ports[2 * i + 1]).ToList(), clusterId);
         try
         {
             await Task.WhenAll(silos.Select(s => s.StartAsync(TimeSpan.FromSeconds(60))));
@@ -59,8 +67,11 @@ internal sealed class ClusterProcesses : IAsyncDisposable
         return cluster;
     }
 
-    /// <summary>The embedded default: one silo process hosting all three peers.</summary>
-    public static async Task<ClusterProcesses> StartSingleAsync()
+    /// <summary>
+    /// The embedded default: one silo process hosting all three peers (SQLite in a temporary folder, localhost
+    /// membership), with <paramref name="settings"/> added to its command line.
+    /// </summary>
+    public static async Task<ClusterProcesses> StartSingleAsync(params string[] settings)
     {
         var data = Directory.CreateTempSubdirectory("raft-e2e-");
         var ports = LoopbackPorts.Free(2);
@@ -69,8 +80,9 @@ internal sealed class ClusterProcesses : IAsyncDisposable
             $"--Silo:SiloPort={ports[0]}",
             $"--Silo:GatewayPort={ports[1]}",
             $"--Storage:Default:Path={Path.Combine(data.FullName, "raft.db")}",
+            .. settings,
         ]);
-        var cluster = new ClusterProcesses(data, [silo], [ports[1]]);
+        var cluster = new ClusterProcesses(data, [silo], [ports[1]], "raft");
         try
         {
             await silo.StartAsync(TimeSpan.FromSeconds(60));

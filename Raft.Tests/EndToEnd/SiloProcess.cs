@@ -3,11 +3,17 @@ using System.Text;
 
 namespace Raft.Tests.EndToEnd;
 
-/// <summary>A Raft.Silo process started from the test's output folder, its output captured for diagnostics.</summary>
+/// <summary>
+/// A Raft.Silo process started from the test's output folder, its output captured line by line with the time each line
+/// arrived (on the shared <see cref="Clock"/>), so tests can wait for what a silo logs and measure when it did.
+/// </summary>
 internal sealed class SiloProcess : IAsyncDisposable
 {
-    private readonly StringBuilder output = new();
-    private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>One clock for every silo of a test run, so times seen by different silos compare.</summary>
+    public static readonly Stopwatch Clock = Stopwatch.StartNew();
+
+    private readonly List<(TimeSpan At, string Line)> lines = [];
+    private TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? process;
 
     public SiloProcess(string name, IReadOnlyList<string> arguments)
@@ -22,18 +28,36 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public bool IsRunning => process is { HasExited: false };
 
+    /// <summary>Everything the silo printed, over all its lives.</summary>
     public string Output
     {
         get
         {
-            lock (output)
+            lock (lines)
             {
-                return output.ToString();
+                var text = new StringBuilder();
+                foreach (var (_, line) in lines)
+                {
+                    text.AppendLine(line);
+                }
+                return text.ToString();
             }
         }
     }
 
-    /// <summary>Starts the process and waits until its silo logs that it started.</summary>
+    /// <summary>How many lines were printed so far: a starting point for <see cref="WaitForLineAsync"/>.</summary>
+    public int LineCount
+    {
+        get
+        {
+            lock (lines)
+            {
+                return lines.Count;
+            }
+        }
+    }
+
+    /// <summary>Starts the process and waits until the host reports that it started (the silo is then active).</summary>
     public async Task StartAsync(TimeSpan timeout)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -50,17 +74,20 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["Logging__Console__FormatterName"] = "simple";
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.Exited += (_, _) => this.started.TrySetException(new InvalidOperationException($"Silo {Name} exited with {process.ExitCode}:\n{Output}"));
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        var life = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        started = life;
+        var child = new Process { StartInfo = start, EnableRaisingEvents = true };
+        child.OutputDataReceived += (_, e) => Append(e.Data);
+        child.ErrorDataReceived += (_, e) => Append(e.Data);
+        child.Exited += (_, _) => life.TrySetException(new InvalidOperationException($"Silo {Name} exited with {child.ExitCode}:\n{Output}"));
+        child.Start();
+        child.BeginOutputReadLine();
+        child.BeginErrorReadLine();
+        process = child;
         try
         {
-            await this.started.Task.WaitAsync(timeout);
+            await life.Task.WaitAsync(timeout);
         }
         catch (TimeoutException)
         {
@@ -74,9 +101,9 @@ internal sealed class SiloProcess : IAsyncDisposable
         {
             return;
         }
-        lock (output)
+        lock (lines)
         {
-            output.AppendLine(line);
+            lines.Add((Clock.Elapsed, line));
         }
         if (line.Contains("Application started", StringComparison.Ordinal))
         {
@@ -84,14 +111,43 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>kill -9: no shutdown of any kind.</summary>
-    public async Task KillAsync()
+    /// <summary>
+    /// Waits for a line after the first <paramref name="from"/> that satisfies <paramref name="match"/> and returns when
+    /// it arrived (on <see cref="Clock"/>); throws <see cref="TimeoutException"/> with the output at the deadline.
+    /// </summary>
+    public async Task<TimeSpan> WaitForLineAsync(int from, Func<string, bool> match, TimeSpan timeout)
     {
+        var deadline = Clock.Elapsed + timeout;
+        while (true)
+        {
+            lock (lines)
+            {
+                for (var i = from; i < lines.Count; i++)
+                {
+                    if (match(lines[i].Line))
+                    {
+                        return lines[i].At;
+                    }
+                }
+            }
+            if (Clock.Elapsed > deadline)
+            {
+                throw new TimeoutException($"Silo {Name} did not log the awaited line within {timeout}:\n{Output}");
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>kill -9: no shutdown of any kind. Returns when it was killed (on <see cref="Clock"/>).</summary>
+    public async Task<TimeSpan> KillAsync()
+    {
+        var at = Clock.Elapsed;
         if (process is { HasExited: false })
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
+        return at;
     }
 
     public async ValueTask DisposeAsync()
