@@ -102,7 +102,19 @@ public sealed class SiloKillTests(AzuriteFixture azurite, ITestOutputHelper outp
         LinearizabilityAssert.Linearizable(LinearizabilityChecker.Check(VersionedKvModel.Instance, history.GetHistory()));
 
         // Every restarted silo caught up from its own file: each peer applies what the group committed.
-        await WaitForCatchUpAsync(client, peers);
+        try
+        {
+            await WaitForCatchUpAsync(client, peers);
+        }
+        catch (Exception)
+        {
+            foreach (var silo in cluster.Silos)
+            {
+                var lines = silo.Output.Split('\n');
+                output.WriteLine($"--- last lines of {silo.Name}:\n" + string.Join('\n', lines.TakeLast(60)));
+            }
+            throw;
+        }
     }
 
     /// <summary>Waits until <see cref="ProgressStep"/> more writes were acknowledged; a writer that failed fails the test at once.</summary>
@@ -131,7 +143,7 @@ public sealed class SiloKillTests(AzuriteFixture azurite, ITestOutputHelper outp
             {
                 var statuses = await Task.WhenAll(peers.Select(p => client.GetGrain<IRaftPeerGrain>(p).GetStatus()));
                 var commit = statuses.Max(s => s.CommitIndex);
-                last = string.Join(", ", statuses.Select(s => $"{s.Id} applied {s.LastApplied}"));
+                last = string.Join(", ", statuses.Select(s => $"{s.Id} ({s.Role}, term {s.Term}) applied {s.LastApplied}, commit {s.CommitIndex}, log to {s.LastLogIndex}, snapshot {s.SnapshotIndex}"));
                 if (statuses.All(s => s.LastApplied >= commit))
                 {
                     return;
