@@ -14,12 +14,15 @@ public sealed class GrainKeyValueTransport(IGrainFactory grains, TimeProvider? t
     {
         var grain = _grains.GetOrAdd(peerId, static (id, factory) => factory.GetGrain<IKeyValueGrain>(id), grains);
         using var cancellation = new CancellationTokenSource(timeout, _time);
+        var call = grain.Execute(request, cancellation.Token);
         try
         {
-            return await grain.Execute(request, cancellation.Token);
+            // The wait bounds the attempt even where Orleans' cancellation does not reach the message (a dead silo).
+            return await call.WaitAsync(timeout, _time);
         }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        catch (Exception exception) when (exception is TimeoutException || (exception is OperationCanceledException && cancellation.IsCancellationRequested))
         {
+            _ = call.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
             throw new TimeoutException($"{peerId} did not answer within {timeout.TotalMilliseconds:0} ms.");
         }
     }

@@ -111,7 +111,18 @@ public sealed class RaftPeerGrain : Grain, IRaftPeerGrain, IPeerHost
         {
             await Task.Yield();
         }
-        return await call;
+        // The token asks Orleans to cancel; the wait makes sure the driver hears of the loss on time even when a message
+        // is stuck where cancellation does not reach it (a silo that died with the request): a full window of appends
+        // that never complete would stall the follower for good.
+        try
+        {
+            return await call.WaitAsync(timeout, Time);
+        }
+        catch (TimeoutException)
+        {
+            _ = call.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            throw;
+        }
     }
 
     private IRaftPeerGrain PeerGrain(string peer)
