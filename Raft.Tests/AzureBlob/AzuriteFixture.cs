@@ -1,3 +1,4 @@
+using Raft.TestingHost;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;

@@ -1,3 +1,4 @@
+using Raft.TestingHost;
 using System.Diagnostics;
 using Raft.Client.Cli;
 using Raft.Tests.EndToEnd;

@@ -1,3 +1,5 @@
+using Raft.TestingHost;
+
 namespace Raft.Tests.EndToEnd;
 
 /// <summary>A Raft key-value cluster of real silo processes on loopback, each with its own SQLite file.</summary>
