@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using Orleans;
 using Orleans.Runtime;
 using Orleans.Storage;
@@ -78,7 +77,7 @@ public sealed class SharedMemoryGrainStorage : IGrainStorage
             }
             if (entry is null || entry.Cleared)
             {
-                grainState.State = FreshState<T>();
+                grainState.State = FreshState.Create<T>();
                 grainState.ETag = entry?.ETag;
                 grainState.RecordExists = false;
             }
@@ -144,7 +143,7 @@ public sealed class SharedMemoryGrainStorage : IGrainStorage
                     _records.Remove(key);
                 }
             }
-            grainState.State = FreshState<T>();
+            grainState.State = FreshState.Create<T>();
             grainState.ETag = newEtag;
             grainState.RecordExists = false;
             return Task.CompletedTask;
@@ -202,38 +201,6 @@ public sealed class SharedMemoryGrainStorage : IGrainStorage
             throw new GrainStateSerializationException(
                 $"Stored record '{recordName}' passed its checksum but could not be deserialized as {typeof(T)}: {ex.Message}", ex);
         }
-    }
-
-    /// <summary>
-    /// What a missing or cleared record reads as, by the same rule as the SQLite provider: a new instance through the
-    /// parameterless constructor when there is one, an empty array or string, otherwise an all-default instance (so a
-    /// positional record such as <c>HardState(long Term, string? VotedFor)</c> reads as term 0, no vote); null only
-    /// for interfaces and abstract types. The contract tests hold both providers to it.
-    /// </summary>
-    private static T FreshState<T>()
-    {
-        var type = typeof(T);
-        if (type.IsValueType)
-        {
-            return Activator.CreateInstance<T>();
-        }
-        if (type == typeof(string))
-        {
-            return (T)(object)string.Empty;
-        }
-        if (type.IsArray)
-        {
-            return (T)(object)Array.CreateInstance(type.GetElementType()!, 0);
-        }
-        if (type.IsAbstract || type.IsInterface)
-        {
-            return default!;
-        }
-        if (type.GetConstructor(Type.EmptyTypes) is not null)
-        {
-            return Activator.CreateInstance<T>();
-        }
-        return (T)RuntimeHelpers.GetUninitializedObject(type);
     }
 
     private sealed record Entry(byte[] Bytes, string ETag, bool Cleared);
