@@ -140,7 +140,7 @@ public sealed class AzureBlobFailureTests(AzuriteFixture azurite, ITestOutputHel
         azurite.Stop();
         try
         {
-            state.State.Count = 2;
+            state.State!.Count = 2;
             var clock = Stopwatch.StartNew();
             var e = await Assert.ThrowsAnyAsync<Exception>(() => storage.WriteStateAsync(StateName, grain, state));
             output.WriteLine($"write during the outage failed after {clock.ElapsedMilliseconds} ms: {e.GetType().Name}: {e.Message}");
@@ -162,11 +162,11 @@ public sealed class AzureBlobFailureTests(AzuriteFixture azurite, ITestOutputHel
         var readBefore = NewState();
         await fresh.ReadStateAsync(StateName, before, readBefore);
         Assert.True(readBefore.RecordExists);
-        beforeState.State.AssertEqual(readBefore.State);
+        beforeState.State!.AssertEqual(readBefore.State);
         Assert.Equal(beforeState.ETag, readBefore.ETag);
         var readGrain = NewState();
         await fresh.ReadStateAsync(StateName, grain, readGrain);
-        Assert.Equal(2, readGrain.State.Count);
+        Assert.Equal(2, readGrain.State!.Count);
         Assert.Equal(state.ETag, readGrain.ETag);
     }
 
@@ -184,7 +184,7 @@ public sealed class AzureBlobFailureTests(AzuriteFixture azurite, ITestOutputHel
         if (blobExisted)
         {
             await storage.WriteStateAsync(StateName, grain, state);
-            state.State.Count = 2;
+            state.State!.Count = 2;
         }
 
         // Azurite applies the write; its answer never arrives; the SDK's retry (If-Match the old ETag, or
@@ -197,13 +197,13 @@ public sealed class AzureBlobFailureTests(AzuriteFixture azurite, ITestOutputHel
         // The write landed: a reader sees it, with an ETag the writer never got.
         var stored = await ReadDirectAsync(grain);
         Assert.True(stored.RecordExists);
-        state.State.AssertEqual(stored.State);
+        state.State!.AssertEqual(stored.State);
         Assert.NotEqual(stored.ETag, state.ETag);
 
         // A writer that read again (as a new activation does) writes on.
-        stored.State.Count = 10;
+        stored.State!.Count = 10;
         await storage.WriteStateAsync(StateName, grain, stored);
-        Assert.Equal(10, (await ReadDirectAsync(grain)).State.Count);
+        Assert.Equal(10, (await ReadDirectAsync(grain)).State!.Count);
     }
 
     [Fact]
@@ -219,15 +219,15 @@ public sealed class AzureBlobFailureTests(AzuriteFixture azurite, ITestOutputHel
         proxy.AfterLostAnswerArrived = async () =>
         {
             var theirs = await ReadDirectAsync(grain);
-            theirs.State.Name = "theirs";
+            theirs.State!.Name = "theirs";
             await other.WriteStateAsync(StateName, grain, theirs);
         };
         proxy.LoseNextAnswer();
-        state.State.Count = 2;
+        state.State!.Count = 2;
         await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(StateName, grain, state));
         var stored = await ReadDirectAsync(grain);
-        Assert.Equal("theirs", stored.State.Name);
-        Assert.Equal(2, stored.State.Count);
+        Assert.Equal("theirs", stored.State!.Name);
+        Assert.Equal(2, stored.State!.Count);
     }
 
     /// <summary>
