@@ -62,7 +62,7 @@ public static class StorageConfiguration
                     // rename that breaks JSON $type). It is the serializer every grain call already uses.
                     options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
                 }));
-                silo.AddRaftStorageTraits(name, PeerStorageTraits.AzureBlob with { ClearKeepsRecord = true });
+                silo.AddRaftStorageTraits(name, PeerStorageTraits.AzureBlob);
                 return $"Azure Blob storage at {client.Uri} ({ConnectionStringKey})";
 
             default:

@@ -20,9 +20,13 @@ public sealed class GrainKeyValueTransport(IGrainFactory grains, TimeProvider? t
             // The wait bounds the attempt even where Orleans' cancellation does not reach the message (a dead silo).
             return await call.WaitAsync(timeout, _time);
         }
-        catch (Exception exception) when (exception is TimeoutException || (exception is OperationCanceledException && cancellation.IsCancellationRequested))
+        catch (TimeoutException) when (!call.IsCompleted)
         {
             _ = call.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            throw new TimeoutException($"{peerId} did not answer within {timeout.TotalMilliseconds:0} ms.");
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
             throw new TimeoutException($"{peerId} did not answer within {timeout.TotalMilliseconds:0} ms.");
         }
     }

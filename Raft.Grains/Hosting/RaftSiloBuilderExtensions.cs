@@ -23,6 +23,7 @@ public static class RaftSiloBuilderExtensions
         builder.Services.TryAddSingleton<KvStateMachineFactory>();
         builder.Services.TryAddSingleton<IRaftStateMachineFactory>(sp => sp.GetRequiredService<KvStateMachineFactory>());
         builder.Services.AddPlacementDirector<PeerPlacement, PeerPlacementDirector>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RaftStorageCheck>();
         builder.Services.AddSingleton<RaftPeerStarter>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RaftPeerStarter>());
         return builder;
@@ -30,8 +31,8 @@ public static class RaftSiloBuilderExtensions
 
     /// <summary>
     /// Tells the peers how the grain storage provider <paramref name="storageName"/> behaves where Raft's crash reasoning
-    /// depends on it (issue order, writes that outlive their writer, what a clear leaves); unknown providers are treated
-    /// with <see cref="PeerStorageTraits.Unknown"/>.
+    /// depends on it (issue order, writes that outlive their writer, what a clear leaves). Required for the provider
+    /// RaftOptions.StorageName names: the silo does not start without it.
     /// </summary>
     public static ISiloBuilder AddRaftStorageTraits(this ISiloBuilder builder, string storageName, PeerStorageTraits traits)
     {

@@ -39,7 +39,8 @@ public sealed class RaftPeerGrain : Grain, IRaftPeerGrain, IPeerHost
         Time = ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System;
         var storage = ServiceProvider.GetKeyedService<IGrainStorage>(_options.StorageName)
             ?? throw new InvalidOperationException($"No grain storage provider named '{_options.StorageName}' is registered (RaftOptions.StorageName).");
-        var traits = ServiceProvider.GetKeyedService<PeerStorageTraits>(_options.StorageName) ?? PeerStorageTraits.Unknown;
+        var traits = ServiceProvider.GetKeyedService<PeerStorageTraits>(_options.StorageName)
+            ?? throw new InvalidOperationException(RaftStorageCheck.NoTraits(_options.StorageName));
         Storage = new GrainPeerStorage(storage, this.GetGrainId(), _options.StorageName, traits, ServiceProvider.GetRequiredService<Serializer>());
         _peer = new RaftPeer(this.GetPrimaryKeyString(), _options, this, _logger, _stateMachineFactory);
         return _peer.ActivateAsync();
@@ -118,7 +119,7 @@ public sealed class RaftPeerGrain : Grain, IRaftPeerGrain, IPeerHost
         {
             return await call.WaitAsync(timeout, Time);
         }
-        catch (TimeoutException)
+        catch (TimeoutException) when (!call.IsCompleted)
         {
             _ = call.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
             throw;

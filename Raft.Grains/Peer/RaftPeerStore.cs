@@ -83,7 +83,7 @@ internal sealed partial class RaftPeerStore
                 $"Raft peer '{peerId}' cannot start on storage '{storage.Name}': the provider may apply a write after the process " +
                 "that sent it died, and it deletes a record on clear, so a delayed write of a crashed activation could create a " +
                 "cleared log segment again and cut the log (Raft.Grains/Peer/PERSISTENCE.md). Configure it to keep cleared records " +
-                "(Azure Blob storage: DeleteStateOnClear = false, the default).");
+                "(Orleans' Azure Blob storage: DeleteStateOnClear = false, which is not its default, and ClearKeepsRecord = true in its PeerStorageTraits).");
         }
     }
 

@@ -3,16 +3,10 @@ namespace Raft.Grains;
 /// <summary>
 /// How a grain storage provider behaves where Raft's crash reasoning depends on it (<see cref="IPeerStorage"/> has the
 /// meaning of each). Registered per provider name as a keyed singleton (<c>services.AddKeyedSingleton(name, traits)</c>);
-/// a provider without one gets <see cref="Unknown"/>, which assumes the least.
+/// a silo whose Raft storage has none does not start: no assumption is safe for every provider.
 /// </summary>
 public sealed record PeerStorageTraits(bool PreservesIssueOrder, bool WritesMayOutliveWriter, bool ClearKeepsRecord)
 {
-    /// <summary>
-    /// Nothing known: writes are awaited one by one and activation fences every record it read, which is safe on any
-    /// provider with Orleans' ETag contract, at the cost of a write per record at activation.
-    /// </summary>
-    public static PeerStorageTraits Unknown { get; } = new(PreservesIssueOrder: false, WritesMayOutliveWriter: true, ClearKeepsRecord: false);
-
     /// <summary>
     /// Orleans' Azure Blob provider configured with DeleteStateOnClear = false (Orleans' default is true): a request
     /// already sent lands or fails on its own, later, and a clear uploads an empty blob, a marker with an ETag of its own.
