@@ -1,67 +1,98 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Raft.Persistence.AzureStorage;
-using Raft.Runtime;
-using Raft.Runtime.Hosting;
-using Raft.Runtime.Storage;
-using Raft.Tests.Runtime;
+using Orleans.Storage;
+using Raft.Client;
+using Raft.Silo;
+using Raft.TestingHost;
 using Xunit;
 
 namespace Raft.Tests.AzureBlob;
 
-/// <summary>The Raft.Silo executable's storage settings: Storage:Provider=AzureBlob with Storage:Default:*, against Azurite.</summary>
+/// <summary>
+/// The Raft.Silo executable's storage settings on Orleans: Storage:Provider=AzureBlob with Storage:Default:* puts the
+/// peers on Orleans' Azure Blob provider (against Azurite); bad settings are refused naming the setting (exit code 2);
+/// storage or a port that cannot be used stops the silo at start (exit code 1).
+/// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class SiloProgramAzureTests(AzuriteFixture azurite) : AzuriteContainerTests(azurite, "program")
 {
     [Fact]
-    public async Task ProviderAzureBlob_ConfiguresTheDefaultStorage_AndGrainsPersistOnAzurite()
+    public async Task ProviderAzureBlob_PutsThePeersOnOrleansBlobStorage_OnAzurite()
     {
+        var ports = LoopbackPorts.Free(2);
         var builder = NewHostBuilder(new Dictionary<string, string?>
         {
-            ["Silo:SiloName"] = "silo0",
-            ["Silo:SiloPort"] = "0",
-            ["Silo:GatewayPort"] = "-1",
+            ["Silo:SiloName"] = "s0",
+            ["Silo:SiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture),
+            ["Silo:GatewayPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
             ["Storage:Provider"] = "AzureBlob",
             ["Storage:Default:ConnectionString"] = Azurite.ConnectionString,
             ["Storage:Default:ContainerName"] = Container,
         });
-        Raft.Silo.SiloConfiguration.Configure(builder);
-        builder.Services.AddSingleton(new GrainClassRegistration(typeof(PersistentCounterGrain)));
+        SiloHostBuilder.Configure(builder);
         using var host = builder.Build();
+        Assert.IsType<AzureBlobGrainStorage>(host.Services.GetRequiredKeyedService<IGrainStorage>("Default"));
 
-        var storage = Assert.IsType<AzureBlobGrainStorage>(host.Services.GetRequiredKeyedService<IGrainStorage>("Default"));
-        Assert.Equal(Container, storage.ContainerName);
         await host.StartAsync();
-        var counter = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IPersistentCounterGrain>("via-silo-config");
-        Assert.Equal(1, await counter.Increment());
-        await host.StopAsync();
+        try
+        {
+            var client = new KeyValueClient(host.Services.GetRequiredService<IGrainFactory>());
+            Assert.Equal(1, await client.PutAsync("k", "v"));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
 
-        using var raw = await AzureTestStorage.SendRawAsync(Azurite, HttpMethod.Head, $"/{Container}/counter-persistentcounter/via-silo-config");
-        Assert.Equal(200, (int)raw.StatusCode);
+        var blobs = new BlobServiceClient(Azurite.ConnectionString).GetBlobContainerClient(Container);
+        var names = new List<string>();
+        await foreach (var blob in blobs.GetBlobsAsync())
+        {
+            names.Add(blob.Name);
+        }
+        Assert.Contains("raft-hardstate-raftpeer/kv/0.json", names);
+        Assert.Contains(names, name => name.StartsWith("raft-log-", StringComparison.Ordinal));
     }
 
     [Theory]
-    [InlineData("Cassandra", "Unknown storage provider 'Cassandra'")]
+    [InlineData("Cassandra", "unknown storage provider 'Cassandra'")]
     [InlineData("AzureBlob", "Storage:Default:ConnectionString")]
-    public void BadStorageSettings_AreAnArgumentException_NamingTheSetting(string provider, string expected)
+    public void BadStorageSettings_AreRefusedNamingTheSetting(string provider, string expected)
     {
         var builder = NewHostBuilder(new Dictionary<string, string?> { ["Storage:Provider"] = provider });
 
-        var e = Assert.Throws<ArgumentException>(() => Raft.Silo.SiloConfiguration.Configure(builder));
+        var e = Assert.Throws<SiloConfigurationException>(() => SiloHostBuilder.Configure(builder));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Main_ExitsWith2OnBadStorageSettings_And1WhenAzureRefusesTheKey()
+    public async Task Main_ExitsWith2OnBadSettings_And1WhenAzureRefusesTheKey_OrThePortIsTaken()
     {
-        string[] quiet = ["--Logging:LogLevel:Default=None", "--Logging:LogLevel:Microsoft=None", "--Silo:SiloPort=0", "--Silo:GatewayPort=-1"];
+        var ports = LoopbackPorts.Free(2);
+        string[] quiet =
+        [
+            "--Logging:LogLevel:Default=None",
+            $"--Silo:SiloPort={ports[0]}",
+            $"--Silo:GatewayPort={ports[1]}",
+        ];
 
         Assert.Equal(2, await Raft.Silo.Program.Main([.. quiet, "--Storage:Provider=Cassandra"]));
         Assert.Equal(2, await Raft.Silo.Program.Main([.. quiet, "--Storage:Provider=AzureBlob"]));
+        Assert.Equal(2, await Raft.Silo.Program.Main([.. quiet, "--Storage:Provider=AzureBlob", "--Storage:Default:ConnectionString=not a connection string"]));
 
         var wrongKey = Convert.ToBase64String(new byte[64]);
         var connectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={wrongKey};BlobEndpoint={Azurite.BlobEndpoint}";
         Assert.Equal(1, await Raft.Silo.Program.Main(
             [.. quiet, "--Storage:Provider=AzureBlob", $"--Storage:Default:ConnectionString={connectionString}", $"--Storage:Default:ContainerName={Container}"]));
+
+        var fresh = LoopbackPorts.Free(2);
+        using var taken = new TcpListener(IPAddress.Loopback, fresh[1]);
+        taken.Start();
+        Assert.Equal(1, await Raft.Silo.Program.Main(
+            ["--Logging:LogLevel:Default=None", $"--Silo:SiloPort={fresh[0]}", $"--Silo:GatewayPort={fresh[1]}", "--Storage:Provider=Memory"]));
     }
 }
