@@ -69,27 +69,42 @@ internal sealed class ClusterConnection : IAsyncDisposable
         {
             await host.StartAsync(startDeadline.Token);
         }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception exception)
         {
-            host.Dispose();
+            // A client that failed to start still has its background work (gateway reconnects) running: stop it, or it
+            // goes on for the life of the process (the CLI's own tests run many commands in one process).
+            await StopAndDisposeAsync(host);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
             var what = DateTimeOffset.UtcNow >= deadline ? $"no gateway answered within {timeout.TotalSeconds:0.#} s" : "the gateways refused the connection";
             throw new SiloUnavailableException($"{what} ({string.Join(", ", gateways)}): {exception.Message}", exception);
         }
         return new ClusterConnection(host, observer) { GatewayList = string.Join(", ", gateways) };
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => new(StopAndDisposeAsync(_host));
+
+    private static async Task StopAndDisposeAsync(IHost host)
     {
         try
         {
             using var stopDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await _host.StopAsync(stopDeadline.Token);
+            await host.StopAsync(stopDeadline.Token);
         }
         catch (Exception)
         {
             // The command's outcome is already decided; a gateway that vanished cannot spoil it.
         }
-        _host.Dispose();
+        if (host is IAsyncDisposable asyncDisposable)
+        {
+            await asyncDisposable.DisposeAsync();
+        }
+        else
+        {
+            host.Dispose();
+        }
     }
 
     private static async Task<IPEndPoint[]> ResolveAsync(IReadOnlyList<string> gateways, CancellationToken cancellationToken)

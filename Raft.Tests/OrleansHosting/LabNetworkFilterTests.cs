@@ -77,6 +77,17 @@ public sealed class LabNetworkFilterTests
         Assert.True(restarted.LastLogIndex >= start.Index, "the restarted peer reads its log back from storage");
     }
 
+    [Fact]
+    public async Task A_disposed_cluster_leaves_no_peer_running()
+    {
+        var cluster = await DeployAsync();
+        await WaitForLeaderAsync(cluster);
+        await cluster.DisposeAsync();
+        var after = cluster.Lab.TotalCount;
+        await Task.Delay(TimeSpan.FromSeconds(1)); // ten heartbeat intervals: a surviving leader would send about 20 RPCs
+        Assert.Equal(after, cluster.Lab.TotalCount);
+    }
+
     internal static async Task<string> WaitForLeaderAsync(LabTestCluster cluster, IReadOnlyCollection<string>? among = null)
     {
         among ??= ["kv/0", "kv/1", "kv/2"];
