@@ -67,14 +67,24 @@ public sealed class AzureLabStorage(AzuriteFixture azurite) : LabStorage
 }
 
 /// <summary>The 6.5840 3C persistence tests with every peer persisting to Azurite.</summary>
+// KnownFlaky (left out of CI until fixed; RAFT_TEST_ALL=1 runs it): on Orleans' blob provider these runs saturate
+// Azurite's one Node thread (about 95 percent CPU), single writes then take 2-6 s, and an election can miss the
+// harness' 10 s agreement window (Lab3DOnAzure.SnapshotInstallUnCrash3D in the CI run of 35c47b1). Issue 13's note
+// has the numbers.
 [Collection(AzuriteCollection.Name)]
+[Trait("Category", "KnownFlaky")]
 public sealed class Lab3COnAzure(ITestOutputHelper output, AzuriteFixture azurite) : Lab3C(output)
 {
     protected override LabStorage Storage { get; } = new AzureLabStorage(azurite);
 }
 
 /// <summary>The 6.5840 3D snapshot tests with every peer persisting to Azurite (the log-size bound read from the blobs).</summary>
+// KnownFlaky (left out of CI until fixed; RAFT_TEST_ALL=1 runs it): on Orleans' blob provider these runs saturate
+// Azurite's one Node thread (about 95 percent CPU), single writes then take 2-6 s, and an election can miss the
+// harness' 10 s agreement window (Lab3DOnAzure.SnapshotInstallUnCrash3D in the CI run of 35c47b1). Issue 13's note
+// has the numbers.
 [Collection(AzuriteCollection.Name)]
+[Trait("Category", "KnownFlaky")]
 public sealed class Lab3DOnAzure(ITestOutputHelper output, AzuriteFixture azurite) : Lab3D(output)
 {
     protected override LabStorage Storage { get; } = new AzureLabStorage(azurite);
