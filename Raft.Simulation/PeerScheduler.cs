@@ -10,12 +10,35 @@ internal sealed class PeerScheduler(SimulationLoop loop, string name) : TaskSche
     private readonly string name = name;
     private bool stopped;
 
+    // While stalled, turns that come up wait here in order, as the work of a process that is not scheduled waits.
+    private List<Turn>? stalledTurns;
+
     public override int MaximumConcurrencyLevel => 1;
 
     /// <summary>Ends this life: queued and later turns never run.</summary>
     public void Stop() => stopped = true;
 
     public bool Stopped => stopped;
+
+    /// <summary>
+    /// Runs no turn until <see cref="Resume"/>, as a process in a GC pause or on a starved or frozen machine: timers
+    /// keep firing and messages keep arriving meanwhile, and their turns run afterwards, in the order they came up.
+    /// </summary>
+    public void Stall() => stalledTurns ??= [];
+
+    /// <summary>Ends a <see cref="Stall"/>: the turns that waited run next, in order.</summary>
+    public void Resume()
+    {
+        if (stalledTurns is not { } waiting)
+        {
+            return;
+        }
+        stalledTurns = null;
+        foreach (var turn in waiting)
+        {
+            loop.Post(turn);
+        }
+    }
 
     /// <summary>Runs <paramref name="work"/> as a turn of this life (a call into the peer from outside it).</summary>
     public Task<T> Run<T>(Func<Task<T>> work) =>
@@ -44,10 +67,16 @@ internal sealed class PeerScheduler(SimulationLoop loop, string name) : TaskSche
     {
         public void Execute()
         {
-            if (!scheduler.stopped)
+            if (scheduler.stopped)
             {
-                scheduler.TryExecuteTask(task);
+                return;
             }
+            if (scheduler.stalledTurns is { } waiting)
+            {
+                waiting.Add(this);
+                return;
+            }
+            scheduler.TryExecuteTask(task);
         }
 
         public override string ToString() => scheduler.name;

@@ -92,6 +92,27 @@ public sealed class SimulatedRaftCluster
     }
 
     /// <summary>
+    /// Stalls the peer's current life for <paramref name="duration"/> of virtual time, as a GC pause or a starved or
+    /// frozen process would: it runs nothing meanwhile, and what came up for it (ticks, calls, replies) runs afterwards,
+    /// in order. Stalling every peer at once is a whole silo or machine that stopped.
+    /// </summary>
+    public void Stall(string peerId, TimeSpan duration)
+    {
+        if (lives[Known(peerId)] is not { IsOver: false } life)
+        {
+            return;
+        }
+        life.Scheduler.Stall();
+        Loop.Record($"stall {life.Scheduler} for {duration.TotalMilliseconds} ms");
+        ITimer? resume = null;
+        resume = Loop.CreateTimer(_ =>
+        {
+            resume!.Dispose();
+            life.Scheduler.Resume();
+        }, null, duration, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
     /// Stops the peer gracefully, as a silo shutting down deactivates it: its writes in flight finish, then its life
     /// ends. Start it again with <see cref="StartAsync"/>.
     /// </summary>

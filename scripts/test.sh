@@ -33,6 +33,21 @@ else
 fi
 passed=${passed:-0}
 failed=${failed:-0}
+# CI shows the end of this output: repeat each failed test with the first lines of its error, so a failure is
+# diagnosable from the tail alone.
+if grep -qE '^  Failed ' "$log"; then
+  echo "---- failed tests ----"
+  awk '/^  Failed /{ n = 14 } n > 0 { print; n-- }' "$log" | cut -c1-400
+  echo "----------------------"
+fi
+echo "---- slowest tests ----"
+# The console logger ends each result line with its duration: "[12 ms]", "[3 s]", "[1 m 32 s]".
+grep -E '^  (Passed|Failed) .*\[[0-9 ms<]+\]$' "$log" \
+  | awk '{ match($0, /\[[^]]*\]$/); d = substr($0, RSTART + 1, RLENGTH - 2); n = split(d, p, " "); v = 0
+           for (i = 1; i < n; i += 2) { v += (p[i+1] == "m" ? 60 : p[i+1] == "s" ? 1 : 0.001) * p[i] }
+           printf "%7.1f s  %s %s\n", v, $1, $2 }' \
+  | sort -rn | head -12
+echo "-----------------------"
 rm -f "$log"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1

@@ -21,6 +21,13 @@ public sealed partial class RaftPeer
     private long _electionTimerArmedAt;
     private TimeSpan _electionTimeout;
 
+    // The last election tick came so late that this peer had stalled, and it waited one more timeout instead of
+    // campaigning; the next late tick campaigns, so a peer that is always late still stands (see TickCameAfterAStall).
+    private bool _waitedOutAStall;
+
+    // When the leader's heartbeat timer last ticked (or leadership began).
+    private long _heartbeatTickAt;
+
     // The role, term and leader last acted on; ObserveRoleChange compares the core against them.
     private RaftRole _seenRole;
     private long _seenTerm;
@@ -54,6 +61,7 @@ public sealed partial class RaftPeer
     /// <summary>A valid AppendEntries or InstallSnapshot from the leader of the current term arrived.</summary>
     private void OnLeaderContact()
     {
+        _waitedOutAStall = false;
         _leaderContactAt = _time.GetTimestamp();
         ResetElectionTimer();
     }
@@ -75,20 +83,57 @@ public sealed partial class RaftPeer
         _time.GetElapsedTime(_electionTimerArmedAt) >= _electionTimeout - TimeSpan.FromMilliseconds(5);
 
     /// <summary>
+    /// A tick later than its due time by more than a heartbeat interval means this peer did not run for that long: a GC
+    /// pause, a starved or frozen process or machine. Its silence then says nothing about the others: the heartbeats
+    /// that would have reset the timer may be queued behind this tick, and a leader in the same stalled process could
+    /// send none. Raft's timing only needs to be right eventually (§5.6); etcd's logical ticks absorb a stall the same
+    /// way, since a stalled node misses its ticks instead of counting them.
+    /// </summary>
+    private bool TickCameAfterAStall(long dueFrom, TimeSpan period) =>
+        _time.GetElapsedTime(dueFrom) - period > _options.HeartbeatInterval;
+
+    /// <summary>
     /// The election timer fired: stand for election in a new term (§5.2), after a pre-vote (thesis §9.6) when
     /// <see cref="RaftOptions.PreVote"/> is on.
     /// </summary>
     private async Task OnElectionTimerAsync(CancellationToken cancellationToken)
     {
+        var tickStartedAt = _time.GetTimestamp();
+        try
+        {
+            await OnElectionTickAsync();
+        }
+        finally
+        {
+            // Both hosts apply a timer change made during a tick once the tick is over (grain timer semantics), so a
+            // timer re-armed during a long tick (a campaign awaiting a slow storage write) counts from the tick's end.
+            if (_electionTimerArmedAt >= tickStartedAt)
+            {
+                _electionTimerArmedAt = _time.GetTimestamp();
+            }
+        }
+    }
+
+    private async Task OnElectionTickAsync()
+    {
         if (_stopped || _failure is not null || (!_node.IsLeader && !ElectionTimeoutElapsed()))
         {
             return;
         }
+        var stalled = TickCameAfterAStall(_electionTimerArmedAt, _electionTimeout);
         ResetElectionTimer(); // the next round, should this one fail, gets its own random timeout
         if (_node.IsLeader)
         {
             return;
         }
+        if (stalled && !_waitedOutAStall)
+        {
+            _waitedOutAStall = true;
+            _logger.LogInformation("Raft peer {Peer} in term {Term}: its election timer ticked late, after a stall of this process; waiting one more timeout for the leader",
+                _id, _node.CurrentTerm);
+            return;
+        }
+        _waitedOutAStall = false;
         if (!_options.PreVote)
         {
             await CampaignAsync();
@@ -225,7 +270,15 @@ public sealed partial class RaftPeer
         {
             return Task.CompletedTask;
         }
-        if (_options.CheckQuorum && _time.GetElapsedTime(_quorumCheckedAt) >= _options.ElectionTimeoutMax)
+        var stalled = TickCameAfterAStall(_heartbeatTickAt, _options.HeartbeatInterval);
+        _heartbeatTickAt = _time.GetTimestamp();
+        if (stalled)
+        {
+            // The followers' replies may still be queued behind this tick, and they could not answer heartbeats this
+            // leader did not send: the quorum check waits for a window this leader was running through.
+            _quorumCheckedAt = _heartbeatTickAt;
+        }
+        else if (_options.CheckQuorum && _time.GetElapsedTime(_quorumCheckedAt) >= _options.ElectionTimeoutMax)
         {
             _quorumCheckedAt = _time.GetTimestamp();
             if (!_node.CheckQuorum())
@@ -295,6 +348,7 @@ public sealed partial class RaftPeer
             _id, term, _node.Log.LastIndex, _node.CommitIndex);
         _followers = _node.Peers.ToDictionary(peer => peer, peer => new FollowerLink(peer, term), StringComparer.Ordinal);
         _quorumCheckedAt = _time.GetTimestamp();
+        _heartbeatTickAt = _quorumCheckedAt;
         _electionTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         StopLeaderTimers();
         _heartbeatTimer = _host.RegisterTimer(OnHeartbeatTimerAsync, _options.HeartbeatInterval, _options.HeartbeatInterval);

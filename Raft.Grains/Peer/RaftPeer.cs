@@ -103,6 +103,8 @@ public sealed partial class RaftPeer : IRaftPeerControl
         _seenLeader = _node.LeaderId;
 
         var timeout = NextElectionTimeout();
+        _electionTimerArmedAt = _time.GetTimestamp();
+        _electionTimeout = timeout;
         _electionTimer = _host.RegisterTimer(OnElectionTimerAsync, timeout, timeout);
         _applier = RunApplierAsync();
 

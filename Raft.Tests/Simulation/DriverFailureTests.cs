@@ -4,6 +4,7 @@ using Raft.Grains.Interfaces;
 using Raft.Simulation;
 using Raft.Tests.Peer;
 using Xunit;
+using static Raft.Tests.Simulation.SimulatedGroupSteps;
 using Xunit.Sdk;
 
 namespace Raft.Tests.Simulation;
@@ -48,48 +49,6 @@ public sealed class DriverFailureTests
             }
             Assert.Contains(loop.RecentTrace, line => line.Contains($"deactivate {leader}#1", StringComparison.Ordinal));
         }, TimeSpan.FromMinutes(5));
-    }
-
-    private static async Task<string> LeaderAsync(SimulationLoop loop, SimulatedRaftCluster cluster)
-    {
-        var started = loop.GetTimestamp();
-        while (loop.GetElapsedTime(started) < TimeSpan.FromSeconds(10))
-        {
-            foreach (var id in PeerIds.Where(cluster.IsRunning))
-            {
-                if ((await cluster.CallAsync(id, p => p.GetState())).IsLeader)
-                {
-                    return id;
-                }
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(10), loop);
-        }
-        throw new XunitException("no leader within 10 s of virtual time");
-    }
-
-    /// <summary>Offers <paramref name="command"/> to the leader until every peer applied it.</summary>
-    private static async Task AgreeAsync(SimulationLoop loop, SimulatedRaftCluster cluster, RecordingStateMachineFactory machines, string command)
-    {
-        var started = loop.GetTimestamp();
-        while (loop.GetElapsedTime(started) < TimeSpan.FromSeconds(10))
-        {
-            var leader = await LeaderAsync(loop, cluster);
-            var result = await cluster.CallAsync(leader, p => p.Start(Encoding.UTF8.GetBytes(command)));
-            if (result.IsLeader)
-            {
-                var offered = loop.GetTimestamp();
-                while (loop.GetElapsedTime(offered) < TimeSpan.FromSeconds(2))
-                {
-                    if (PeerIds.All(id => machines.Latest(id)?.CommandAt(result.Index) == command))
-                    {
-                        return;
-                    }
-                    await Task.Delay(TimeSpan.FromMilliseconds(10), loop);
-                }
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(50), loop);
-        }
-        throw new XunitException($"'{command}' was not applied by every peer within 10 s of virtual time");
     }
 
     private static async Task WaitUntilAsync(SimulationLoop loop, Func<bool> condition, string what)
