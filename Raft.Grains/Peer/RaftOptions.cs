@@ -15,6 +15,10 @@ public sealed class RaftOptions
     public IReadOnlyDictionary<string, List<string>> EffectiveGroups =>
         Groups.Count > 0 ? Groups : new Dictionary<string, List<string>> { ["kv"] = ["0", "1", "2"] };
 
+    /// <summary>
+    /// How often a leader sends heartbeats. Also the lateness that marks a timer tick as coming after a stall of the
+    /// peer's process, which is then not counted as the leader's silence (docs/raft-tests.md, "A stalled process").
+    /// </summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Election timeouts are drawn uniformly from [min, max) each time the timer is reset.</summary>
