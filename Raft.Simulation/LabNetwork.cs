@@ -83,6 +83,19 @@ public sealed class LabNetwork
         }
     }
 
+    /// <summary><see cref="Connect"/> or <see cref="Disconnect"/>, as the tests' connect(i) and disconnect(i).</summary>
+    public void SetConnected(string host, bool connected)
+    {
+        if (connected)
+        {
+            Connect(host);
+        }
+        else
+        {
+            Disconnect(host);
+        }
+    }
+
     public bool IsConnected(string host)
     {
         lock (gate)

@@ -44,17 +44,7 @@ internal sealed class GrainKvServers(LabTestCluster cluster, string group) : IKv
 
     public void Heal() => cluster.Lab.Heal();
 
-    public void SetConnected(string host, bool connected)
-    {
-        if (connected)
-        {
-            cluster.Lab.Connect(host);
-        }
-        else
-        {
-            cluster.Lab.Disconnect(host);
-        }
-    }
+    public void SetConnected(string host, bool connected) => cluster.Lab.SetConnected(host, connected);
 
     public bool Reliable
     {

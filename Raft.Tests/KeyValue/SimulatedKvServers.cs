@@ -36,17 +36,7 @@ internal sealed class SimulatedKvServers(SimulatedRaftCluster cluster) : IKvServ
 
     public void Heal() => cluster.Network.Heal();
 
-    public void SetConnected(string host, bool connected)
-    {
-        if (connected)
-        {
-            cluster.Network.Connect(host);
-        }
-        else
-        {
-            cluster.Network.Disconnect(host);
-        }
-    }
+    public void SetConnected(string host, bool connected) => cluster.Network.SetConnected(host, connected);
 
     public bool Reliable
     {

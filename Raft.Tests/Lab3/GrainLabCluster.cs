@@ -74,18 +74,7 @@ internal sealed class GrainLabCluster : ILabCluster
 
     public Task Wake(int i) => peers[i].Wake();
 
-    public void SetConnected(int i, bool connected)
-    {
-        var host = LabNetworkFilter.HostOf(ids[i]);
-        if (connected)
-        {
-            cluster.Lab.Connect(host);
-        }
-        else
-        {
-            cluster.Lab.Disconnect(host);
-        }
-    }
+    public void SetConnected(int i, bool connected) => cluster.Lab.SetConnected(LabNetworkFilter.HostOf(ids[i]), connected);
 
     public bool Reliable
     {
