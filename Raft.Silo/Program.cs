@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +7,8 @@ namespace Raft.Silo;
 /// <summary>
 /// The RaftOrleans silo. Configuration comes from appsettings.json, RAFT_-prefixed environment variables and the
 /// command line (--Silo:SiloName=s1, --Storage:Default:Path=./data/raft.db, --Storage:Provider=AzureBlob
-/// --Storage:Default:ConnectionString=UseDevelopmentStorage=true, --Cluster:Membership=AzureTable ...).
+/// --Storage:Default:ConnectionString=UseDevelopmentStorage=true, --Cluster:Membership=AzureTable, --Web:Port=8081 ...).
+/// Besides Orleans' ports it serves the dashboard (/dashboard) and the Raft page (/raft) on 127.0.0.1:8080.
 /// Exit codes: 0 stopped normally; 1 could not start (storage or membership unreachable, a port taken); 2 a setting
 /// that is missing, malformed or unknown. The one error line goes to stderr.
 /// </summary>
@@ -15,23 +16,18 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        IHost host;
+        WebApplication host;
         IReadOnlyList<string> dependencies;
         try
         {
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-            // Added after the defaults, so RAFT_ variables override appsettings.json and the command line overrides both.
-            builder.Configuration.AddEnvironmentVariables("RAFT_");
-            builder.Configuration.AddCommandLine(args);
-            dependencies = SiloHostBuilder.Configure(builder);
-            host = builder.Build();
+            (host, dependencies) = SiloApplication.Build(args);
         }
         catch (SiloConfigurationException exception)
         {
             return Fail(2, exception.Message);
         }
 
-        using (host)
+        await using (host)
         {
             try
             {

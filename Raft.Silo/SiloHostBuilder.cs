@@ -40,7 +40,8 @@ public static class SiloHostBuilder
         return dependencies;
     }
 
-    private static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    /// <summary>Binds a settings section; a value the binder cannot convert is a <see cref="SiloConfigurationException"/> naming it.</summary>
+    internal static T Bind<T>(IConfiguration configuration, string section) where T : new()
     {
         var settings = new T();
         try

@@ -213,7 +213,7 @@ start_cluster() { # peers storage topology
   gateways=()
   for ((i = 0; i < silos; i++)); do
     dotnet "$silo_dll" "${common[@]}" "--Silo:SiloName=s$i" "--Silo:SiloPort=${silo_ports[i]}" "--Silo:GatewayPort=${gateway_ports[i]}" \
-      "--Silo:AdvertisedHost=127.0.0.1" "--Storage:Default:Path=$dir/s$i.db" >"$dir/s$i.log" 2>&1 </dev/null &
+      "--Silo:AdvertisedHost=127.0.0.1" "--Storage:Default:Path=$dir/s$i.db" --Web:Enabled=false >"$dir/s$i.log" 2>&1 </dev/null &
     pids+=("$!")
     gateways+=("--gateway" "127.0.0.1:${gateway_ports[i]}")
   done

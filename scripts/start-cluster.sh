@@ -58,7 +58,7 @@ done
 gateways=()
 for ((i = 0; i < n; i++)); do
   args=("${common[@]}" "--Silo:SiloName=s$i" "--Silo:SiloPort=$((11111 + i))" "--Silo:GatewayPort=$((30000 + i))"
-        "--Storage:Default:Path=$PWD/data/s$i.db")
+        "--Storage:Default:Path=$PWD/data/s$i.db" "--Web:Port=$((8080 + i))")
   # The command line, to start this silo again by hand after killing it: bash data/s$i.sh
   printf 'exec dotnet %q' "$PWD/Raft.Silo/bin/Release/net10.0/Raft.Silo.dll" > "data/s$i.sh"
   printf ' %q' "${args[@]}" >> "data/s$i.sh"
@@ -66,7 +66,7 @@ for ((i = 0; i < n; i++)); do
   bash "data/s$i.sh" > "data/s$i.log" 2>&1 &
   silo_pids+=($!)
   gateways+=("--gateway 127.0.0.1:$((30000 + i))")
-  echo "silo s$i: pid $!, gateway 127.0.0.1:$((30000 + i)), log data/s$i.log, restart with: bash data/s$i.sh"
+  echo "silo s$i: pid $!, gateway 127.0.0.1:$((30000 + i)), pages http://127.0.0.1:$((8080 + i))/raft, log data/s$i.log, restart with: bash data/s$i.sh"
 done
 echo "client: dotnet run --project Raft.Client -- status ${gateways[*]}"
 echo "Ctrl+C stops them all."

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test of RaftOrleans on a fresh machine: installs what the tests need (Azurite through npm),
+# Runs every test of RaftOrleans on a fresh machine: installs what the tests need (Azurite through npm, Debian's
+# chromium for the browser test of the /raft page),
 # builds, runs the xunit suite, and ends with one line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -f package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+# Playwright drives this Chromium (it downloads no browser). Installed only when missing; a failed install does not
+# stop the run: the browser test then fails and says why.
+if ! command -v chromium >/dev/null 2>&1; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+    || echo "warning: could not install chromium (apt-get install chromium); the browser test will fail"
 fi
 
 dotnet build RaftOrleans.sln -c Release -nologo -v quiet || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }

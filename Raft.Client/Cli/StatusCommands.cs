@@ -112,34 +112,18 @@ internal static class StatusCommands
         return command;
     }
 
-    internal sealed record PeerRow(string Peer, RaftStatus? Status, string? Error);
-
     /// <summary>Every peer's status, queried in parallel; a peer that fails or is slow gets a row with the error.</summary>
-    internal static async Task<PeerRow[]> QueryAsync(CliContext cli, IGrainFactory grains, CancellationToken cancellationToken)
-    {
-        var perPeer = cli.Timeout < PeerTimeout ? cli.Timeout : PeerTimeout;
-        return await Task.WhenAll(cli.Peers.Select(async peer =>
-        {
-            try
-            {
-                var status = await grains.GetGrain<IRaftPeerGrain>($"{cli.Group}/{peer}").GetStatus().WaitAsync(perPeer, cancellationToken);
-                return new PeerRow(peer, status, null);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                return new PeerRow(peer, null, exception is TimeoutException ? $"no answer within {perPeer.TotalMilliseconds:0} ms" : exception.Message);
-            }
-        }));
-    }
+    internal static Task<PeerStatusReading[]> QueryAsync(CliContext cli, IGrainFactory grains, CancellationToken cancellationToken) =>
+        PeerStatusReader.ReadAsync(grains, cli.Group, cli.Peers, cli.Timeout < PeerTimeout ? cli.Timeout : PeerTimeout, cancellationToken);
 
     /// <summary>Queries the peers (each row says why when the gateway connection is down; Orleans reconnects by itself); null once cancelled.</summary>
-    private static async Task<PeerRow[]?> QueryOrReconnectAsync(CliContext cli, ClusterConnection cluster, CancellationToken cancellationToken)
+    private static async Task<PeerStatusReading[]?> QueryOrReconnectAsync(CliContext cli, ClusterConnection cluster, CancellationToken cancellationToken)
     {
         try
         {
             if (!cluster.IsConnected)
             {
-                return cli.Peers.Select(p => new PeerRow(p, null, $"gateway unreachable ({cluster.GatewayList}), retrying")).ToArray();
+                return cli.Peers.Select(p => new PeerStatusReading(p, null, $"gateway unreachable ({cluster.GatewayList}), retrying")).ToArray();
             }
             return await QueryAsync(cli, cluster.Grains, cancellationToken);
         }
@@ -162,7 +146,7 @@ internal static class StatusCommands
         }
     }
 
-    private static string[] Cells(PeerRow row) => row.Status is { } s
+    private static string[] Cells(PeerStatusReading row) => row.Status is { } s
         ?
         [
             row.Peer, s.Role, Number(s.Term), Number(s.CommitIndex), Number(s.LastApplied),
@@ -173,7 +157,7 @@ internal static class StatusCommands
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Aligned columns without borders or colour, for pipes and files.</summary>
-    internal static void WritePlain(TextWriter output, IReadOnlyList<PeerRow> rows)
+    internal static void WritePlain(TextWriter output, IReadOnlyList<PeerStatusReading> rows)
     {
         var cells = rows.Select(Cells).Prepend(Columns).ToList();
         var widths = Enumerable.Range(0, Columns.Length).Select(c => cells.Max(r => r[c].Length)).ToArray();
@@ -183,7 +167,7 @@ internal static class StatusCommands
         }
     }
 
-    private static Table ToTable(CliContext cli, IReadOnlyList<PeerRow> rows, string? gateway = "")
+    private static Table ToTable(CliContext cli, IReadOnlyList<PeerStatusReading> rows, string? gateway = "")
     {
         var table = new Table().Border(TableBorder.Rounded);
         foreach (var column in Columns)
@@ -212,7 +196,7 @@ internal static class StatusCommands
         return table.Caption(Markup.Escape(caption));
     }
 
-    private static JsonArray ToJson(IEnumerable<PeerRow> rows) => new(rows.Select(row => (JsonNode)(row.Status is { } s
+    private static JsonArray ToJson(IEnumerable<PeerStatusReading> rows) => new(rows.Select(row => (JsonNode)(row.Status is { } s
         ? new JsonObject
         {
             ["peer"] = row.Peer,

@@ -72,6 +72,8 @@ public sealed class KeyValueClient
     /// </summary>
     public async Task<KvResponse> ExecuteAsync(KvOperation operation, CancellationToken cancellationToken = default)
     {
+        using var activity = KeyValueClientTracing.Source.StartActivity($"kv {operation.GetType().Name}", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("raft.group", options.Group);
         await oneAtATime.WaitAsync(cancellationToken);
         try
         {
@@ -84,6 +86,8 @@ public sealed class KeyValueClient
             }
             var request = new KvRequest(clientId, ++sequence, operation);
             var response = await SendUntilAnswered(request, deadline, cancellationToken);
+            activity?.SetTag("raft.leader", LeaderPeer);
+            activity?.SetTag("raft.kv.status", response.Status.ToString());
             return response.Status switch
             {
                 KvStatus.SessionExpired => throw new KeyValueSessionExpiredException(
@@ -92,6 +96,11 @@ public sealed class KeyValueClient
                 KvStatus.StaleRequest => throw new InvalidOperationException($"Request {request.Sequence} of session {clientId} was answered as stale."),
                 _ => response,
             };
+        }
+        catch (Exception exception) when (activity is not null)
+        {
+            activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, exception.Message);
+            throw;
         }
         finally
         {

@@ -23,6 +23,8 @@ public static class RaftSiloBuilderExtensions
         builder.Services.TryAddSingleton<KvStateMachineFactory>();
         builder.Services.TryAddSingleton<IRaftStateMachineFactory>(sp => sp.GetRequiredService<KvStateMachineFactory>());
         builder.Services.AddPlacementDirector<PeerPlacement, PeerPlacementDirector>();
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<RaftMetrics>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RaftStorageCheck>();
         builder.Services.AddSingleton<RaftPeerStarter>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RaftPeerStarter>());

@@ -14,11 +14,20 @@ public sealed partial class RaftPeer
 
     private readonly AsyncSignal _applySignal = new();
     private long _lastApplied;
+
+    /// <summary>The commit index already counted in the commits metric.</summary>
+    private long _countedCommit;
     private Task _applier = Task.CompletedTask;
 
     /// <summary>Wakes the applier when there is something to deliver.</summary>
     private void WakeApplier()
     {
+        // Every path that moves the commit index ends here, so this is where commits are counted.
+        if (_node.CommitIndex > _countedCommit)
+        {
+            _metrics?.Committed(_node.CommitIndex - _countedCommit);
+            _countedCommit = _node.CommitIndex;
+        }
         if (_node.CommitIndex > _lastApplied || _node.SnapshotIndex > _lastApplied)
         {
             _applySignal.Set();
@@ -63,6 +72,7 @@ public sealed partial class RaftPeer
                     {
                         return;
                     }
+                    _metrics?.Applied(index - _lastApplied);
                     _lastApplied = index;
                     if (_node.SnapshotIndex > _lastApplied)
                     {
@@ -106,6 +116,7 @@ public sealed partial class RaftPeer
         commands.Clear();
         if (!_stopped)
         {
+            _metrics?.Applied(commands.Count);
             _lastApplied = last;
         }
     }

@@ -177,6 +177,7 @@ public sealed partial class RaftPeer
             _logger.LogInformation("Raft peer {Peer} heard no leader in term {PreviousTerm}; standing for election in term {Term} (last log index {Index}, term {LastLogTerm})",
                 _id, previousTerm, request.Term, request.LastLogIndex, request.LastLogTerm);
         }
+        _metrics?.ElectionStarted();
         ObserveRoleChange();
         // The new term and the vote for itself are durable before anyone is asked.
         await PersistAsync();
@@ -313,6 +314,10 @@ public sealed partial class RaftPeer
         _seenRole = role;
         _seenTerm = term;
         _seenLeader = leader;
+        if (term > previousTerm)
+        {
+            _metrics?.TermChanged();
+        }
 
         if (previousRole == RaftRole.Leader && (role != RaftRole.Leader || term != previousTerm))
         {

@@ -78,7 +78,9 @@ public sealed partial class RaftPeer
                     if (!delta.IsEmpty)
                     {
                         var plan = _store.Plan(delta, _node.Log);
+                        var started = _time.GetTimestamp();
                         await _store.ExecuteAsync(plan);
+                        _metrics?.StorageWritten(_time.GetElapsedTime(started));
                     }
                 }
                 catch (Exception exception)

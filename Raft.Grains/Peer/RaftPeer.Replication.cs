@@ -74,6 +74,7 @@ public sealed partial class RaftPeer
 
     private void SendAppend(FollowerLink follower, AppendEntriesRequest request)
     {
+        _metrics?.AppendSent(request.Entries.Length);
         follower.ObserveSent(request);
         _ = AppendAsync(follower, request);
     }
@@ -148,6 +149,7 @@ public sealed partial class RaftPeer
     /// <summary>One AppendEntries (append, heartbeat or commit notice) and its reply, whenever that arrives.</summary>
     private async Task AppendAsync(FollowerLink follower, AppendEntriesRequest request, bool isCommitNotice = false)
     {
+        var sent = _time.GetTimestamp();
         try
         {
             await ExchangeAsync(follower, nameof(AppendEntries), request.Term,
@@ -156,6 +158,7 @@ public sealed partial class RaftPeer
                 response =>
                 {
                     var outcome = _node.HandleAppendReply(follower.Peer, request, response);
+                    _metrics?.AppendAnswered(follower.Peer, _time.GetElapsedTime(sent), _node.Log.LastIndex - _node.ProgressOf(follower.Peer).MatchIndex);
                     _logger.LogTrace("Raft peer {Peer} in term {Term}: AppendEntries {PrevIndex}+{Count} to {Follower}: {Outcome}",
                         _id, request.Term, request.PrevLogIndex, request.Entries.Length, follower.Peer, outcome);
                 });
@@ -213,6 +216,7 @@ public sealed partial class RaftPeer
                 return;
             }
             var commitBefore = _node.CommitIndex;
+            follower.LastContact = _time.GetUtcNow();
             handleReply(response);
             await AfterReplyAsync(follower, commitBefore);
         }
@@ -267,5 +271,17 @@ public sealed partial class RaftPeer
 
         /// <summary>A heartbeat sent only to tell a new commit index is unanswered.</summary>
         public bool CommitNoticeInFlight { get; set; }
+
+        /// <summary>When the last reply of this term arrived (null before the first), for status pages.</summary>
+        public DateTimeOffset? LastContact { get; set; }
     }
+
+    /// <summary>The leader's view of each follower, for <see cref="GetStatus"/>.</summary>
+    private FollowerStatus[] FollowerStatuses() =>
+        _followers!.Values.Select(follower =>
+        {
+            var progress = _node.ProgressOf(follower.Peer);
+            return new FollowerStatus(follower.Peer, progress.MatchIndex, progress.NextIndex, progress.State.ToString(),
+                _node.Log.LastIndex - progress.MatchIndex, follower.LastContact);
+        }).ToArray();
 }

@@ -23,6 +23,9 @@ public sealed partial class RaftPeer : IRaftPeerControl
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
+    /// <summary>Null where the host records no metrics (the simulator).</summary>
+    private readonly PeerMetrics? _metrics;
+
     private RaftNode _node = null!;
     private RaftPeerStore _store = null!;
     private IRaftStateMachine _stateMachine = NoOpStateMachine.Instance;
@@ -36,8 +39,11 @@ public sealed partial class RaftPeer : IRaftPeerControl
 
     /// <param name="peerId">The peer's id in its group, "{group}/{member}"; the group's members come from <paramref name="options"/>.</param>
     /// <param name="logger">Where the peer logs (its events carry the peer id, term and indexes as structured fields).</param>
-    public RaftPeer(string peerId, RaftOptions options, IPeerHost host, ILogger logger, IRaftStateMachineFactory? stateMachineFactory = null)
+    /// <param name="metrics">Where the peer records the "RaftOrleans" metrics; null records none.</param>
+    public RaftPeer(
+        string peerId, RaftOptions options, IPeerHost host, ILogger logger, IRaftStateMachineFactory? stateMachineFactory = null, PeerMetrics? metrics = null)
     {
+        _metrics = metrics;
         _id = peerId;
         _options = options;
         _host = host;
@@ -101,6 +107,7 @@ public sealed partial class RaftPeer : IRaftPeerControl
         _seenRole = _node.Role;
         _seenTerm = _node.CurrentTerm;
         _seenLeader = _node.LeaderId;
+        _countedCommit = _node.CommitIndex;
 
         var timeout = NextElectionTimeout();
         _electionTimerArmedAt = _time.GetTimestamp();
@@ -149,7 +156,8 @@ public sealed partial class RaftPeer : IRaftPeerControl
     public Task<RaftStatus> GetStatus()
     {
         ThrowIfUnavailable();
-        return Task.FromResult(_node.ToStatus(_lastApplied));
+        var status = _node.ToStatus(_lastApplied);
+        return Task.FromResult(_followers is null || !_node.IsLeader ? status : status with { Followers = FollowerStatuses() });
     }
 
     public Task<long> GetPersistedSize()
@@ -171,6 +179,7 @@ public sealed partial class RaftPeer : IRaftPeerControl
         {
             return result;
         }
+        _metrics?.Proposed(1);
         _logger.LogTrace("Raft peer {Peer} appended index {Index} in term {Term}", _id, result.Index, result.Term);
         BroadcastAppend();
         await PersistAsync();
@@ -196,6 +205,7 @@ public sealed partial class RaftPeer : IRaftPeerControl
             }
             first ??= result;
         }
+        _metrics?.Proposed(commands.Length);
         _logger.LogTrace("Raft peer {Peer} appended {Count} entries from index {Index} in term {Term}", _id, commands.Length, first!.Index, first.Term);
         BroadcastAppend();
         PersistInBackground();

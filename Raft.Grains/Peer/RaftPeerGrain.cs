@@ -42,7 +42,8 @@ public sealed class RaftPeerGrain : Grain, IRaftPeerGrain, IPeerHost
         var traits = ServiceProvider.GetKeyedService<PeerStorageTraits>(_options.StorageName)
             ?? throw new InvalidOperationException(RaftStorageCheck.NoTraits(_options.StorageName));
         Storage = new GrainPeerStorage(storage, this.GetGrainId(), _options.StorageName, traits, ServiceProvider.GetRequiredService<Serializer>());
-        _peer = new RaftPeer(this.GetPrimaryKeyString(), _options, this, _logger, _stateMachineFactory);
+        var peerId = this.GetPrimaryKeyString();
+        _peer = new RaftPeer(peerId, _options, this, _logger, _stateMachineFactory, ServiceProvider.GetService<RaftMetrics>()?.ForPeer(peerId));
         return _peer.ActivateAsync();
     }
 

@@ -32,7 +32,8 @@ internal sealed class ClusterProcesses : IAsyncDisposable
     public static async Task<ClusterProcesses> StartOnePerPeerAsync(int peers, string tableConnectionString)
     {
         var data = Directory.CreateTempSubdirectory("raft-e2e-");
-        var ports = LoopbackPorts.Free(peers * 2);
+        // Silo, gateway and web port per silo: the web default (8080) would be taken by the first.
+        var ports = LoopbackPorts.Free(peers * 3);
         var clusterId = "e2e-" + Guid.NewGuid().ToString("N")[..12];
         var common = new List<string>
         {
@@ -53,6 +54,7 @@ internal sealed class ClusterProcesses : IAsyncDisposable
                 $"--Silo:SiloName=s{i}",
                 $"--Silo:SiloPort={ports[2 * i]}",
                 $"--Silo:GatewayPort={ports[2 * i + 1]}",
+                $"--Web:Port={ports[2 * peers + i]}",
                 $"--Storage:Default:Path={Path.Combine(data.FullName, $"s{i}.db")}",
             ]).ToList()));
         }
@@ -76,11 +78,12 @@ internal sealed class ClusterProcesses : IAsyncDisposable
     public static async Task<ClusterProcesses> StartSingleAsync(params string[] settings)
     {
         var data = Directory.CreateTempSubdirectory("raft-e2e-");
-        var ports = LoopbackPorts.Free(2);
+        var ports = LoopbackPorts.Free(3);
         var silo = new SiloProcess("silo0",
         [
             $"--Silo:SiloPort={ports[0]}",
             $"--Silo:GatewayPort={ports[1]}",
+            $"--Web:Port={ports[2]}",
             $"--Storage:Default:Path={Path.Combine(data.FullName, "raft.db")}",
             .. settings,
         ]);
