@@ -80,7 +80,13 @@ internal sealed class SiloProcess : IAsyncDisposable
         var child = new Process { StartInfo = start, EnableRaisingEvents = true };
         child.OutputDataReceived += (_, e) => Append(e.Data);
         child.ErrorDataReceived += (_, e) => Append(e.Data);
-        child.Exited += (_, _) => life.TrySetException(new InvalidOperationException($"Silo {Name} exited with {child.ExitCode}:\n{Output}"));
+        child.Exited += (_, _) =>
+        {
+            // Exited can come before the last lines (the one-line error on stderr) were read; the parameterless
+            // WaitForExit also waits for the end of the redirected streams.
+            child.WaitForExit();
+            life.TrySetException(new InvalidOperationException($"Silo {Name} exited with {child.ExitCode}:\n{Output}"));
+        };
         child.Start();
         child.BeginOutputReadLine();
         child.BeginErrorReadLine();
