@@ -45,7 +45,7 @@ failed=${failed:-0}
 # diagnosable from the tail alone.
 if grep -qE '^  Failed ' "$log"; then
   echo "---- failed tests ----"
-  awk '/^  Failed /{ n = 14 } n > 0 { print; n-- }' "$log" | cut -c1-400
+  awk '/^  Failed / { n = 40; print; next } /^  Passed / { n = 0 } n > 0 { print; n-- }' "$log" | cut -c1-400
   echo "----------------------"
 fi
 echo "---- slowest tests ----"
