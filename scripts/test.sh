@@ -45,7 +45,8 @@ failed=${failed:-0}
 # diagnosable from the tail alone.
 if grep -qE '^  Failed ' "$log"; then
   echo "---- failed tests ----"
-  awk '/^  Failed / { n = 40; print; next } /^  Passed / { n = 0 } n > 0 { print; n-- }' "$log" | cut -c1-400
+  # (the console logger prints a failure twice: when it happens and again in its summary)
+  awk '/^  Failed / { n = seen[$2]++ ? 0 : 40; if (n) print; next } /^  Passed / { n = 0 } n > 0 { print; n-- }' "$log" | cut -c1-400
   echo "----------------------"
 fi
 echo "---- slowest tests ----"
