@@ -103,9 +103,11 @@ load_args=()
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
-  [ -n "$load_pid" ] && stop_pids 5 "$load_pid"
-  stop_pids 10 "${member_pids[@]}"
-  [ -n "$azurite_pid" ] && stop_pids 5 "$azurite_pid"
+  echo "failover-bench.sh: stopping ${load_pid:+load $load_pid, }servers ${member_pids[*]}${azurite_pid:+, azurite $azurite_pid}" >&2
+  # The data is thrown away: a short grace, then SIGKILL (a silo under load can take 10 s and more to stop gracefully).
+  [ -n "$load_pid" ] && stop_pids 3 "$load_pid"
+  stop_pids 3 "${member_pids[@]}"
+  [ -n "$azurite_pid" ] && stop_pids 3 "$azurite_pid"
   if [ "$keep" = 1 ] || [ "$status" != 0 ]; then echo "failover-bench.sh: kept $work" >&2; else rm -rf "$work"; fi
   exit "$status"
 }
