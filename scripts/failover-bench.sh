@@ -7,12 +7,14 @@
 # their own sequence numbers to their own keys. Then --kills times: find the leader, kill -9 its silo, keep it down for
 # --down, start it again, wait until it has rejoined (its peer follows the leader in the current term) and caught up
 # (applied everything committed before it came back), let the load settle for --settle, next kill.
-# Per kill it reports, in ms after the kill -9:
-#   firstAckMs         the first write acknowledged to a client after the kill (answered by a survivor) -- the number
-#   electedMs          a survivor logged "won the election" (so electedToAckMs = firstAck - elected)
-#   campaignMs         a survivor stood for election (its election timer, after pre-votes, fired)
-#   deadDeclaredMs     a survivor saw the killed silo declared Dead by Orleans' membership
-#   allClientsAckedMs  every client had had a write acknowledged again
+# Per kill it reports, in ms after the kill -9 (docs/benchmarks.md, "Failover", has the full list):
+#   firstAckMs                the first write acknowledged to a client after the kill (answered by a survivor): the number
+#   campaignMs, electedMs     a survivor stood for election / won one (from the survivors' logs)
+#   servingLeaderElectedMs    the election of the leader that served the first ack (later when a survivor's peer was
+#                             deactivated and the group elected again); electedToAckMs = firstAckMs - this
+#   deadDeclaredMs            a survivor saw the killed silo declared Dead by Orleans' membership
+#   lastVictimAttemptEndedMs  when the clients' last attempt on the killed peer ended (timeout, rejection)
+#   allClientsAckedMs         every client had had a write acknowledged again
 # and at the end the median, p90 and max over the kills, and whether every acknowledged append is readable with its
 # value (no acknowledged write lost across all the kills; the exit code is 1 if one was).
 # Every process it starts is stopped again by pid, also on Ctrl+C or failure.
@@ -153,6 +155,7 @@ wait_until 120 'kill -0 $load_pid 2>/dev/null && [ -n "$(leader_json)" ] && [ "$
 sleep "$warmup"
 
 for ((k = 1; k <= kills; k++)); do
+  kill -0 "$load_pid" 2>/dev/null || { echo "failover-bench.sh: failover-load exited: $(tail -5 "$work/load.log")" >&2; exit 1; }
   leader=$(leader_json)
   [ -n "$leader" ] || { echo "failover-bench.sh: no leader before kill $k" >&2; exit 1; }
   victim=$(jq -r '.peer' <<<"$leader"); term=$(jq -r '.term' <<<"$leader")
