@@ -21,6 +21,18 @@ public static class Program
                 }
                 await KvBenchmark.RunAsync(settings, Console.Out);
                 return 0;
+            case "failover-load":
+                Failover.FailoverLoadCommand.Settings failover;
+                try
+                {
+                    failover = Failover.FailoverLoadCommand.Parse(args);
+                }
+                catch (Exception exception) when (exception is ArgumentException or FormatException)
+                {
+                    Console.Error.WriteLine($"Raft.Benchmarks failover-load: {exception.Message}");
+                    return 2;
+                }
+                return await Failover.FailoverLoadCommand.RunAsync(failover, Console.Out, Console.Error);
             case "explore":
                 try
                 {
@@ -37,6 +49,9 @@ public static class Program
                                               [--value-size 100] [--via gateway|silo] [--seconds 10] [--warmup 3] [--detail] [--top 15]
                                (Orleans silos in this process over loopback TCP; the grain-call microbenchmark and the leader
                                activation's turn-queue probe went with the home-made grain runtime)
+                           Raft.Benchmarks failover-load (--gateway IP:PORT... | --etcd URL,URL,URL) --control DIR [--clients 64] [--peers 0,1,2]
+                                              [--log NAME=PATH]... [--cluster-id raft] [--appends-per-key 100] [--attempt-timeout MS]
+                               (the client side of scripts/failover-bench.sh)
                            Raft.Benchmarks explore [--first 1] [--seeds 10000] [--report-all]   (the randomized fault explorer, docs/simulation.md)
                     """);
                 return 2;

@@ -161,20 +161,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Free loopback TCP ports: random, not in use now, not handed out before in this run.
-used_ports=" "
-free_port() {
-  local p
-  while true; do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-    case "$used_ports" in *" $p "*) continue;; esac
-    if ! ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null | grep -q .; then
-      used_ports+="$p "
-      echo "$p"
-      return
-    fi
-  done
-}
+. scripts/free-port.sh
 
 # Runs the client in the background (so that Ctrl+C reaches the trap at once) with a hard time limit.
 run_client() {
