@@ -16,7 +16,8 @@ key='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/K
 connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1"
 cluster_id="failover-$(date +%s)"
 
-common=(--Cluster:Membership=AzureTable "--Cluster:ConnectionString=$connection" "--Cluster:ClusterId=$cluster_id")
+# No web pages: three silos on one machine would all want port 8080, and the benchmark reads logs, not pages.
+common=(--Cluster:Membership=AzureTable "--Cluster:ConnectionString=$connection" "--Cluster:ClusterId=$cluster_id" --Web:Enabled=false)
 for i in 0 1 2; do common+=("--Raft:Groups:kv:$i=$i" "--Raft:PeerSilos:kv/$i=s$i"); done
 read -r -a extra <<<"$silo_args"
 common+=("${extra[@]}")
