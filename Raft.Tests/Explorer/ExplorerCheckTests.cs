@@ -93,7 +93,7 @@ public sealed class ExplorerCheckTests
     public void ASeedAlwaysDrawsTheSameScheduleAndTheSeedsCoverEveryFault()
     {
         Assert.Equal(FaultSchedule.Generate(42).ToString(), FaultSchedule.Generate(42).ToString());
-        var schedules = Enumerable.Range(1, 200).Select(FaultSchedule.Generate).ToList();
+        var schedules = Enumerable.Range(1, 200).Select(seed => FaultSchedule.Generate(seed)).ToList();
         Assert.Equal(Enumerable.Range(3, 5), schedules.Select(s => s.PeerCount).Distinct().Order());
         Assert.Equal(Enum.GetValues<FaultKind>().Order(), schedules.SelectMany(s => s.Steps).Select(s => s.Kind).Distinct().Order());
         Assert.Contains(schedules, s => s.CrashAllAfterHeal);
