@@ -100,7 +100,7 @@ internal sealed class ExplorationRun
     /// <summary>A server is its Raft peer plus its key-value front: one host on the simulated network.</summary>
     private SimulatedRaftOptions ClusterOptions()
     {
-        var raft = new RaftOptions { Seed = schedule.Seed };
+        var raft = new RaftOptions { Seed = schedule.Seed, PreVote = schedule.PreVote };
         schedule.Tuning.ApplyTo(raft);
         var keyValue = new KeyValueOptions
         {

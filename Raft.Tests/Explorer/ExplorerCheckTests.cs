@@ -97,6 +97,8 @@ public sealed class ExplorerCheckTests
         Assert.Equal(Enumerable.Range(3, 5), schedules.Select(s => s.PeerCount).Distinct().Order());
         Assert.Equal(Enum.GetValues<FaultKind>().Order(), schedules.SelectMany(s => s.Steps).Select(s => s.Kind).Distinct().Order());
         Assert.Contains(schedules, s => s.CrashAllAfterHeal);
+        Assert.Contains(schedules, s => !s.PreVote);
+        Assert.Contains(schedules, s => s.PreVote);
         Assert.Contains(schedules, s => s.MaxRaftStateBytes > 0);
         Assert.Contains(schedules, s => s.DiskWriteLatency > TimeSpan.Zero);
         Assert.Contains(schedules, s => s.DiskWriteLatency == TimeSpan.Zero);
