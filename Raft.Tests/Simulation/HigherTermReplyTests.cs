@@ -30,7 +30,7 @@ public sealed class HigherTermReplyTests
                 ElectionTimeoutMax = TimeSpan.FromMilliseconds(600),
             }, seed: 5);
             var cluster = group.Cluster;
-            var ids = SimulatedGroup.PeerIds;
+            var ids = group.Ids;
             var old = await group.LeaderAsync(ids);
             var (follower, other) = (ids.First(id => id != old), ids.Last(id => id != old));
 
@@ -54,10 +54,7 @@ public sealed class HigherTermReplyTests
                 await Task.Delay(TimeSpan.FromMilliseconds(1), loop);
             }
             Assert.True((await cluster.CallAsync(old, p => p.GetState())).Term >= newerState.Term, "it stepped down without adopting the newer term");
-            foreach (var id in ids)
-            {
-                cluster.Crash(id);
-            }
+            group.CrashAll();
         }, TimeSpan.FromMinutes(5));
     }
 }

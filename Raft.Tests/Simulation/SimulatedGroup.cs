@@ -6,13 +6,11 @@ using Xunit.Sdk;
 namespace Raft.Tests.Simulation;
 
 /// <summary>
-/// A three-peer Raft group of production drivers on the simulator, with 1 ms links, for tests that build one precise
+/// A Raft group of production drivers on the simulator, with 1 ms links, for tests that build one precise
 /// situation by hand (who is cut off from whom, who leads) and measure how the peers react, in virtual time.
 /// </summary>
 internal sealed class SimulatedGroup
 {
-    public static readonly string[] PeerIds = ["kv/0", "kv/1", "kv/2"];
-
     private SimulatedGroup(SimulationLoop loop, SimulatedRaftCluster cluster)
     {
         Loop = loop;
@@ -23,14 +21,18 @@ internal sealed class SimulatedGroup
 
     public SimulatedRaftCluster Cluster { get; }
 
-    public static async Task<SimulatedGroup> StartAsync(SimulationLoop loop, RaftOptions raft, int seed)
+    /// <summary>"kv/0", "kv/1", …</summary>
+    public string[] Ids => Cluster.PeerIds.ToArray();
+
+    public static async Task<SimulatedGroup> StartAsync(SimulationLoop loop, RaftOptions raft, int seed, int peers = 3)
     {
         var cluster = new SimulatedRaftCluster(loop, new SimulatedRaftOptions
         {
+            Members = Enumerable.Range(0, peers).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
             Raft = raft,
             Network = new SimulatedNetworkOptions { Seed = seed, Latency = TimeSpan.FromMilliseconds(1) },
         });
-        foreach (var id in PeerIds)
+        foreach (var id in cluster.PeerIds)
         {
             await cluster.StartAsync(id);
         }
@@ -55,8 +57,8 @@ internal sealed class SimulatedGroup
         throw new XunitException($"none of {string.Join(", ", among)} led within 10 s of virtual time");
     }
 
-    /// <summary>Proposes <paramref name="count"/> commands to <paramref name="leader"/> and waits until it committed them.</summary>
-    public async Task CommitAsync(string leader, int count)
+    /// <summary>Proposes <paramref name="count"/> commands to <paramref name="leader"/>; the index of the last.</summary>
+    public async Task<long> ProposeAsync(string leader, int count)
     {
         long last = 0;
         for (var i = 0; i < count; i++)
@@ -68,14 +70,37 @@ internal sealed class SimulatedGroup
             }
             last = result.Index;
         }
+        return last;
+    }
+
+    /// <summary>Proposes <paramref name="count"/> commands to <paramref name="leader"/> and waits until it committed them; the last index.</summary>
+    public async Task<long> CommitAsync(string leader, int count)
+    {
+        var last = await ProposeAsync(leader, count);
+        await WaitUntilAsync(async () => (await Cluster.CallAsync(leader, p => p.GetStatus())).CommitIndex >= last, $"{leader} committing index {last}");
+        return last;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> every millisecond; fails the test when it is not true within 10 s.</summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
         var started = Loop.GetTimestamp();
-        while ((await Cluster.CallAsync(leader, p => p.GetStatus())).CommitIndex < last)
+        while (!await condition())
         {
             if (Loop.GetElapsedTime(started) > TimeSpan.FromSeconds(10))
             {
-                throw new XunitException($"{leader} did not commit index {last} within 10 s of virtual time");
+                throw new XunitException($"{what}: not within 10 s of virtual time");
             }
             await Task.Delay(TimeSpan.FromMilliseconds(1), Loop);
+        }
+    }
+
+    /// <summary>Crashes every peer: nothing of the group runs after the test.</summary>
+    public void CrashAll()
+    {
+        foreach (var id in Ids)
+        {
+            Cluster.Crash(id);
         }
     }
 }
