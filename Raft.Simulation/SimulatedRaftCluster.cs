@@ -138,6 +138,9 @@ public sealed class SimulatedRaftCluster
     /// </summary>
     public void CrashAfterNextReply(string peerId, TimeSpan restartAfter) => crashAfterReply[Known(peerId)] = restartAfter;
 
+    /// <summary>Takes back a <see cref="CrashAfterNextReply"/> that has not fired yet.</summary>
+    public void CancelCrashAfterReply(string peerId) => crashAfterReply.Remove(Known(peerId));
+
     /// <summary>Runs <paramref name="call"/> on the running peer, as one of its turns (the test's direct access, not through the network).</summary>
     public Task<T> CallAsync<T>(string peerId, Func<RaftPeer, Task<T>> call)
     {

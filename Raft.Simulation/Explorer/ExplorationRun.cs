@@ -19,6 +19,9 @@ internal sealed class ExplorationRun
     public static readonly TimeSpan LivenessBound = TimeSpan.FromSeconds(10);
 
     private static readonly string[] AppendKeys = ["a0", "a1", "a2"];
+
+    /// <summary>The append-only key the scripted scenarios' pinned clients append to (checked like the others).</summary>
+    public const string PinnedAppendKey = "a2";
     private const string MixedKey = "m";
     private static readonly KvCodec CommandSerializer = KvCodec.Shared;
 
@@ -56,7 +59,9 @@ internal sealed class ExplorationRun
         cluster = new SimulatedRaftCluster(loop, ClusterOptions());
         try
         {
-            faults = new FaultInjector(cluster, schedule, loop, watcher);
+            var pinnedClients = 0;
+            faults = new FaultInjector(cluster, schedule, loop, watcher, peer =>
+                new ExplorerClient(schedule.ClientCount + 1 + pinnedClients++, cluster, [members[peer]], History, acknowledged, TimeSpan.FromSeconds(3)));
             start = loop.GetTimestamp();
             await Task.WhenAll(cluster.PeerIds.Select(cluster.StartAsync));
 
@@ -80,6 +85,7 @@ internal sealed class ExplorationRun
                 cluster.Crash(peer);
             }
         }
+        notes.AddRange(faults.ScenarioNotes);
         violations.AddRange(applied.Violations);
         violations.AddRange(watcher.Violations);
         violations.AddRange(watcher.Errors.Select(e => "error logged: " + e));
@@ -94,7 +100,7 @@ internal sealed class ExplorationRun
     /// <summary>A server is its Raft peer plus its key-value front: one host on the simulated network.</summary>
     private SimulatedRaftOptions ClusterOptions()
     {
-        var raft = new RaftOptions { Seed = schedule.Seed };
+        var raft = new RaftOptions { Seed = schedule.Seed, PreVote = schedule.PreVote };
         schedule.Tuning.ApplyTo(raft);
         var keyValue = new KeyValueOptions
         {

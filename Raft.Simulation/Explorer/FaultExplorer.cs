@@ -34,9 +34,14 @@ public static class FaultExplorer
     /// <param name="checkSteps">The linearizability check's step budget; the default serves every seed of the CI range
     /// with thousands of times what it needs (docs/simulation.md), a tiny one makes the check inconclusive.</param>
     public static ExplorationResult Run(int seed, int traceCapacity = 3_000, TimeSpan? wallClockLimit = null,
+        long checkSteps = LinearizabilityChecker.DefaultMaxSteps) =>
+        Run(FaultSchedule.Generate(seed), traceCapacity, wallClockLimit, checkSteps);
+
+    /// <summary>Runs a given schedule (such as a seed's schedule as drawn before the scripted scenarios; see <see cref="Run(int, int, TimeSpan?, long)"/>).</summary>
+    public static ExplorationResult Run(FaultSchedule schedule, int traceCapacity = 3_000, TimeSpan? wallClockLimit = null,
         long checkSteps = LinearizabilityChecker.DefaultMaxSteps)
     {
-        var schedule = FaultSchedule.Generate(seed);
+        var seed = schedule.Seed;
         var loop = new SimulationLoop(traceCapacity: traceCapacity);
         ExplorationResult? result = null;
         var thread = new Thread(() => result = Run(schedule, loop, checkSteps)) { IsBackground = true, Name = $"fault explorer seed {seed}" };

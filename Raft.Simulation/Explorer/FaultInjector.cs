@@ -7,7 +7,8 @@ namespace Raft.Simulation.Explorer;
 /// kept disconnected until restarted) and which are disconnected. Every fault is written into the simulation trace as
 /// a "fault …" line. Looking for the leader asks only running peers.
 /// </summary>
-internal sealed class FaultInjector(SimulatedRaftCluster cluster, FaultSchedule schedule, SimulationLoop loop, RaftLogWatcher watcher)
+internal sealed class FaultInjector(SimulatedRaftCluster cluster, FaultSchedule schedule, SimulationLoop loop, RaftLogWatcher watcher,
+    Func<int, ExplorerClient> pinnedClient)
 {
     /// <summary>How long a peer crashed right after a reply stays down: shorter than an election, so it votes again in the same term.</summary>
     private static readonly TimeSpan RestartAfterReplyCrash = TimeSpan.FromMilliseconds(5);
@@ -17,9 +18,32 @@ internal sealed class FaultInjector(SimulatedRaftCluster cluster, FaultSchedule 
 
     public string PeerId(int index) => cluster.PeerIds[index];
 
-    private string Host(int index) => cluster.HostOf(PeerId(index));
+    public string Host(int index) => cluster.HostOf(PeerId(index));
 
-    private void Trace(string text) => loop.Record("fault " + text);
+    public SimulatedRaftCluster Cluster => cluster;
+
+    public SimulationLoop Loop => loop;
+
+    public FaultSchedule Schedule => schedule;
+
+    /// <summary>The network endpoints of the schedule's clients.</summary>
+    public IEnumerable<string> ClientEndpoints =>
+        Enumerable.Range(0, schedule.ClientCount).Select(c => SimulatedRaftCluster.ClientEndpoint(ExplorerClient.ClientName(c)));
+
+    /// <summary>A new client (a session of its own, in the shared history) that sends only to peer <paramref name="peer"/>.</summary>
+    public ExplorerClient PinnedClient(int peer) => pinnedClient(peer);
+
+    public void Trace(string text) => loop.Record("fault " + text);
+
+    /// <summary>How each scripted scenario went (how far it got), for the seed's notes.</summary>
+    public List<string> ScenarioNotes { get; } = new();
+
+    /// <summary>Records how a scripted scenario went: in the trace and in the seed's notes.</summary>
+    public void Note(string text)
+    {
+        Trace(text);
+        ScenarioNotes.Add($"at {loop.Elapsed.TotalSeconds:0.000} s of virtual time: {text}");
+    }
 
     public async Task ApplyAsync(FaultStep step)
     {
@@ -92,6 +116,14 @@ internal sealed class FaultInjector(SimulatedRaftCluster cluster, FaultSchedule 
             case FaultKind.ReorderOff:
                 network.LongReordering = step.Kind == FaultKind.ReorderOn;
                 Trace(step.ToString());
+                break;
+            case FaultKind.Figure8:
+                Trace(step.ToString());
+                await new Figure8Scenario(this, new Random(unchecked(schedule.Seed * 7 + (int)step.At.TotalMilliseconds))).RunAsync();
+                break;
+            case FaultKind.DoubleVote:
+                Trace(step.ToString());
+                await new DoubleVoteScenario(this).RunAsync();
                 break;
             case FaultKind.LongDelaysOn:
             case FaultKind.LongDelaysOff:
@@ -182,6 +214,74 @@ internal sealed class FaultInjector(SimulatedRaftCluster cluster, FaultSchedule 
         await Task.WhenAll(restarts);
         Trace("heal: every partition removed, every peer connected and running, the network reliable");
     }
+
+    /// <summary>Splits the network into groups of endpoints (peer hosts, clients) that talk only within themselves.</summary>
+    public void Partition(string description, params IReadOnlyCollection<string>[] groups)
+    {
+        cluster.Network.Partition(groups);
+        Trace($"partition {description}: {string.Join(" | ", groups.Select(g => string.Join(",", g)))}");
+    }
+
+    /// <summary>
+    /// Polls the running peers among <paramref name="among"/> every <paramref name="poll"/> until one of them leads, for
+    /// at most <paramref name="limit"/>; the leader of the highest term and its term, or null.
+    /// </summary>
+    public async Task<(int Peer, long Term)?> WaitForLeaderAsync(IReadOnlyCollection<int> among, TimeSpan limit, TimeSpan poll)
+    {
+        var started = loop.GetTimestamp();
+        while (true)
+        {
+            int? leader = null;
+            long leaderTerm = -1;
+            foreach (var i in among)
+            {
+                if (!cluster.IsRunning(PeerId(i)))
+                {
+                    continue;
+                }
+                RaftState state;
+                try
+                {
+                    state = await cluster.CallAsync(PeerId(i), peer => peer.GetState());
+                }
+                catch (Exception exception) when (exception is OperationCanceledException or InvalidOperationException)
+                {
+                    continue; // crashed meanwhile (a scenario's crash after a reply)
+                }
+                if (state.IsLeader)
+                {
+                    watcher.ObservedLeader(state.Term, PeerId(i));
+                    if (state.Term > leaderTerm)
+                    {
+                        (leader, leaderTerm) = (i, state.Term);
+                    }
+                }
+            }
+            if (leader is { } found)
+            {
+                return (found, leaderTerm);
+            }
+            if (loop.GetElapsedTime(started) >= limit)
+            {
+                return null;
+            }
+            await Task.Delay(poll, loop);
+        }
+    }
+
+    /// <summary>Crashes a peer for a scenario: it stays down until <see cref="RestartAsync"/> or the final heal.</summary>
+    public void CrashPeer(int peer)
+    {
+        if (down.Add(peer))
+        {
+            cluster.Network.Disconnect(Host(peer));
+            cluster.Crash(PeerId(peer));
+            Trace($"scenario: crashed peer {peer}");
+        }
+    }
+
+    /// <summary>Restarts a crashed peer and connects it (a scenario's restart).</summary>
+    public Task RestartPeerAsync(int peer) => RestartAsync(peer);
 
     /// <summary>Polls every running peer for the leader.</summary>
     public async Task<int?> FindLeaderAsync()

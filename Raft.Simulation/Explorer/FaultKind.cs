@@ -53,4 +53,19 @@ public enum FaultKind
     LongDelaysOn,
 
     LongDelaysOff,
+
+    /// <summary>
+    /// A scripted Figure 8 (Raft paper, §5.4.2): an entry of the leader's term lands on a minority, a leader of the next
+    /// term appends a different entry on itself alone, the first leader is elected again and brings its entry to a
+    /// majority without an entry of its own term, then the second leader is elected and overwrites it. Safe only if a
+    /// leader never commits an earlier term's entry by counting replicas (<see cref="Figure8Scenario"/>).
+    /// </summary>
+    Figure8,
+
+    /// <summary>
+    /// A scripted double vote: the leader crashes, every other peer crashes right after it grants a vote, the winner is cut
+    /// off and the rest elect a leader again. Two leaders of one term follow if a granted vote was lost in the crash
+    /// (a vote replied before it was durable; <see cref="DoubleVoteScenario"/>).
+    /// </summary>
+    DoubleVote,
 }

@@ -93,10 +93,12 @@ public sealed class ExplorerCheckTests
     public void ASeedAlwaysDrawsTheSameScheduleAndTheSeedsCoverEveryFault()
     {
         Assert.Equal(FaultSchedule.Generate(42).ToString(), FaultSchedule.Generate(42).ToString());
-        var schedules = Enumerable.Range(1, 200).Select(FaultSchedule.Generate).ToList();
+        var schedules = Enumerable.Range(1, 200).Select(seed => FaultSchedule.Generate(seed)).ToList();
         Assert.Equal(Enumerable.Range(3, 5), schedules.Select(s => s.PeerCount).Distinct().Order());
         Assert.Equal(Enum.GetValues<FaultKind>().Order(), schedules.SelectMany(s => s.Steps).Select(s => s.Kind).Distinct().Order());
         Assert.Contains(schedules, s => s.CrashAllAfterHeal);
+        Assert.Contains(schedules, s => !s.PreVote);
+        Assert.Contains(schedules, s => s.PreVote);
         Assert.Contains(schedules, s => s.MaxRaftStateBytes > 0);
         Assert.Contains(schedules, s => s.DiskWriteLatency > TimeSpan.Zero);
         Assert.Contains(schedules, s => s.DiskWriteLatency == TimeSpan.Zero);

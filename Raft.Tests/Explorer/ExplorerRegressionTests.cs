@@ -48,7 +48,8 @@ public sealed class ExplorerRegressionTests(ITestOutputHelper output)
 
     private void AssertPasses(int seed)
     {
-        var result = FaultExplorer.Run(seed, wallClockLimit: WallClockLimit);
+        // The schedule that found the bug: scripted scenarios, added later, would change some of these seeds (1104).
+        var result = FaultExplorer.Run(FaultSchedule.Generate(seed, scriptedScenarios: false), wallClockLimit: WallClockLimit);
         output.WriteLine($"seed {seed}: hash {result.TraceHash:x16}, {result.EventCount} events, wall {result.Wall.TotalMilliseconds:0} ms; {result.Statistics}");
         Assert.True(result.Passed, result.Report());
     }

@@ -45,7 +45,7 @@ public class KvServiceTests : ClockedTests
     public Task PersistPartitionUnreliable4B() => GenericTest(clients: 5, servers: 5, reliable: false, crash: true, partitions: true, maxRaftState: -1);
 
     [Fact]
-    public Task SnapshotRecover4C() => GenericTest(clients: 1, servers: 3, reliable: true, crash: true, partitions: false, maxRaftState: 1000);
+    public Task SnapshotRecover4C() => GenericTest(clients: 1, servers: 5, reliable: true, crash: true, partitions: false, maxRaftState: 1000);
 
     [Fact]
     public Task SnapshotUnreliableRecoverConcurrentPartition4C() => GenericTest(clients: 5, servers: 5, reliable: false, crash: true, partitions: true, maxRaftState: 1000);
@@ -57,37 +57,48 @@ public class KvServiceTests : ClockedTests
         var setup = kv.NewClient("setup", 0);
         await setup.PutAsync("1", "13");
 
+        // As the course's MakePartition(leader): the leader ends up in the minority.
         var leader = await FindLeaderAsync(kv);
         var majority = kv.Servers.Where(s => s != leader).Take(3).ToArray();
         var minority = kv.Servers.Except(majority).ToArray();
         kv.Backend.Partition(
-            majority.Select(kv.Backend.ServerHost).Append(kv.Backend.ClientHost("majority")).ToArray(),
-            minority.Select(kv.Backend.ServerHost).Append(kv.Backend.ClientHost("minority")).ToArray());
+            [.. majority.Select(kv.Backend.ServerHost), kv.Backend.ClientHost("majority")],
+            [.. minority.Select(kv.Backend.ServerHost), kv.Backend.ClientHost("minority-put"), kv.Backend.ClientHost("minority-get")]);
 
         // The majority side makes progress.
         var majorityClient = kv.NewClient("majority", 1);
         await majorityClient.PutAsync("1", "14");
         Assert.Equal("14", await majorityClient.GetAsync("1"));
 
-        // The minority side must not complete anything while partitioned.
-        var minorityClient = kv.NewClient("minority", 2);
-        var put = minorityClient.PutAsync("1", "15");
-        var get = minorityClient.GetAsync("1");
+        // A Put and a Get from two clients of the minority (each client runs one operation at a time, so with one
+        // client the Get would never have been sent): neither may complete while partitioned.
+        var put = kv.NewClient("minority-put", 2).PutAsync("1", "15");
+        var get = kv.NewClient("minority-get", 3).GetAsync("1");
         await Task.Delay(TimeSpan.FromSeconds(1), kv.Time);
         Assert.False(put.IsCompleted, "a put in the minority completed");
         Assert.False(get.IsCompleted, "a get in the minority completed");
 
-        // Healed, both complete within 3 seconds.
+        // Meanwhile the majority still reads its own value and writes another.
+        Assert.Equal("14", await majorityClient.GetAsync("1"));
+        await majorityClient.PutAsync("1", "16");
+        Assert.Equal("16", await majorityClient.GetAsync("1"));
+
+        // Healed, both complete within 3 seconds; the minority's Put could take effect only after the heal, so it is
+        // the last write.
         kv.Backend.Heal();
         await put.WaitAsync(TimeSpan.FromSeconds(3), kv.Time);
-        Assert.Equal("15", await get.WaitAsync(TimeSpan.FromSeconds(3), kv.Time));
+        await get.WaitAsync(TimeSpan.FromSeconds(3), kv.Time);
+        Assert.Equal("15", await kv.NewClient("after-heal", 4).GetAsync("1"));
         CheckLinearizable(kv);
     });
 
     [Fact]
-    public Task SpeedOfSequentialOperations4B() => RunAsync(async () =>
+    public Task SpeedOfSequentialOperations4B() => SpeedTest(maxRaftState: -1);
+
+    /// <summary>The course's GenericTestSpeed: 1000 sequential operations of one client on 3 servers, under 33 ms each.</summary>
+    protected Task SpeedTest(long maxRaftState) => RunAsync(async () =>
     {
-        await using var kv = await KvTestCluster.StartAsync(Clock, servers: 3);
+        await using var kv = await KvTestCluster.StartAsync(Clock, servers: 3, maxRaftState);
         var client = kv.NewClient("speed", 0);
         await client.PutAsync("x", "");
         var started = kv.Time.GetTimestamp();
@@ -176,7 +187,8 @@ public class KvServiceTests : ClockedTests
     /// and a crash of every server between iterations; each client appends to its own key and checks it,
     /// and the whole history must be linearizable.
     /// </summary>
-    private Task GenericTest(int clients, int servers, bool reliable, bool crash, bool partitions, long maxRaftState) => RunAsync(async () =>
+    /// <param name="randomKeys">The course's "random keys" (Linearizable variants): the clients share 100 keys instead of 3.</param>
+    protected Task GenericTest(int clients, int servers, bool reliable, bool crash, bool partitions, long maxRaftState, bool randomKeys = false) => RunAsync(async () =>
     {
         var seed = Clock.ChooseSeed();
         var random = new Random(seed);
@@ -184,14 +196,16 @@ public class KvServiceTests : ClockedTests
         await using var kv = await KvTestCluster.StartAsync(Clock, servers, maxRaftState, reliable, seed);
         var expected = new Dictionary<int, string>();
         var totalOperations = 0;
+        var sharedKeys = randomKeys ? 100 : 3;
+        var partitionsMade = new List<int>();
         for (var iteration = 0; iteration < 3; iteration++)
         {
             using var stop = new CancellationTokenSource();
-            var partitioner = partitions ? Partitioner(kv, new Random(random.Next()), stop.Token) : Task.CompletedTask;
-            var workers = Enumerable.Range(0, clients).Select(c => ClientLoop(kv, c, iteration, expected, new Random(random.Next()), stop.Token)).ToArray();
-            await Task.Delay(TimeSpan.FromSeconds(1), kv.Time);
+            var partitioner = partitions ? Partitioner(kv, new Random(random.Next()), stop.Token) : Task.FromResult(0);
+            var workers = Enumerable.Range(0, clients).Select(c => ClientLoop(kv, c, iteration, expected, sharedKeys, new Random(random.Next()), stop.Token)).ToArray();
+            await Task.Delay(partitions ? PartitionedClientPhase : ClientPhase, kv.Time);
             stop.Cancel();
-            await partitioner;
+            partitionsMade.Add(await partitioner);
             kv.Backend.Heal();
             totalOperations += (await Task.WhenAll(workers)).Sum();
             if (crash)
@@ -218,10 +232,24 @@ public class KvServiceTests : ClockedTests
             }
         }
         CheckLinearizable(kv);
-        Output.WriteLine($"seed {seed}: {Clock.Time.GetElapsedTime(started).TotalSeconds:F1} s, {servers} servers, {clients} clients, {totalOperations} operations, {kv.Backend.TotalRpcs} RPCs");
+        Output.WriteLine($"seed {seed}: {Clock.Time.GetElapsedTime(started).TotalSeconds:F1} s, {servers} servers, {clients} clients, {totalOperations} operations, {kv.Backend.TotalRpcs} RPCs" +
+            (partitions ? $", partitions per iteration: {string.Join(", ", partitionsMade)}" : ""));
+        // A partition every 1.0-1.2 s through a 5 s phase: at least 4 each time (the review found about 2 in a whole test).
+        Assert.All(partitionsMade, made => Assert.True(!partitions || made >= MinPartitionsPerPhase, $"only {made} partitions in a client phase"));
     });
 
-    private static async Task<int> ClientLoop(KvTestCluster kv, int clientNumber, int iteration, Dictionary<int, string> expected, Random random, CancellationToken stop)
+    /// <summary>How long the clients run in each of the three iterations (the 2025 course: 1 s).</summary>
+    private static readonly TimeSpan ClientPhase = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// With partitions, the clients run 5 s (the 2024 course's phase) so that the course's partitioner, a new split
+    /// every 1.0-1.2 s, cuts the group several times while they run; in a 1 s phase it made at most one.
+    /// </summary>
+    private static readonly TimeSpan PartitionedClientPhase = TimeSpan.FromSeconds(5);
+
+    private const int MinPartitionsPerPhase = 4;
+
+    private static async Task<int> ClientLoop(KvTestCluster kv, int clientNumber, int iteration, Dictionary<int, string> expected, int sharedKeys, Random random, CancellationToken stop)
     {
         var client = kv.NewClient($"c{clientNumber}-{iteration}", clientNumber);
         var own = "own-" + clientNumber;
@@ -229,7 +257,7 @@ public class KvServiceTests : ClockedTests
         var mine = expected.GetValueOrDefault(clientNumber, "");
         while (!stop.IsCancellationRequested)
         {
-            var shared = "shared-" + random.Next(3);
+            var shared = "shared-" + random.Next(sharedKeys);
             var value = $"x {clientNumber} {operations} y";
             switch (random.Next(4))
             {
@@ -256,24 +284,31 @@ public class KvServiceTests : ClockedTests
         return operations;
     }
 
-    private static async Task Partitioner(KvTestCluster kv, Random random, CancellationToken stop)
+    /// <summary>
+    /// The course's partitioner: every 1.0-1.2 s a new random split of the servers into two sides, here both non-empty
+    /// (a side of every server splits nothing), until stopped. Returns how many partitions it made.
+    /// </summary>
+    private static async Task<int> Partitioner(KvTestCluster kv, Random random, CancellationToken stop)
     {
+        var made = 0;
         while (!stop.IsCancellationRequested)
         {
             var servers = kv.Servers.OrderBy(_ => random.Next()).ToArray();
-            var cut = random.Next(servers.Length + 1);
+            var cut = random.Next(1, servers.Length);
             kv.Backend.Partition(
                 servers[..cut].Select(kv.Backend.ServerHost).ToArray(),
                 servers[cut..].Select(kv.Backend.ServerHost).ToArray());
+            made++;
             try
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(1000 + random.Next(200)), kv.Time, stop);
             }
             catch (OperationCanceledException)
             {
-                return;
+                break;
             }
         }
+        return made;
     }
 
     private static async Task<string> FindLeaderAsync(KvTestCluster kv)
