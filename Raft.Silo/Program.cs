@@ -35,15 +35,35 @@ public static class Program
             }
             catch (Exception exception) when (IsConfigurationError(exception))
             {
+                await StopAfterFailedStartAsync(host);
                 return Fail(2, OneLine(exception));
             }
             catch (Exception exception)
             {
+                await StopAfterFailedStartAsync(host);
                 var on = dependencies.Count > 0 ? $" (depends on: {string.Join("; ", dependencies)})" : "";
                 return Fail(1, $"failed to start: {OneLine(exception)}{on}");
             }
             await host.WaitForShutdownAsync();
             return 0;
+        }
+    }
+
+    /// <summary>
+    /// A silo whose start failed part-way has components running (Orleans' grain directory follows membership updates):
+    /// they are stopped before the host is disposed. Disposed under them, that loop spins on the disposed membership
+    /// service (millions of work items a second) in a process that goes on, such as a test host calling Main.
+    /// </summary>
+    private static async Task StopAfterFailedStartAsync(WebApplication host)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await host.StopAsync(timeout.Token);
+        }
+        catch (Exception)
+        {
+            // The start already failed; its error is the one reported.
         }
     }
 
