@@ -16,6 +16,10 @@ namespace Raft.Tests.Storage;
 /// validation, opening the database at silo start, the default serializer, a grain's [PersistentState] going through
 /// it, and the silo disposing it.
 /// </summary>
+// In a process of their own (scripts/test.sh runs Isolation=OwnProcess apart): an Orleans silo whose start fails
+// part-way leaves its grain directory's membership loop spinning (millions of work items a second) in the process for
+// good, which starved every later test of a shared run (docs/raft-tests.md, "What starved the test process").
+[Trait("Isolation", "OwnProcess")]
 public sealed class SqliteGrainStorageSiloTests : IDisposable
 {
     private const string ProviderName = "sqlite";
