@@ -51,6 +51,7 @@ public static class Program
                                activation's turn-queue probe went with the home-made grain runtime)
                            Raft.Benchmarks failover-load (--gateway IP:PORT... | --etcd URL,URL,URL) --control DIR [--clients 64] [--peers 0,1,2]
                                               [--log NAME=PATH]... [--cluster-id raft] [--appends-per-key 100] [--attempt-timeout MS]
+                                              [--probe-others-after MS|never]
                                (the client side of scripts/failover-bench.sh)
                            Raft.Benchmarks explore [--first 1] [--seeds 10000] [--report-all]   (the randomized fault explorer, docs/simulation.md)
                     """);

@@ -37,6 +37,8 @@
 #                    Raft.Silo/ClusterConfiguration.cs)
 #   --attempt-timeout MS  the clients' timeout per attempt on one server (default: KeyValueClient's, 3000; the etcd
 #                    client uses the same policy)
+#   --probe-others-after MS|never  after how long without an answer a client also sends its request to the other
+#                    servers (default: KeyValueClient's, 300; never: one server at a time, the client before it had this)
 #   --no-build       do not build Raft.Silo and Raft.Benchmarks in Release first
 #   --etcd           measure a 3-member etcd on loopback instead (Debian's etcd-server: apt-get install -y
 #                    etcd-server etcd-client), its leader killed the same way, same clients and retry policy
@@ -68,6 +70,7 @@ while [ $# -gt 0 ]; do
     --settle) settle=$2; shift 2;;
     --silo-args) silo_args=$2; shift 2;;
     --attempt-timeout) load_extra+=(--attempt-timeout "$2"); shift 2;;
+    --probe-others-after) load_extra+=(--probe-others-after "$2"); shift 2;;
     --no-build) build=0; shift;;
     --etcd) etcd=1; shift;;
     -h|--help) usage;;

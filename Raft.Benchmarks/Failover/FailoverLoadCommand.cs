@@ -18,7 +18,8 @@ internal static class FailoverLoadCommand
 
     internal sealed record Settings(
         List<IPEndPoint> Gateways, List<string> Peers, string Group, int Clients, string ControlDirectory,
-        Dictionary<string, string> Logs, string ClusterId, string ServiceId, int AppendsPerKey, TimeSpan MaxDuration, List<Uri> Etcd, TimeSpan? AttemptTimeout);
+        Dictionary<string, string> Logs, string ClusterId, string ServiceId, int AppendsPerKey, TimeSpan MaxDuration, List<Uri> Etcd, TimeSpan? AttemptTimeout,
+        TimeSpan? ProbeOthersAfter = null);
 
     public static Settings Parse(string[] args)
     {
@@ -42,6 +43,10 @@ internal static class FailoverLoadCommand
                 case "--service-id": s = s with { ServiceId = Next() }; break;
                 case "--appends-per-key": s = s with { AppendsPerKey = int.Parse(Next(), CultureInfo.InvariantCulture) }; break;
                 case "--attempt-timeout": s = s with { AttemptTimeout = TimeSpan.FromMilliseconds(double.Parse(Next(), CultureInfo.InvariantCulture)) }; break;
+                case "--probe-others-after":
+                    var probe = Next();
+                    s = s with { ProbeOthersAfter = probe == "never" ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(double.Parse(probe, CultureInfo.InvariantCulture)) };
+                    break;
                 case "--max-duration": s = s with { MaxDuration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) }; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }

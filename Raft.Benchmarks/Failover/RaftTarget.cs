@@ -25,11 +25,16 @@ internal sealed class RaftTarget : IFailoverTarget
         _settings = settings;
         _clock = clock;
         // The library's defaults (10 s per operation, 3 s per attempt, 50 ms between rounds): what is measured is what an
-        // application using KeyValueClient as shipped sees. --attempt-timeout tries another per-attempt timeout.
+        // application using KeyValueClient as shipped sees. --attempt-timeout and --probe-others-after try other values
+        // ("never": one peer at a time, the client before ProbeOthersAfter).
         _options = new KeyValueClientOptions { Group = settings.Group, Peers = settings.Peers };
         if (settings.AttemptTimeout is { } attemptTimeout)
         {
             _options.AttemptTimeout = attemptTimeout;
+        }
+        if (settings.ProbeOthersAfter is { } probeOthersAfter)
+        {
+            _options.ProbeOthersAfter = probeOthersAfter;
         }
     }
 

@@ -33,6 +33,14 @@ public sealed class KeyValueClient
         {
             throw new ArgumentException("At least one peer id is required.", nameof(options));
         }
+        if (this.options.AttemptTimeout <= TimeSpan.Zero || this.options.OperationDeadline <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("AttemptTimeout and OperationDeadline must be positive.", nameof(options));
+        }
+        if (this.options.ProbeOthersAfter <= TimeSpan.Zero && this.options.ProbeOthersAfter != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentException("ProbeOthersAfter must be positive, or Timeout.InfiniteTimeSpan for one peer at a time.", nameof(options));
+        }
         this.time = time ?? TimeProvider.System;
     }
 
@@ -113,49 +121,119 @@ public sealed class KeyValueClient
         var sawLeader = false;
         Exception? lastError = null;
         var triedThisRound = 0;
-        while (true)
+        // The attempts in flight, by peer index: one to the believed leader, and copies to the others while it is silent.
+        var attempts = new Dictionary<int, Task<KvResponse>>();
+        try
         {
-            var remaining = Remaining(deadline);
-            if (remaining <= TimeSpan.Zero)
+            while (true)
             {
-                throw new KeyValueTimeoutException(
-                    sawLeader
-                        ? $"Operation not committed within {options.OperationDeadline}; it may or may not have been applied."
-                        : $"No leader of group '{options.Group}' answered within {options.OperationDeadline}.",
-                    noLeader: !sawLeader,
-                    lastError);
-            }
-            cancellationToken.ThrowIfCancellationRequested();
-            KvResponse? response = null;
-            try
-            {
-                response = await transport.ExecuteAsync($"{options.Group}/{options.Peers[leader]}", request, Min(options.AttemptTimeout, remaining));
-            }
-            catch (Exception exception) when (exception is TimeoutException || transport.IsTransportFailure(exception))
-            {
-                lastError = exception;
-            }
-            if (response is not null && response.Status is not (KvStatus.WrongLeader or KvStatus.Timeout))
-            {
-                return response;
-            }
-            if (response?.Status == KvStatus.Timeout)
-            {
-                sawLeader = true;
-                continue; // same leader, same sequence: the session makes the retry safe
-            }
-            if (response?.LeaderHint is { } hint && TryPeerIndex(hint) is { } hinted && hinted != leader)
-            {
-                leader = hinted;
-                continue;
-            }
-            leader = (leader + 1) % options.Peers.Count;
-            if (++triedThisRound >= options.Peers.Count)
-            {
-                triedThisRound = 0;
-                await Task.Delay(Min(options.NoLeaderBackoff, Remaining(deadline)), time, cancellationToken);
+                var remaining = Remaining(deadline);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    throw new KeyValueTimeoutException(
+                        sawLeader
+                            ? $"Operation not committed within {options.OperationDeadline}; it may or may not have been applied."
+                            : $"No leader of group '{options.Group}' answered within {options.OperationDeadline}.",
+                        noLeader: !sawLeader,
+                        lastError);
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                if (attempts.Count == 0)
+                {
+                    Send(attempts, leader, request, remaining);
+                }
+                var (peer, attempt) = await NextAnswerOrProbe(attempts, request, deadline, cancellationToken);
+                if (attempt is null)
+                {
+                    continue; // the probe went out, or the deadline came
+                }
+                KvResponse? response = null;
+                try
+                {
+                    response = await attempt;
+                }
+                catch (Exception exception) when (exception is TimeoutException || transport.IsTransportFailure(exception))
+                {
+                    lastError = exception;
+                }
+                if (response is not null && response.Status is not (KvStatus.WrongLeader or KvStatus.Timeout))
+                {
+                    leader = peer;
+                    return response;
+                }
+                if (response?.Status == KvStatus.Timeout)
+                {
+                    sawLeader = true;
+                    leader = peer;
+                    Send(attempts, peer, request, remaining); // same leader, same sequence: the session makes the retry safe
+                    continue;
+                }
+                if (response?.LeaderHint is { } hint && TryPeerIndex(hint) is { } hinted && hinted != peer)
+                {
+                    if (!attempts.ContainsKey(hinted))
+                    {
+                        leader = hinted;
+                        Send(attempts, hinted, request, remaining);
+                    }
+                    continue; // a hint naming a peer already asked: wait for that attempt
+                }
+                if (attempts.Count > 0)
+                {
+                    continue; // another peer still has the request
+                }
+                leader = (peer + 1) % options.Peers.Count;
+                if (++triedThisRound >= options.Peers.Count)
+                {
+                    triedThisRound = 0;
+                    await Task.Delay(Min(options.NoLeaderBackoff, Remaining(deadline)), time, cancellationToken);
+                }
             }
         }
+        finally
+        {
+            foreach (var abandoned in attempts.Values)
+            {
+                // An attempt left behind (another peer answered first) may still fail later: observe it.
+                _ = abandoned.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            }
+        }
+    }
+
+    private void Send(Dictionary<int, Task<KvResponse>> attempts, int peer, KvRequest request, TimeSpan remaining) =>
+        attempts[peer] = transport.ExecuteAsync($"{options.Group}/{options.Peers[peer]}", request, Min(options.AttemptTimeout, remaining));
+
+    /// <summary>
+    /// Waits for the first attempt to end and takes it out of <paramref name="attempts"/>. When none has ended after
+    /// <see cref="KeyValueClientOptions.ProbeOthersAfter"/>, sends the request to every peer that does not have it and
+    /// returns no attempt: a leader whose silo died leaves its attempt unanswered until the attempt timeout, while the
+    /// survivors elect a new leader that can commit the copy at once.
+    /// </summary>
+    private async Task<(int Peer, Task<KvResponse>? Attempt)> NextAnswerOrProbe(
+        Dictionary<int, Task<KvResponse>> attempts, KvRequest request, long deadline, CancellationToken cancellationToken)
+    {
+        var wait = Min(options.ProbeOthersAfter == Timeout.InfiniteTimeSpan ? options.AttemptTimeout : options.ProbeOthersAfter, Remaining(deadline));
+        using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var probeTime = Task.Delay(wait, time, stopWaiting.Token);
+        var first = await Task.WhenAny(attempts.Values.Cast<Task>().Append(probeTime));
+        if (first != probeTime)
+        {
+            stopWaiting.Cancel();
+            var peer = attempts.First(a => a.Value == first).Key;
+            attempts.Remove(peer);
+            return (peer, first as Task<KvResponse>);
+        }
+        await probeTime; // throws when the caller cancelled
+        if (options.ProbeOthersAfter != Timeout.InfiniteTimeSpan && Remaining(deadline) > TimeSpan.Zero)
+        {
+            for (var peer = 0; peer < options.Peers.Count; peer++)
+            {
+                if (!attempts.ContainsKey(peer))
+                {
+                    Send(attempts, peer, request, Remaining(deadline));
+                }
+            }
+        }
+        return (-1, null);
     }
 
     private int? TryPeerIndex(string hint)
