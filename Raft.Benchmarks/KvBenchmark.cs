@@ -29,7 +29,8 @@ namespace Raft.Benchmarks;
 internal static class KvBenchmark
 {
     internal sealed record Settings(
-        int Peers, int Clients, int Silos, string Storage, int ValueSize, string Via, TimeSpan Duration, TimeSpan Warmup, bool Detail, int TopTypes);
+        int Peers, int Clients, int Silos, string Storage, int ValueSize, string Via, TimeSpan Duration, TimeSpan Warmup, bool Detail, int TopTypes,
+        TimeSpan? ProbeOthersAfter = null);
 
     public static Settings Parse(string[] args)
     {
@@ -48,6 +49,7 @@ internal static class KvBenchmark
                 "--seconds" => s with { Duration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--warmup" => s with { Warmup = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--detail" => s with { Detail = true },
+                "--probe-others-after" => s with { ProbeOthersAfter = Next() is var probe && probe == "never" ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(double.Parse(probe, CultureInfo.InvariantCulture)) },
                 "--top" => s with { TopTypes = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 var other => throw new ArgumentException($"unknown option {other}"),
             };
@@ -61,6 +63,16 @@ internal static class KvBenchmark
             throw new ArgumentException("--storage sqlite|memory, --via gateway|silo");
         }
         return s;
+    }
+
+    private static KeyValueClientOptions ClientOptions(Settings settings, List<string> peerIds)
+    {
+        var options = new KeyValueClientOptions { Peers = peerIds };
+        if (settings.ProbeOthersAfter is { } probeOthersAfter)
+        {
+            options.ProbeOthersAfter = probeOthersAfter;
+        }
+        return options;
     }
 
     public static async Task RunAsync(Settings settings, TextWriter output)
@@ -102,7 +114,7 @@ internal static class KvBenchmark
 
             var keys = Enumerable.Range(0, 1000).Select(i => "b" + i.ToString("D15", CultureInfo.InvariantCulture)).ToArray();
             var workers = Enumerable.Range(0, settings.Clients)
-                .Select(i => new Worker(new KeyValueClient(clientFactory, new KeyValueClientOptions { Peers = peerIds }), i, new string((char)('a' + i % 26), settings.ValueSize)))
+                .Select(i => new Worker(new KeyValueClient(clientFactory, ClientOptions(settings, peerIds)), i, new string((char)('a' + i % 26), settings.ValueSize)))
                 .ToArray();
             await Task.WhenAll(workers.Select(w => w.Client.GetAsync(keys[0])));
 

@@ -47,6 +47,7 @@ public static class Program
                 Console.Error.WriteLine("""
                     usage: Raft.Benchmarks kv [--peers 3] [--silos 1|<peers>] [--storage sqlite|memory] [--clients 256]
                                               [--value-size 100] [--via gateway|silo] [--seconds 10] [--warmup 3] [--detail] [--top 15]
+                                              [--probe-others-after MS|never]
                                (Orleans silos in this process over loopback TCP; the grain-call microbenchmark and the leader
                                activation's turn-queue probe went with the home-made grain runtime)
                            Raft.Benchmarks failover-load (--gateway IP:PORT... | --etcd URL,URL,URL) --control DIR [--clients 64] [--peers 0,1,2]

@@ -17,6 +17,8 @@ public sealed class KeyValueClient
     private long clientId;
     private long sequence;
     private int leader;
+    // Smoothed time of this client's answered attempts (TCP's SRTT weighting, 1/8 for each new sample).
+    private TimeSpan smoothedAnswerTime;
 
     /// <summary>A client that calls the peers' key-value grains through <paramref name="grains"/>.</summary>
     public KeyValueClient(IGrainFactory grains, KeyValueClientOptions? options = null, TimeProvider? time = null)
@@ -122,7 +124,7 @@ public sealed class KeyValueClient
         Exception? lastError = null;
         var triedThisRound = 0;
         // The attempts in flight, by peer index: one to the believed leader, and copies to the others while it is silent.
-        var attempts = new Dictionary<int, Task<KvResponse>>();
+        var attempts = new Dictionary<int, (Task<KvResponse> Task, long SentAt)>();
         try
         {
             while (true)
@@ -142,7 +144,7 @@ public sealed class KeyValueClient
                 {
                     Send(attempts, leader, request, remaining);
                 }
-                var (peer, attempt) = await NextAnswerOrProbe(attempts, request, deadline, cancellationToken);
+                var (peer, attempt, sentAt) = await NextAnswerOrProbe(attempts, request, deadline, cancellationToken);
                 if (attempt is null)
                 {
                     continue; // the probe went out, or the deadline came
@@ -158,6 +160,8 @@ public sealed class KeyValueClient
                 }
                 if (response is not null && response.Status is not (KvStatus.WrongLeader or KvStatus.Timeout))
                 {
+                    var answerTime = time.GetElapsedTime(sentAt);
+                    smoothedAnswerTime = smoothedAnswerTime == TimeSpan.Zero ? answerTime : (7 * smoothedAnswerTime + answerTime) / 8;
                     leader = peer;
                     return response;
                 }
@@ -191,7 +195,7 @@ public sealed class KeyValueClient
         }
         finally
         {
-            foreach (var abandoned in attempts.Values)
+            foreach (var (abandoned, _) in attempts.Values)
             {
                 // An attempt left behind (another peer answered first) may still fail later: observe it.
                 _ = abandoned.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
@@ -199,8 +203,19 @@ public sealed class KeyValueClient
         }
     }
 
-    private void Send(Dictionary<int, Task<KvResponse>> attempts, int peer, KvRequest request, TimeSpan remaining) =>
-        attempts[peer] = transport.ExecuteAsync($"{options.Group}/{options.Peers[peer]}", request, Min(options.AttemptTimeout, remaining));
+    /// <summary>
+    /// <see cref="KeyValueClientOptions.ProbeOthersAfter"/>, or four times the smoothed answer time when that is longer:
+    /// a leader that answers slowly because the group is loaded is not a leader that is gone, and copies to the
+    /// others would only add load (at 1,000 clients on a saturated machine they tripled the requests). Past the attempt
+    /// timeout there is nothing to probe for.
+    /// </summary>
+    private TimeSpan ProbeDelay() =>
+        options.ProbeOthersAfter == Timeout.InfiniteTimeSpan
+            ? options.AttemptTimeout
+            : TimeSpan.FromTicks(Math.Min(options.AttemptTimeout.Ticks, Math.Max(options.ProbeOthersAfter.Ticks, 4 * smoothedAnswerTime.Ticks)));
+
+    private void Send(Dictionary<int, (Task<KvResponse> Task, long SentAt)> attempts, int peer, KvRequest request, TimeSpan remaining) =>
+        attempts[peer] = (transport.ExecuteAsync($"{options.Group}/{options.Peers[peer]}", request, Min(options.AttemptTimeout, remaining)), time.GetTimestamp());
 
     /// <summary>
     /// Waits for the first attempt to end and takes it out of <paramref name="attempts"/>. When none has ended after
@@ -208,22 +223,22 @@ public sealed class KeyValueClient
     /// returns no attempt: a leader whose silo died leaves its attempt unanswered until the attempt timeout, while the
     /// survivors elect a new leader that can commit the copy at once.
     /// </summary>
-    private async Task<(int Peer, Task<KvResponse>? Attempt)> NextAnswerOrProbe(
-        Dictionary<int, Task<KvResponse>> attempts, KvRequest request, long deadline, CancellationToken cancellationToken)
+    private async Task<(int Peer, Task<KvResponse>? Attempt, long SentAt)> NextAnswerOrProbe(
+        Dictionary<int, (Task<KvResponse> Task, long SentAt)> attempts, KvRequest request, long deadline, CancellationToken cancellationToken)
     {
-        var wait = Min(options.ProbeOthersAfter == Timeout.InfiniteTimeSpan ? options.AttemptTimeout : options.ProbeOthersAfter, Remaining(deadline));
+        var wait = Min(ProbeDelay(), Remaining(deadline));
         using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var probeTime = Task.Delay(wait, time, stopWaiting.Token);
-        var first = await Task.WhenAny(attempts.Values.Cast<Task>().Append(probeTime));
+        var first = await Task.WhenAny(attempts.Values.Select(a => (Task)a.Task).Append(probeTime));
         if (first != probeTime)
         {
             stopWaiting.Cancel();
-            var peer = attempts.First(a => a.Value == first).Key;
+            var (peer, (attempt, sentAt)) = attempts.First(a => a.Value.Task == first);
             attempts.Remove(peer);
-            return (peer, first as Task<KvResponse>);
+            return (peer, attempt, sentAt);
         }
         await probeTime; // throws when the caller cancelled
-        if (options.ProbeOthersAfter != Timeout.InfiniteTimeSpan && Remaining(deadline) > TimeSpan.Zero)
+        if (ProbeDelay() < options.AttemptTimeout && Remaining(deadline) > TimeSpan.Zero)
         {
             for (var peer = 0; peer < options.Peers.Count; peer++)
             {
@@ -233,7 +248,7 @@ public sealed class KeyValueClient
                 }
             }
         }
-        return (-1, null);
+        return (-1, null, 0);
     }
 
     private int? TryPeerIndex(string hint)
