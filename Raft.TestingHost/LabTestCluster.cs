@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Storage;
@@ -44,6 +45,10 @@ public sealed class LabTestCluster : IAsyncDisposable
         var network = new LabNetworkFilter(new LabNetwork(options.Network), crashes);
         var builder = new InProcessTestClusterBuilder((short)options.SiloCount);
         builder.Options.ConfigureFileLogging = false;
+        if (!options.UseTestClusterGrainDirectory)
+        {
+            UseProductionGrainDirectory(builder.Options);
+        }
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddRaftKeyValueService();
@@ -72,6 +77,20 @@ public sealed class LabTestCluster : IAsyncDisposable
             throw;
         }
         return new LabTestCluster(cluster, network, storage);
+    }
+
+    /// <summary>
+    /// Turns off the in-process directory the test cluster gives its silos as their default grain directory, so that
+    /// they use Orleans' production one. The switch, InProcessTestClusterOptions.UseTestClusterGrainDirectory, is
+    /// internal in Orleans 10.4.2 and the test cluster registers its directory after the silo configuration delegates,
+    /// so there is no public way.
+    /// </summary>
+    private static void UseProductionGrainDirectory(InProcessTestClusterOptions options)
+    {
+        const string name = "UseTestClusterGrainDirectory";
+        var option = typeof(InProcessTestClusterOptions).GetProperty(name, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+            ?? throw new InvalidOperationException($"InProcessTestClusterOptions.{name} is gone: find the new way to turn the test cluster's grain directory off.");
+        option.SetValue(options, false);
     }
 
     /// <summary>

@@ -25,6 +25,12 @@ public sealed class LabTestClusterOptions
     /// <summary>How the storage behaves for the peers (<see cref="PeerStorageTraits"/>); null: what the memory storage is.</summary>
     public PeerStorageTraits? StorageTraits { get; set; }
 
+    /// <summary>
+    /// True (Orleans' test default): one in-process grain directory shared by the silos. False: Orleans' production
+    /// directory, partitioned over the silos, whose registrations a dead silo takes with it.
+    /// </summary>
+    public bool UseTestClusterGrainDirectory { get; set; } = true;
+
     /// <summary>Orleans' response timeout for grain calls, on silos and client.</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

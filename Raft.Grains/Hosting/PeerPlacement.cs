@@ -19,9 +19,9 @@ public sealed class PeerPlacementAttribute() : PlacementAttribute(new PeerPlacem
 
 /// <summary>
 /// Runs on the silo that sends the first call (the gateway for a client's call), so it is registered on every silo. A
-/// pinned peer whose silo is not an active member fails the call at once with SiloUnavailableException: activating it
-/// elsewhere would start it on a silo that does not hold its data (with SQLite, on another machine's disk), where it
-/// would vote and accept entries from an empty log.
+/// pinned peer goes to its home silo (<see cref="PeerHomeSilo"/>); when that is not an active member, the call fails at
+/// once with SiloUnavailableException: activating it elsewhere would start it on a silo that does not hold its data
+/// (with SQLite, on another machine's disk), where it would vote and accept entries from an empty log.
 /// </summary>
 internal sealed class PeerPlacementDirector(IOptions<RaftOptions> options, IClusterMembershipService membership) : IPlacementDirector
 {
@@ -29,15 +29,12 @@ internal sealed class PeerPlacementDirector(IOptions<RaftOptions> options, IClus
     {
         var key = target.GrainIdentity.Key.ToString()!;
         var silos = context.GetCompatibleSilos(target);
-        if (options.Value.PeerSilos.TryGetValue(key, out var siloName))
+        if (PeerHomeSilo.TryGetSiloName(options.Value, target.GrainIdentity, out var siloName))
         {
-            var members = membership.CurrentSnapshot.Members;
-            foreach (var silo in silos)
+            var home = PeerHomeSilo.Find(membership.CurrentSnapshot, siloName);
+            if (home is not null && silos.Contains(home))
             {
-                if (members.TryGetValue(silo, out var member) && member.Name == siloName)
-                {
-                    return Task.FromResult(silo);
-                }
+                return Task.FromResult(home);
             }
             throw new SiloUnavailableException(
                 $"Raft peer '{key}' lives on silo '{siloName}' (Raft:PeerSilos), which is not an active member of the cluster.");

@@ -40,7 +40,7 @@ internal sealed class RaftOptionsValidator : IValidateOptions<RaftOptions>
         {
             errors.Add("Raft:StorageName must name a grain storage provider.");
         }
-        var peers = options.EffectiveGroups.SelectMany(g => g.Value.Select(m => $"{g.Key}/{m}")).ToHashSet(StringComparer.Ordinal);
+        var peers = options.PeerIds.ToHashSet(StringComparer.Ordinal);
         foreach (var (peer, silo) in options.PeerSilos)
         {
             if (!peers.Contains(peer) || string.IsNullOrWhiteSpace(silo))

@@ -19,25 +19,21 @@ internal sealed class RaftPeerStarter(
     private async Task WakeAsync(CancellationToken cancellationToken)
     {
         var pinned = options.Value.PeerSilos;
-        foreach (var (group, members) in options.Value.EffectiveGroups)
+        foreach (var peerId in options.Value.PeerIds)
         {
-            foreach (var member in members)
+            if (pinned.Count > 0 && (!pinned.TryGetValue(peerId, out var home) || home != silo.Name))
             {
-                var peerId = $"{group}/{member}";
-                if (pinned.Count > 0 && (!pinned.TryGetValue(peerId, out var home) || home != silo.Name))
-                {
-                    continue;
-                }
-                try
-                {
-                    await grains.GetGrain<IRaftPeerGrain>(peerId).Wake();
-                    logger.LogInformation("Raft peer {Peer} started from silo {Silo}", peerId, silo.Name);
-                }
-                catch (Exception exception)
-                {
-                    // The peer starts on its first call instead; its silo may not have joined yet.
-                    logger.LogWarning(exception, "Raft peer {Peer} could not be woken from silo {Silo}", peerId, silo.Name);
-                }
+                continue;
+            }
+            try
+            {
+                await grains.GetGrain<IRaftPeerGrain>(peerId).Wake();
+                logger.LogInformation("Raft peer {Peer} started from silo {Silo}", peerId, silo.Name);
+            }
+            catch (Exception exception)
+            {
+                // The peer starts on its first call instead; its silo may not have joined yet.
+                logger.LogWarning(exception, "Raft peer {Peer} could not be woken from silo {Silo}", peerId, silo.Name);
             }
         }
     }

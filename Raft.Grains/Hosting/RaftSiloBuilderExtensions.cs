@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime.GrainDirectory;
+using Orleans.Runtime.Hosting;
 using Raft.Grains.KeyValue;
 
 namespace Raft.Grains;
@@ -11,9 +13,11 @@ public static class RaftSiloBuilderExtensions
     /// <summary>
     /// Hosts Raft peers and the key-value service on them: options from the "Raft" and "KeyValue" configuration sections
     /// (validated when the silo starts), each peer and its key-value grain placed together (pinned to the silo
-    /// RaftOptions.PeerSilos names), and the peers of this silo woken when it is active, so that the group elects a
-    /// leader without waiting for a client. The peers' records go to the grain storage provider named by
-    /// RaftOptions.StorageName ("Default"): register one, and its traits with <see cref="AddRaftStorageTraits"/>.
+    /// RaftOptions.PeerSilos names; when it pins every peer, the two grain types use the pinned grain directory,
+    /// <see cref="PeerGrainDirectory"/>, so that the death of one silo deactivates no peer on another), and the peers of
+    /// this silo woken when it is active, so that the group elects a leader without waiting for a client. The peers'
+    /// records go to the grain storage provider named by RaftOptions.StorageName ("Default"): register one, and its
+    /// traits with <see cref="AddRaftStorageTraits"/>.
     /// </summary>
     public static ISiloBuilder AddRaftKeyValueService(this ISiloBuilder builder)
     {
@@ -23,6 +27,8 @@ public static class RaftSiloBuilderExtensions
         builder.Services.TryAddSingleton<KvStateMachineFactory>();
         builder.Services.TryAddSingleton<IRaftStateMachineFactory>(sp => sp.GetRequiredService<KvStateMachineFactory>());
         builder.Services.AddPlacementDirector<PeerPlacement, PeerPlacementDirector>();
+        builder.Services.AddGrainDirectory(PeerGrainDirectory.Name, (services, _) => ActivatorUtilities.CreateInstance<PeerGrainDirectory>(services));
+        builder.Services.AddSingleton<IGrainDirectoryResolver, PeerGrainDirectoryResolver>();
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<RaftMetrics>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RaftStorageCheck>();

@@ -87,6 +87,15 @@ public sealed class RaftOptions
     /// <summary>Peer id ("kv/1") → the silo that hosts it, for one process per peer. Unlisted peers are placed by hash.</summary>
     public Dictionary<string, string> PeerSilos { get; set; } = new();
 
+    /// <summary>The ids ("kv/1") of every configured peer.</summary>
+    internal IEnumerable<string> PeerIds => EffectiveGroups.SelectMany(g => g.Value.Select(member => $"{g.Key}/{member}"));
+
+    /// <summary>
+    /// Every configured peer is pinned by <see cref="PeerSilos"/>: then the Raft grains use the pinned grain directory
+    /// (<see cref="PeerGrainDirectory"/>) instead of Orleans' default one.
+    /// </summary>
+    internal bool PinsEveryPeer => PeerSilos.Count > 0 && PeerIds.All(PeerSilos.ContainsKey);
+
     /// <summary>Grain storage provider holding the peers' state.</summary>
     public string StorageName { get; set; } = "Default";
 }
