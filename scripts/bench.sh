@@ -183,9 +183,10 @@ start_cluster() { # peers storage topology
   local common=() silo_ports=() gateway_ports=() i
   for ((i = 0; i < silos; i++)); do
     silo_ports+=("$(free_port)"); gateway_ports+=("$(free_port)")
-    common+=("--Cluster:Silos:$i:Name=s$i" "--Cluster:Silos:$i:SiloPort=${silo_ports[i]}" "--Cluster:Silos:$i:GatewayPort=${gateway_ports[i]}"
-             "--Cluster:Silos:$i:Host=127.0.0.1")
   done
+  # Orleans' development clustering: silo s0 holds the membership table, the others join it (no Azurite needed; the
+  # membership is off the write path, and nothing is killed here).
+  common+=("--Cluster:Membership=Localhost" "--Cluster:PrimarySiloEndpoint=127.0.0.1:${silo_ports[0]}")
   peer_ids=""
   for ((i = 0; i < n; i++)); do
     common+=("--Raft:Groups:kv:$i=$i")
