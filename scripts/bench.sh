@@ -166,7 +166,7 @@ print_compare_table() {
     def order: {orleans: 0, baseline: 1, etcd: 2, "etcd-check-perf": 3}[.system] // 4;
     def name: {orleans: "Orleans", baseline: "baseline", etcd: "etcd", "etcd-check-perf": "etcd check perf"}[.system] // .system;
     . as $all
-    | def other(s; c; v): [$all[] | select(.system == s and .clients == c and .valueSize == v)][0];
+    | def other($s; $c; $v): [$all[] | select(.system == $s and .clients == $c and .valueSize == $v)][0];
       def rss: if .serverRssPeakMB == null then "-" else (.serverRssPeakMB | map(tostring) | join(" / ")) end;
       "| system | build | clients | value B | writes/s | p50 ms | p99 ms | max ms | errors | server RSS peak MB | load 1m | Orleans ÷ baseline | Orleans ÷ etcd |",
       "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
