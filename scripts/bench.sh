@@ -52,8 +52,9 @@
 # sampled every 0.5 s) of each server process (silo, etcd member) while that cell's client ran (its warm-up included),
 # with the ratios Orleans / baseline and Orleans / etcd of writes/s, and the targets checked.
 #
-#   scripts/bench.sh --compare                        # 1 and 1000 clients, 256 B, 3 peers per-peer, SQLite: ~12 min
-#   scripts/bench.sh --compare --short                # validation: 5 s cells, no check perf (~6 min)
+#   scripts/bench.sh --compare                        # 1 and 1000 clients, 256 B, 3 peers per-peer, SQLite: ~10 min
+#                                                     # on a quiet machine, builds included (docs/benchmarks.md)
+#   scripts/bench.sh --compare --short                # validation: 5 s cells, no check perf (~10 min at load 25)
 #
 #   --compare           the comparison above; its defaults: --clients 1,1000 --peers 3 --storage sqlite --topology
 #                       per-peer --value-size 256 --duration 30s (one peers/storage/topology each)
@@ -222,7 +223,11 @@ if [ "$compare" = 1 ]; then
   case "$check_perf" in yes|no) ;; *) echo "bench.sh: --etcd-check-perf is yes or no, not '$check_perf'" >&2; exit 2;; esac
   if has_system etcd; then
     [ "$peers_list" = 3 ] || { echo "bench.sh: etcd runs 3 members: --peers 3, or --systems without etcd" >&2; exit 2; }
-    command -v etcd >/dev/null && command -v etcdctl >/dev/null || { echo "bench.sh: etcd is not installed (apt-get install -y etcd-server etcd-client)" >&2; exit 1; }
+    if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then
+      echo "bench.sh: installing Debian's etcd-server and etcd-client" >&2
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server etcd-client >/dev/null; } ||
+        { echo "bench.sh: etcd is not installed and apt-get could not install it (apt-get install etcd-server etcd-client)" >&2; exit 1; }
+    fi
   fi
   if has_system baseline; then
     baseline_commit=$(git rev-parse --verify --quiet --short "$baseline^{commit}") || { echo "bench.sh: --baseline '$baseline' is not a commit of this repository" >&2; exit 2; }
