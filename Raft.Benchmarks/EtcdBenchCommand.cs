@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
 using Raft.Client.Cli;
 
 namespace Raft.Benchmarks;
@@ -96,27 +95,16 @@ internal static class EtcdBenchCommand
         }
 
         long completed = 0;
-        var started = Stopwatch.GetTimestamp() + (long)(settings.Warmup.TotalSeconds * Stopwatch.Frequency);
-        var until = started + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
-        var cpuAtStart = TimeSpan.Zero;
-        var cpuSampled = 0;
+        var clock = new BenchClock(settings.Warmup, settings.Duration, error);
 
         async Task Work(Worker worker, int index)
         {
             var member = index % http.Length;
-            while (Stopwatch.GetTimestamp() < until)
+            while (clock.Running)
             {
                 var key = keyNames[worker.Random.Next(keyNames.Length)];
                 var begin = Stopwatch.GetTimestamp();
-                var measured = begin >= started;
-                if (measured && Interlocked.Exchange(ref cpuSampled, 1) == 0)
-                {
-                    cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
-                    if (settings.Warmup > TimeSpan.Zero)
-                    {
-                        error.WriteLine("bench: clock started");
-                    }
-                }
+                var measured = clock.Measures(begin);
                 var failure = await PutAsync(http[member], settings.Endpoints[member], key, values[index], CancellationToken.None);
                 if (!measured)
                 {
@@ -137,38 +125,15 @@ internal static class EtcdBenchCommand
         }
 
         await Task.WhenAll(workers.Select((w, i) => Task.Run(() => Work(w, i))));
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
-        var latency = new LatencyHistogram();
-        foreach (var worker in workers)
-        {
-            latency.Add(worker.Latency);
-        }
+        var elapsed = clock.Elapsed;
+        var clientCpu = clock.ClientCpu;
+        var latency = LatencyHistogram.Merge(workers.Select(w => w.Latency));
         var puts = workers.Sum(w => w.Puts);
         var errors = workers.Sum(w => w.Errors);
-        output.WriteLine(new JsonObject
-        {
-            ["clients"] = settings.Clients,
-            ["durationSeconds"] = Math.Round(elapsed.TotalSeconds, 3),
-            ["keySize"] = settings.KeySize,
-            ["valueSize"] = settings.ValueSize,
-            ["keys"] = settings.Keys,
-            ["operations"] = puts,
-            ["puts"] = puts,
-            ["errors"] = errors,
-            ["lastError"] = workers.Select(w => w.LastError).LastOrDefault(e => e is not null),
-            ["opsPerSecond"] = Math.Round(elapsed > TimeSpan.Zero ? puts / elapsed.TotalSeconds : 0, 1),
-            ["warmupSeconds"] = settings.Warmup.TotalSeconds,
-            ["clientCpuSeconds"] = Math.Round(clientCpu.TotalSeconds, 3),
-            ["latencyMicros"] = new JsonObject
-            {
-                ["mean"] = Math.Round(latency.Mean, 1),
-                ["p50"] = latency.ValueAtPercentile(50),
-                ["p95"] = latency.ValueAtPercentile(95),
-                ["p99"] = latency.ValueAtPercentile(99),
-                ["max"] = latency.Max,
-            },
-        }.ToJsonString());
+        var json = BenchReport.ToJson(
+            new(settings.Clients, settings.KeySize, settings.ValueSize, settings.Keys, 0, settings.Warmup), elapsed, puts, 0, errors, clientCpu, latency);
+        json["lastError"] = workers.Select(w => w.LastError).LastOrDefault(e => e is not null);
+        output.WriteLine(json.ToJsonString());
         foreach (var client in http)
         {
             client.Dispose();
