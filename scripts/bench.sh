@@ -252,6 +252,7 @@ pids=()          # silos
 client_pid=""    # the client (or build, or etcdctl) running now
 sub_pid=""       # --compare: the bench.sh of one system
 sampler_pid=""   # --compare: its memory sampler
+cpu_sampler_pid="" # the silos' CPU sampler of the cell running now
 member_pids=()   # --compare: etcd members
 base_dir=""      # --compare: the baseline's git worktree
 
@@ -266,6 +267,7 @@ cleanup() {
   # A system's bench.sh stops its own silos when told to (its trap); it gets the time for that.
   [ -n "$sub_pid" ] && stop_pids 30 "$sub_pid"
   [ -n "$sampler_pid" ] && stop_pids 1 "$sampler_pid"
+  [ -n "$cpu_sampler_pid" ] && stop_pids 1 "$cpu_sampler_pid"
   stop_silos
   stop_pids 5 "${member_pids[@]}"
   if [ "$keep" = 1 ]; then
@@ -536,7 +538,7 @@ for peers in $(tr ',' ' ' <<<"$peers_list"); do
           : >"$work/cell.err"
           ( for _ in $(seq $(( cell_warm_s > 0 ? (cell_warm_s + 60) * 10 : 0 ))); do grep -q "clock started" "$work/cell.err" 2>/dev/null && break; sleep 0.1; done
             silo_cpu_ticks >"$work/cpu.start" ) &
-          sampler=$!
+          cpu_sampler_pid=$!
           if run_client $((dur_s + cell_warm_s + 90)) bench "${gateways[@]}" --peers "$peer_ids" --clients "$clients" --duration "${dur_s}s" \
                --warmup "${cell_warm_s}s" --value-size "$value" --keys "$keys" --json >"$cell" 2>"$work/cell.err"; then
             :
@@ -545,7 +547,8 @@ for peers in $(tr ',' ' ' <<<"$peers_list"); do
             echo '{}' >"$cell"
           fi
           cpu_end=$(silo_cpu_ticks)
-          wait "$sampler" 2>/dev/null || true
+          wait "$cpu_sampler_pid" 2>/dev/null || true
+          cpu_sampler_pid=""
           silo_cpu=$(awk -v a="$(cat "$work/cpu.start" 2>/dev/null || echo "$cpu_end")" -v b="$cpu_end" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')
           load_after=$(cut -d' ' -f1 /proc/loadavg)
           term_before=$term
