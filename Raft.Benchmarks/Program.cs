@@ -33,6 +33,18 @@ public static class Program
                     return 2;
                 }
                 return await Failover.FailoverLoadCommand.RunAsync(failover, Console.Out, Console.Error);
+            case "etcd-bench":
+                EtcdBenchCommand.Settings etcd;
+                try
+                {
+                    etcd = EtcdBenchCommand.Parse(args);
+                }
+                catch (Exception exception) when (exception is ArgumentException or FormatException or UriFormatException)
+                {
+                    Console.Error.WriteLine($"Raft.Benchmarks etcd-bench: {exception.Message}");
+                    return 2;
+                }
+                return await EtcdBenchCommand.RunAsync(etcd, Console.Out, Console.Error);
             case "explore":
                 try
                 {
@@ -54,6 +66,9 @@ public static class Program
                                               [--log NAME=PATH]... [--cluster-id raft] [--appends-per-key 100] [--attempt-timeout MS]
                                               [--probe-others-after MS|never]
                                (the client side of scripts/failover-bench.sh)
+                           Raft.Benchmarks etcd-bench --endpoints URL[,URL...] [--clients 1] [--seconds 10] [--warmup 0] [--value-size 256]
+                                              [--keys 1000] [--key-size 16]
+                               (raft-client bench's put loop against etcd over gRPC, one JSON line; scripts/bench.sh --compare)
                            Raft.Benchmarks explore [--first 1] [--seeds 10000] [--report-all]   (the randomized fault explorer, docs/simulation.md)
                     """);
                 return 2;

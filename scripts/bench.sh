@@ -33,20 +33,54 @@
 #   --no-build          do not build Raft.Silo and Raft.Client in Release first
 #   --silo-dll PATH     run this Raft.Silo.dll instead of the Release build (to compare with an older build)
 #   --client-dll PATH   run this raft-client.dll instead of the Release build
-#   --table FILE        print the markdown table of FILE and exit
+#   --table FILE        print the markdown table of FILE (a matrix or a --compare results file) and exit
+#
+# Comparison mode (issue 14): one command benchmarks, one after the other and at the same cells,
+#   (a) "orleans"   this build (the matrix above, run by this script as a child process),
+#   (b) "baseline"  an older commit (--baseline, default 852a725, the last commit before the move onto Orleans, with its
+#                   own runtime): checked out in a temporary `git worktree`, built in Release there, and loaded by that
+#                   commit's own scripts/bench.sh (its silos started its way) with the same cell options,
+#   (c) "etcd"      Debian's etcd-server (3.4): 3 members on loopback (scripts/failover-etcd.sh: etcd's defaults, WAL
+#                   fsync on every commit, data in the temporary directory, the same disk as the SQLite files), loaded by
+#                   `Raft.Benchmarks etcd-bench`: raft-client bench's loop over etcd's gRPC API, the same client counts,
+#                   16 B keys out of --keys, --value-size values, cell warm-up and duration, client i on member i mod 3;
+#                   and, for the client counts that `etcdctl check perf` has a load for (50 s, 200 m, 500 l, 1000 xl),
+#                   also "etcd check perf" rows: etcd's own check at that load, as the issue's baseline was measured
+#                   (fixed by etcdctl: 60 s, 256 B keys, 1 KiB values, a rate limit of 150/1000/8000/15000 writes/s,
+#                   throughput and slowest request only; a ratio is computed against the "etcd" rows, not these),
+# then prints one table: per system and cell writes/s, p50, p99, max, errors, and the peak resident memory (VmRSS,
+# sampled every 0.5 s) of each server process (silo, etcd member) while that cell's client ran (its warm-up included),
+# with the ratios Orleans / baseline and Orleans / etcd of writes/s, and the issue's targets checked.
+#
+#   scripts/bench.sh --compare                        # 1 and 1000 clients, 256 B, 3 peers per-peer, SQLite: ~10 min
+#                                                     # on a quiet machine, builds included (docs/benchmarks.md)
+#   scripts/bench.sh --compare --short                # validation: 5 s cells, no check perf (~10 min at load 25)
+#
+#   --compare           the comparison above; its defaults: --clients 1,1000 --peers 3 --storage sqlite --topology
+#                       per-peer --value-size 256 --duration 30s (one peers/storage/topology each)
+#   --baseline COMMIT   the older build of (b)                 (default 852a725)
+#   --systems LIST      orleans,baseline,etcd                  (default all three)
+#   --etcd-check-perf yes|no  the "etcd check perf" rows       (default yes; no with --short)
+#   --short             5 s cells, 2 s cluster warm-up, 3 s cell warm-up (options given explicitly still win)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-clients_list=1,16,256,1000
-peers_list=3,5
-storage_list=sqlite,memory
-topology_list=single,per-peer
-value_list=100,1024
-duration=10s
-warmup=3s
-cell_warmup=5s
+# Empty: the mode's default, filled in after the options.
+clients_list=""
+peers_list=""
+storage_list=""
+topology_list=""
+value_list=""
+duration=""
+warmup=""
+cell_warmup=""
 keys=1000
+compare=0
+baseline=852a725
+systems=orleans,baseline,etcd
+check_perf=""
+short=0
 gateway_order=first
 out=""
 label=""
@@ -60,6 +94,16 @@ client_dll=""
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
+    --clients|--peers|--storage|--topology|--value-size|--duration|--warmup|--cell-warmup|--keys|--gateway-order|--out|--label|\
+    --silo-args|--table|--silo-dll|--client-dll|--baseline|--systems|--etcd-check-perf)
+      [ $# -ge 2 ] || { echo "bench.sh: $1 needs a value" >&2; exit 2; };;
+  esac
+  case "$1" in
+    --compare) compare=1; shift;;
+    --baseline) baseline=$2; shift 2;;
+    --systems) systems=$2; shift 2;;
+    --etcd-check-perf) check_perf=$2; shift 2;;
+    --short) short=1; shift;;
     --clients) clients_list=$2; shift 2;;
     --peers) peers_list=$2; shift 2;;
     --storage) storage_list=$2; shift 2;;
@@ -83,6 +127,16 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+if [ "$short" = 1 ]; then
+  : "${duration:=5s}" "${warmup:=2s}" "${cell_warmup:=3s}" "${check_perf:=no}"
+fi
+if [ "$compare" = 1 ]; then
+  : "${clients_list:=1,1000}" "${peers_list:=3}" "${storage_list:=sqlite}" "${topology_list:=per-peer}" "${value_list:=256}" "${duration:=30s}"
+else
+  : "${clients_list:=1,16,256,1000}" "${peers_list:=3,5}" "${storage_list:=sqlite,memory}" "${topology_list:=single,per-peer}" "${value_list:=100,1024}"
+fi
+: "${duration:=10s}" "${warmup:=3s}" "${cell_warmup:=5s}" "${check_perf:=yes}"
+
 seconds_of() { # 10s, 1m, 500ms, 10 -> whole seconds (at least 1)
   local v=$1
   case "$v" in
@@ -105,8 +159,44 @@ print_table() {
            (.errors // "-"), (if .gatewayHostsLeader == null then "?" elif .gatewayHostsLeader then "yes" else "no" end), (.cpuMicrosPerOp // "-"), .loadAverage1m] | "| " + (map(tostring) | join(" | ")) + " |"' "$file"
 }
 
+# The --compare table: one row per system and cell, the ratios on the Orleans rows, then the issue's targets.
+print_compare_table() {
+  jq -rs '
+    def ms(f): if f == null then "-" else (f / 10 | round / 100 | tostring) end;
+    def x(a; b): if a == null or b == null or b == 0 then "-" else ((a / b * 100 | round) / 100 | tostring) + "x" end;
+    def order: {orleans: 0, baseline: 1, etcd: 2, "etcd-check-perf": 3}[.system] // 4;
+    def name: {orleans: "Orleans", baseline: "baseline", etcd: "etcd", "etcd-check-perf": "etcd check perf"}[.system] // .system;
+    . as $all
+    | def other($s; $c; $v): [$all[] | select(.system == $s and .clients == $c and .valueSize == $v)][0];
+      def rss: if .serverRssPeakMB == null then "-" else (.serverRssPeakMB | map(tostring) | join(" / ")) end;
+      "| system | build | clients | value B | writes/s | p50 ms | p99 ms | max ms | errors | server RSS peak MB | load 1m | Orleans ÷ baseline | Orleans ÷ etcd |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+      ($all | sort_by(.clients, order, .valueSize)[]
+        | . as $r
+        | [name, (.commit // "-"), .clients, (if .system == "etcd-check-perf" then "\(.valueSize) (key \(.keySize))" else .valueSize end),
+           (if .opsPerSecond == null then "failed" else (.opsPerSecond | floor) end),
+           ms(.latencyMicros.p50), ms(.latencyMicros.p99), ms(.latencyMicros.max), (.errors // "-"), rss, (.loadAverage1m // "-"),
+           (if .system == "orleans" then x(.opsPerSecond; other("baseline"; $r.clients; $r.valueSize).opsPerSecond) else "" end),
+           (if .system == "orleans" then x(.opsPerSecond; other("etcd"; $r.clients; $r.valueSize).opsPerSecond) else "" end)]
+        | "| " + (map(tostring) | join(" | ")) + " |"),
+      "",
+      ($all | map(select(.system == "orleans" and .opsPerSecond != null)) | sort_by(.clients, .valueSize)[]
+        | . as $o | other("baseline"; .clients; .valueSize) as $b | other("etcd"; .clients; .valueSize) as $e
+        | def ok(c): if c then "met" else "MISSED" end;
+          if .clients == 1000 then
+            "Targets, 1000 clients, \(.valueSize) B: writes/s >= baseline: "
+              + (if $b.opsPerSecond == null then "-" else ok(.opsPerSecond >= $b.opsPerSecond) + " (" + x(.opsPerSecond; $b.opsPerSecond) + ")" end)
+              + "; >= 10x etcd: " + (if $e.opsPerSecond == null then "-" else ok(.opsPerSecond >= 10 * $e.opsPerSecond) + " (" + x(.opsPerSecond; $e.opsPerSecond) + ")" end)
+              + "; p99 <= 150 ms: " + ok(.latencyMicros.p99 <= 150000) + " (" + ms(.latencyMicros.p99) + " ms)"
+              + "; every silo < 300 MB: " + (if .serverRssPeakMB == null then "-" else ok((.serverRssPeakMB | max) < 300) + " (max \(.serverRssPeakMB | max) MB)" end)
+          elif .clients == 1 then
+            "Target, 1 client, \(.valueSize) B: p50 <= 1 ms: " + ok(.latencyMicros.p50 <= 1000) + " (" + ms(.latencyMicros.p50) + " ms)"
+          else empty end)
+  ' "$1"
+}
+
 if [ -n "$table_only" ]; then
-  print_table "$table_only"
+  if jq -se 'any(.[]; has("system"))' "$table_only" >/dev/null; then print_compare_table "$table_only"; else print_table "$table_only"; fi
   exit 0
 fi
 
@@ -116,63 +206,93 @@ cell_warm_s=$(seconds_of "$cell_warmup")
 for v in $(tr ',' ' ' <<<"$storage_list"); do case "$v" in sqlite|memory) ;; *) echo "bench.sh: storage must be sqlite or memory, not '$v'" >&2; exit 2;; esac; done
 for v in $(tr ',' ' ' <<<"$topology_list"); do case "$v" in single|per-peer) ;; *) echo "bench.sh: topology must be single or per-peer, not '$v'" >&2; exit 2;; esac; done
 case "$gateway_order" in first|leader) ;; *) echo "bench.sh: --gateway-order is first or leader" >&2; exit 2;; esac
-for v in $(tr ',' ' ' <<<"$peers_list,$clients_list,$value_list"); do case "$v" in ''|*[!0-9]*) echo "bench.sh: '$v' is not a positive number" >&2; exit 2;; esac; done
+for v in $(tr ',' ' ' <<<"$peers_list,$clients_list,$value_list,$keys"); do case "$v" in ''|*[!0-9]*) echo "bench.sh: '$v' is not a positive number" >&2; exit 2;; esac; done
 
 if [ -z "$out" ]; then
   mkdir -p bench-results
-  out="bench-results/$(date +%Y%m%d-%H%M%S).jsonl"
+  out="bench-results/$([ "$compare" = 1 ] && echo compare-)$(date +%Y%m%d-%H%M%S).jsonl"
 fi
 mkdir -p "$(dirname "$out")"
 
-if [ "$build" = 1 ]; then
-  dotnet build Raft.Silo -c Release -nologo -v quiet >/dev/null
-  dotnet build Raft.Client -c Release -nologo -v quiet >/dev/null
+has_system() { case ",$systems," in *",$1,"*) return 0;; *) return 1;; esac; }
+if [ "$compare" = 1 ]; then
+  for v in $(tr ',' ' ' <<<"$systems"); do case "$v" in orleans|baseline|etcd) ;; *) echo "bench.sh: --systems takes orleans, baseline, etcd, not '$v'" >&2; exit 2;; esac; done
+  for v in "$peers_list" "$storage_list" "$topology_list"; do
+    case "$v" in *,*) echo "bench.sh: --compare takes one --peers, --storage and --topology, not '$v'" >&2; exit 2;; esac
+  done
+  case "$check_perf" in yes|no) ;; *) echo "bench.sh: --etcd-check-perf is yes or no, not '$check_perf'" >&2; exit 2;; esac
+  if has_system etcd; then
+    [ "$peers_list" = 3 ] || { echo "bench.sh: etcd runs 3 members: --peers 3, or --systems without etcd" >&2; exit 2; }
+    if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then
+      echo "bench.sh: installing Debian's etcd-server and etcd-client" >&2
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server etcd-client >/dev/null; } ||
+        { echo "bench.sh: etcd is not installed and apt-get could not install it (apt-get install etcd-server etcd-client)" >&2; exit 1; }
+    fi
+  fi
+  if has_system baseline; then
+    baseline_commit=$(git rev-parse --verify --quiet --short "$baseline^{commit}") || { echo "bench.sh: --baseline '$baseline' is not a commit of this repository" >&2; exit 2; }
+  fi
 fi
+
+# Build servers off: no compiler or MSBuild process outlives the build.
+release_build() { dotnet build "$@" -c Release -nologo -v quiet --disable-build-servers >/dev/null; }
+if [ "$build" = 1 ]; then
+  release_build Raft.Silo
+  release_build Raft.Client
+  if [ "$compare" = 1 ] && has_system etcd; then release_build Raft.Benchmarks; fi
+fi
+bench_dll=$root/Raft.Benchmarks/bin/Release/net10.0/Raft.Benchmarks.dll
+if [ "$compare" = 1 ] && has_system etcd && [ ! -f "$bench_dll" ]; then echo "bench.sh: build Raft.Benchmarks in Release first" >&2; exit 1; fi
 silo_dll=${silo_dll:-$root/Raft.Silo/bin/Release/net10.0/Raft.Silo.dll}
 client_dll=${client_dll:-$root/Raft.Client/bin/Release/net10.0/raft-client.dll}
 [ -f "$silo_dll" ] && [ -f "$client_dll" ] || { echo "bench.sh: build Raft.Silo and Raft.Client in Release first" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/raft-bench.XXXXXX")
-pids=()
-client_pid=""
+pids=()          # silos
+client_pid=""    # the client (or build, or etcdctl) running now
+sub_pid=""       # --compare: the bench.sh of one system
+sampler_pid=""   # --compare: its memory sampler
+cpu_sampler_pid="" # the silos' CPU sampler of the cell running now
+member_pids=()   # --compare: etcd members
+base_dir=""      # --compare: the baseline's git worktree
 
-stop_silos() {
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for _ in $(seq 50); do
-    local alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break
-    sleep 0.1
-  done
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  pids=()
-}
+. scripts/failover-lib.sh   # free_port, stop_pids, wait_for_line
+
+stop_silos() { stop_pids 5 "${pids[@]}"; pids=(); }
 
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
-  if [ -n "$client_pid" ]; then kill -TERM "$client_pid" 2>/dev/null || true; wait "$client_pid" 2>/dev/null || true; fi
+  [ -n "$client_pid" ] && stop_pids 5 "$client_pid"
+  # A system's bench.sh stops its own silos when told to (its trap); it gets the time for that.
+  [ -n "$sub_pid" ] && stop_pids 30 "$sub_pid"
+  [ -n "$sampler_pid" ] && stop_pids 1 "$sampler_pid"
+  [ -n "$cpu_sampler_pid" ] && stop_pids 1 "$cpu_sampler_pid"
   stop_silos
-  if [ "$keep" = 1 ]; then echo "bench.sh: kept $work" >&2; else rm -rf "$work"; fi
+  stop_pids 5 "${member_pids[@]}"
+  if [ "$keep" = 1 ]; then
+    echo "bench.sh: kept $work${base_dir:+ (the baseline worktree: remove it with: git worktree remove --force $base_dir)}" >&2
+  else
+    [ -n "$base_dir" ] && { git worktree remove --force "$base_dir" 2>/dev/null || true; git worktree prune; }
+    rm -rf "$work"
+  fi
   exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-. scripts/free-port.sh
-
-# Runs the client in the background (so that Ctrl+C reaches the trap at once) with a hard time limit.
-run_client() {
+# Runs a command in the background (so that Ctrl+C reaches the trap at once) with a hard time limit.
+run_limited() {
   local limit=$1; shift
-  timeout --kill-after=5 "$limit" dotnet "$client_dll" "$@" &
+  timeout --kill-after=5 "$limit" "$@" &
   client_pid=$!
   local status=0
   wait "$client_pid" || status=$?
   client_pid=""
   return "$status"
 }
+run_client() { local limit=$1; shift; run_limited "$limit" dotnet "$client_dll" "$@"; }
 
 gateways=()
 peer_ids=""
@@ -183,9 +303,10 @@ start_cluster() { # peers storage topology
   local common=() silo_ports=() gateway_ports=() i
   for ((i = 0; i < silos; i++)); do
     silo_ports+=("$(free_port)"); gateway_ports+=("$(free_port)")
-    common+=("--Cluster:Silos:$i:Name=s$i" "--Cluster:Silos:$i:SiloPort=${silo_ports[i]}" "--Cluster:Silos:$i:GatewayPort=${gateway_ports[i]}"
-             "--Cluster:Silos:$i:Host=127.0.0.1")
   done
+  # Orleans' development clustering: silo s0 holds the membership table, the others join it (no Azurite needed; the
+  # membership is off the write path, and nothing is killed here).
+  common+=("--Cluster:Membership=Localhost" "--Cluster:PrimarySiloEndpoint=127.0.0.1:${silo_ports[0]}")
   peer_ids=""
   for ((i = 0; i < n; i++)); do
     common+=("--Raft:Groups:kv:$i=$i")
@@ -236,6 +357,160 @@ leader_and_term() {
   jq -r '[.[] | select(.role == "Leader")] | if length == 0 then "none 0" else "\(.[0].peer) \(.[0].term)" end' <<<"$status"
 }
 
+# --compare: runs each system's cells, then prints the one table.
+if [ "$compare" = 1 ]; then
+  compare_started=$(date +%s)
+  cell_args=(--peers "$peers_list" --storage "$storage_list" --topology "$topology_list" --clients "$clients_list"
+             --value-size "$value_list" --duration "${dur_s}s" --warmup "${warm_s}s" --cell-warmup "${cell_warm_s}s" --keys "$keys"
+             --gateway-order "$gateway_order" --silo-args "$silo_args")
+  [ "$keep" = 1 ] && cell_args+=(--keep)
+  failed=()
+  first_line=0; [ -f "$out" ] && first_line=$(wc -l <"$out")
+
+  # Every 0.5 s while process $1 lives: "<cell> <pid> <kB>" for each server process below it (a silo, an etcd member)
+  # while a cell's client runs below it; the cell is "<clients>/<value size>" of a bench client with --warmup (a cell,
+  # not a cluster warm-up), or "perf-<load>" of `etcdctl check perf`.
+  rss_sampler() {
+    local root=$1 file=$2
+    while kill -0 "$root" 2>/dev/null; do
+      ps -e -o pid=,ppid=,rss=,args= 2>/dev/null | awk -v root="$root" '
+        { parent[$1] = $2; rss[$1] = $3; line = $0; sub(/^ *[0-9]+ +[0-9]+ +[0-9]+ /, "", line); args[$1] = line }
+        function below(p,  n) { for (n = 0; n < 6 && p > 1; n++) { p = parent[p]; if (p == root) return 1 } return 0 }
+        function opt(a, name) { return match(a, "--" name "[ =][^ ]+") ? substr(a, RSTART + length(name) + 3, RLENGTH - length(name) - 3) : "" }
+        END {
+          for (p in args) if (below(p)) {
+            if (args[p] ~ /^dotnet [^ ]*(raft-client|Raft\.Benchmarks)\.dll (bench|etcd-bench) / && args[p] ~ / --warmup /) cell = opt(args[p], "clients") "/" opt(args[p], "value-size")
+            else if (args[p] ~ /^etcdctl .* check perf /) cell = "perf-" opt(args[p], "load")
+          }
+          if (cell == "") exit
+          for (p in args) if (below(p) && (args[p] ~ /^dotnet [^ ]*Raft\.Silo\.dll / || args[p] ~ /^[^ ]*\/etcd --name /)) print cell, p, rss[p]
+        }' >>"$file" || true
+      sleep 0.5
+    done
+  }
+
+  # Appends the cells of one system's results file to $out, each with the system and its servers' peak RSS in MB
+  # (ordered by pid: start order, so silo s0 or member m0 first).
+  add_results() { # system results-file samples-file
+    local rss='{}'
+    [ -s "$3" ] && rss=$(awk '{ k = $1 " " $2; if ($3 > m[k]) m[k] = $3 } END { for (k in m) print k, m[k] }' "$3" |
+      jq -Rn '[inputs | split(" ") | {cell: .[0], pid: (.[1] | tonumber), mb: ((.[2] | tonumber) / 1024 | round)}]
+              | group_by(.cell) | map({key: .[0].cell, value: (sort_by(.pid) | map(.mb))}) | from_entries')
+    [ -f "$2" ] || return 0
+    jq -c --arg system "$1" --argjson rss "$rss" \
+      '. + {system: $system, serverRssPeakMB: ($rss[.rssCell // "\(.clients)/\(.valueSize)"] // null)}' "$2" >>"$out"
+  }
+
+  # Runs a system's bench.sh (its progress on stderr, its own table discarded) with the memory sampler beside it.
+  run_system() { # system bench.sh-command...
+    local system=$1 status=0; shift
+    "$@" --out "$work/$system.jsonl" >"$work/$system.table" </dev/null &
+    sub_pid=$!
+    rss_sampler "$sub_pid" "$work/$system.rss" &
+    sampler_pid=$!
+    wait "$sub_pid" || status=$?
+    sub_pid=""
+    wait "$sampler_pid" 2>/dev/null || true # ends with the process it watches
+    sampler_pid=""
+    [ "$status" = 0 ] || { echo "bench.sh --compare: $system: its bench.sh failed (exit $status)" >&2; failed+=("$system"); }
+    add_results "$system" "$work/$system.jsonl" "$work/$system.rss"
+  }
+
+  # etcd: 3 members (scripts/failover-etcd.sh's command lines), the same cells through etcd-bench, then check perf.
+  run_etcd() {
+    local results=$work/etcd.jsonl i value clients load version
+    version="etcd $(etcd --version | sed -n 's/^etcd Version: //p')"
+    load_args=(); member_cmd=(); member_name=()
+    . scripts/failover-etcd.sh
+    for i in 0 1 2; do
+      eval "exec ${member_cmd[i]}" >"$work/${member_name[i]}.log" 2>&1 </dev/null &
+      member_pids[i]=$!
+    done
+    for i in 0 1 2; do
+      wait_for_line "$work/${member_name[i]}.log" 0 "$ready_line" 60 "${member_pids[i]}" ||
+        { echo "bench.sh --compare: etcd member ${member_name[i]} did not start; its log:" >&2; tail -20 "$work/${member_name[i]}.log" >&2; return 1; }
+    done
+    rss_sampler "$$" "$work/etcd.rss" &
+    sampler_pid=$!
+    if [ "$warm_s" -gt 0 ]; then
+      run_limited $((warm_s + 60)) dotnet "$bench_dll" etcd-bench --endpoints "$endpoints" --clients 16 --seconds "$warm_s" --keys "$keys" >/dev/null 2>&1 || true
+    fi
+    for value in $(tr ',' ' ' <<<"$value_list"); do
+      for clients in $(tr ',' ' ' <<<"$clients_list"); do
+        local load_before; load_before=$(cut -d' ' -f1 /proc/loadavg)
+        if ! run_limited $((dur_s + cell_warm_s + 90)) dotnet "$bench_dll" etcd-bench --endpoints "$endpoints" --clients "$clients" \
+             --seconds "$dur_s" --warmup "$cell_warm_s" --value-size "$value" --keys "$keys" >"$work/cell.json" 2>"$work/cell.err"; then
+          echo "bench.sh --compare: etcd cell $value B x $clients clients failed: $(tail -1 "$work/cell.err")" >&2
+          echo '{}' >"$work/cell.json"
+        fi
+        jq -c --argjson clients "$clients" --argjson value "$value" --arg commit "$version" --argjson lb "$load_before" \
+              --argjson la "$(cut -d' ' -f1 /proc/loadavg)" --arg time "$(date -u +%FT%TZ)" --argjson cores "$(nproc)" \
+          '{label: "etcd", peers: 3, storage: "etcd", topology: "3 members", clients: $clients, valueSize: $value} + .
+           + {tool: "Raft.Benchmarks etcd-bench (gRPC KV/Put)", loadAverage1m: $la, loadAverage1mBefore: $lb, cores: $cores, commit: $commit, time: $time}' \
+          "$work/cell.json" >>"$results"
+        tail -1 "$results" | jq -r '"bench.sh:   etcd \(.valueSize) B x \(.clients) clients: \(.opsPerSecond // "failed") ops/s, p50 \((.latencyMicros.p50 // 0)/1000) ms, p99 \((.latencyMicros.p99 // 0)/1000) ms, \(.errors // "-") errors, load \(.loadAverage1m)"' >&2
+      done
+    done
+    if [ "$check_perf" = yes ]; then
+      for clients in $(tr ',' ' ' <<<"$clients_list"); do
+        case "$clients" in 50) load=s;; 200) load=m;; 500) load=l;; 1000) load=xl;; *) continue;; esac
+        echo "bench.sh --compare: etcdctl check perf --load=$load ($clients clients, 60 s)" >&2
+        local load_before; load_before=$(cut -d' ' -f1 /proc/loadavg)
+        run_limited 240 etcdctl --endpoints "$endpoints" check perf --load="$load" >"$work/perf.out" 2>&1 || true # exit 1 when a check fails
+        tr '\r' '\n' <"$work/perf.out" | jq -cRn --argjson clients "$clients" --arg load "$load" --arg commit "$version" --argjson lb "$load_before" \
+              --argjson la "$(cut -d' ' -f1 /proc/loadavg)" --arg time "$(date -u +%FT%TZ)" --argjson cores "$(nproc)" '
+          [inputs] as $lines
+          | def number(re): [$lines[] | capture(re) | .n | tonumber][0];
+          {label: "etcd check perf", peers: 3, storage: "etcd", topology: "3 members", clients: $clients, valueSize: 1024, keySize: 256,
+           tool: "etcdctl check perf --load=\($load)", durationSeconds: 60, rssCell: "perf-\($load)",
+           opsPerSecond: number("Throughput (is|too low:) (?<n>[0-9]+) writes/s"),
+           latencyMicros: {max: (number("Slowest request took (too long: )?(?<n>[0-9.]+)s") | if . == null then null else . * 1e6 | round end)},
+           stddevMicros: (number("Stddev (is|too high:) (?<n>[0-9.]+)s") | if . == null then null else . * 1e6 | round end),
+           errors: ([$lines[] | capture("ERROR\\(.*\\) -> (?<n>[0-9]+)") | .n | tonumber] | add // 0),
+           verdict: ([$lines[] | select(test("^(PASS|FAIL)$"))][-1]),
+           loadAverage1m: $la, loadAverage1mBefore: $lb, cores: $cores, commit: $commit, time: $time}' >>"$work/etcd-check-perf.jsonl"
+        tail -1 "$work/etcd-check-perf.jsonl" | jq -r '"bench.sh:   etcd check perf \(.clients) clients: \(.opsPerSecond // "failed") writes/s, slowest \((.latencyMicros.max // 0)/1000) ms, \(.errors) errors, load \(.loadAverage1m)"' >&2
+      done
+    fi
+    stop_pids 1 "$sampler_pid"; sampler_pid=""
+    stop_pids 5 "${member_pids[@]}"; member_pids=()
+    add_results etcd "$results" "$work/etcd.rss"
+    add_results etcd-check-perf "$work/etcd-check-perf.jsonl" "$work/etcd.rss"
+  }
+
+  echo "bench.sh --compare: $systems; $peers_list peers, $storage_list, $topology_list, $value_list B, clients $clients_list, ${dur_s} s per cell" \
+       "after ${cell_warm_s} s warm-up; results -> $out ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+  if has_system orleans; then
+    echo "bench.sh --compare: (a) orleans, this build" >&2
+    run_system orleans "$root/scripts/bench.sh" --no-build --silo-dll "$silo_dll" --client-dll "$client_dll" "${cell_args[@]}" --label orleans
+  fi
+  if has_system baseline; then
+    base_dir=$work/baseline-$baseline_commit
+    echo "bench.sh --compare: (b) baseline $baseline_commit: git worktree $base_dir, Release build" >&2
+    if run_limited 1800 git worktree add --detach "$base_dir" "$baseline_commit" >"$work/baseline-build.log" 2>&1 &&
+       run_limited 1800 dotnet build "$base_dir/Raft.Silo" -c Release -nologo -v quiet --disable-build-servers >>"$work/baseline-build.log" 2>&1 &&
+       run_limited 1800 dotnet build "$base_dir/Raft.Client" -c Release -nologo -v quiet --disable-build-servers >>"$work/baseline-build.log" 2>&1 &&
+       [ -f "$base_dir/scripts/bench.sh" ]; then
+      run_system baseline bash "$base_dir/scripts/bench.sh" --no-build "${cell_args[@]}" --label "baseline $baseline_commit"
+    else
+      echo "bench.sh --compare: baseline $baseline_commit did not check out or build; the log's end:" >&2
+      tail -20 "$work/baseline-build.log" >&2
+      failed+=(baseline)
+    fi
+  fi
+  if has_system etcd; then
+    echo "bench.sh --compare: (c) etcd, 3 members" >&2
+    run_etcd || failed+=(etcd)
+  fi
+
+  tail -n +"$((first_line + 1))" "$out" >"$work/this-run.jsonl"
+  print_compare_table "$work/this-run.jsonl"
+  elapsed=$(( $(date +%s) - compare_started ))
+  echo "bench.sh --compare: done in $((elapsed / 60)) min $((elapsed % 60)) s (load $(cut -d' ' -f1-3 /proc/loadavg))${failed[*]:+; FAILED: ${failed[*]}}" >&2
+  [ ${#failed[@]} = 0 ]
+  exit
+fi
+
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "+dirty" || true)
 echo "bench.sh: results -> $out ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
@@ -263,7 +538,7 @@ for peers in $(tr ',' ' ' <<<"$peers_list"); do
           : >"$work/cell.err"
           ( for _ in $(seq $(( cell_warm_s > 0 ? (cell_warm_s + 60) * 10 : 0 ))); do grep -q "clock started" "$work/cell.err" 2>/dev/null && break; sleep 0.1; done
             silo_cpu_ticks >"$work/cpu.start" ) &
-          sampler=$!
+          cpu_sampler_pid=$!
           if run_client $((dur_s + cell_warm_s + 90)) bench "${gateways[@]}" --peers "$peer_ids" --clients "$clients" --duration "${dur_s}s" \
                --warmup "${cell_warm_s}s" --value-size "$value" --keys "$keys" --json >"$cell" 2>"$work/cell.err"; then
             :
@@ -272,7 +547,8 @@ for peers in $(tr ',' ' ' <<<"$peers_list"); do
             echo '{}' >"$cell"
           fi
           cpu_end=$(silo_cpu_ticks)
-          wait "$sampler" 2>/dev/null || true
+          wait "$cpu_sampler_pid" 2>/dev/null || true
+          cpu_sampler_pid=""
           silo_cpu=$(awk -v a="$(cat "$work/cpu.start" 2>/dev/null || echo "$cpu_end")" -v b="$cpu_end" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')
           load_after=$(cut -d' ' -f1 /proc/loadavg)
           term_before=$term

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Spectre.Console;
 
 namespace Raft.Client.Cli;
@@ -97,29 +96,16 @@ internal static class BenchCommand
 
         long completed = 0;
         long failed = 0;
-        // Operations that begin before `started` (the warm-up) are run but not counted.
-        var started = Stopwatch.GetTimestamp() + (long)(settings.Warmup.TotalSeconds * Stopwatch.Frequency);
-        var until = started + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
-        var cpuAtStart = TimeSpan.Zero;
-        var cpuSampled = 0;
+        var clock = new BenchClock(settings.Warmup, settings.Duration, cli.Error);
 
         async Task Work(Worker worker, string value)
         {
-            while (Stopwatch.GetTimestamp() < until && !cancellationToken.IsCancellationRequested)
+            while (clock.Running && !cancellationToken.IsCancellationRequested)
             {
                 var key = keyNames[worker.Random.Next(keyNames.Length)];
                 var read = settings.ReadRatio > 0 && worker.Random.NextDouble() < settings.ReadRatio;
                 var begin = Stopwatch.GetTimestamp();
-                var measured = begin >= started;
-                if (measured && Interlocked.Exchange(ref cpuSampled, 1) == 0)
-                {
-                    cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
-                    if (settings.Warmup > TimeSpan.Zero)
-                    {
-                        // Lets a driving script sample the servers' CPU over the same window (scripts/bench.sh).
-                        cli.Error.WriteLine("bench: clock started");
-                    }
-                }
+                var measured = clock.Measures(begin);
                 try
                 {
                     if (read)
@@ -177,21 +163,17 @@ internal static class BenchCommand
                     while (!run.IsCompleted)
                     {
                         await Task.WhenAny(run, Task.Delay(200, CancellationToken.None));
-                        task.Value = Math.Min(settings.Duration.TotalSeconds, Stopwatch.GetElapsedTime(started).TotalSeconds);
+                        task.Value = Math.Min(settings.Duration.TotalSeconds, clock.Elapsed.TotalSeconds);
                         task.Description = $"{Interlocked.Read(ref completed)} ops, {Interlocked.Read(ref failed)} errors";
                     }
                     task.Value = task.MaxValue;
                 });
         }
         await run;
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
+        var elapsed = clock.Elapsed;
+        var clientCpu = clock.ClientCpu;
 
-        var latency = new LatencyHistogram();
-        foreach (var worker in workers)
-        {
-            latency.Add(worker.Latency);
-        }
+        var latency = LatencyHistogram.Merge(workers.Select(w => w.Latency));
         var puts = workers.Sum(w => w.Puts);
         var gets = workers.Sum(w => w.Gets);
         var errors = workers.Sum(w => w.Errors);
@@ -200,31 +182,9 @@ internal static class BenchCommand
 
         if (cli.Json)
         {
-            cli.WriteJson(new JsonObject
-            {
-                ["clients"] = settings.Clients,
-                ["durationSeconds"] = Math.Round(elapsed.TotalSeconds, 3),
-                ["keySize"] = settings.KeySize,
-                ["valueSize"] = settings.ValueSize,
-                ["keys"] = settings.Keys,
-                ["readRatio"] = settings.ReadRatio,
-                ["operations"] = operations,
-                ["puts"] = puts,
-                ["gets"] = gets,
-                ["errors"] = errors,
-                ["opsPerSecond"] = Math.Round(opsPerSecond, 1),
-                ["warmupSeconds"] = settings.Warmup.TotalSeconds,
-                // CPU this client process used while measuring: on a shared 2-core machine, part of every cell's cost.
-                ["clientCpuSeconds"] = Math.Round(clientCpu.TotalSeconds, 3),
-                ["latencyMicros"] = new JsonObject
-                {
-                    ["mean"] = Math.Round(latency.Mean, 1),
-                    ["p50"] = latency.ValueAtPercentile(50),
-                    ["p95"] = latency.ValueAtPercentile(95),
-                    ["p99"] = latency.ValueAtPercentile(99),
-                    ["max"] = latency.Max,
-                },
-            });
+            cli.WriteJson(BenchReport.ToJson(
+                new(settings.Clients, settings.KeySize, settings.ValueSize, settings.Keys, settings.ReadRatio, settings.Warmup),
+                elapsed, puts, gets, errors, clientCpu, latency));
         }
         else
         {

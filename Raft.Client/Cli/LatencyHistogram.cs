@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Raft.Client.Cli;
 
 /// <summary>
@@ -43,6 +45,27 @@ public sealed class LatencyHistogram
         Max = Math.Max(Max, other.Max);
         Min = Math.Min(Min, other.Min);
     }
+
+    /// <summary>The workers' histograms added into one.</summary>
+    public static LatencyHistogram Merge(IEnumerable<LatencyHistogram> histograms)
+    {
+        var merged = new LatencyHistogram();
+        foreach (var histogram in histograms)
+        {
+            merged.Add(histogram);
+        }
+        return merged;
+    }
+
+    /// <summary>The "latencyMicros" object of the bench JSON (raft-client bench, Raft.Benchmarks etcd-bench).</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["mean"] = Math.Round(Mean, 1),
+        ["p50"] = ValueAtPercentile(50),
+        ["p95"] = ValueAtPercentile(95),
+        ["p99"] = ValueAtPercentile(99),
+        ["max"] = Max,
+    };
 
     /// <summary>
     /// The smallest recorded-bucket value such that at least <paramref name="percentile"/>% of the values are
