@@ -6,9 +6,10 @@ namespace Raft.Simulation;
 /// - Disconnected caller or callee: the call fails with <see cref="LostMessageException"/> after a random wait (up to
 ///   7 s with long delays, 100 ms without), unless the caller's timeout fires first.
 /// - Unreliable: every request waits 0–26 ms; 10% of requests are dropped before the handler runs and 10% of replies
-///   after it ran.
+///   after it ran. A request on its way still reaches a callee that was disconnected meanwhile (only the reply is lost).
 /// - Long reordering: two thirds of replies arrive 200–2200 ms late (skewed short).
-/// - A callee that crashed, was restarted or was disconnected while handling: its reply never arrives.
+/// - A callee that crashed, was restarted or was disconnected while handling: its reply never arrives, and the caller
+///   learns so at once instead of waiting for the handler (labrpc checks every 100 ms).
 /// Counters follow labrpc: per-endpoint RPCs that reached the handler, and total calls and bytes. Every random
 /// choice comes from <see cref="SimulatedNetworkOptions.Seed"/>; every decision can be traced (<see cref="Trace"/>).
 /// </summary>
@@ -22,6 +23,7 @@ public sealed class LabNetwork
     private readonly Dictionary<string, int> incarnations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> receivedCounts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> sentCounts = new(StringComparer.Ordinal);
+    private TaskCompletionSource linksCut = new();
     private long totalCount;
     private long totalBytes;
 
@@ -81,6 +83,7 @@ public sealed class LabNetwork
         {
             disconnected.Add(host);
         }
+        CutLinks();
     }
 
     /// <summary><see cref="Connect"/> or <see cref="Disconnect"/>, as the tests' connect(i) and disconnect(i).</summary>
@@ -128,6 +131,7 @@ public sealed class LabNetwork
                 }
             }
         }
+        CutLinks();
     }
 
     /// <summary>Removes every partition (disconnected hosts stay disconnected).</summary>
@@ -146,6 +150,7 @@ public sealed class LabNetwork
         {
             incarnations[endpoint] = incarnations.GetValueOrDefault(endpoint) + 1;
         }
+        CutLinks();
     }
 
     public bool CanDeliver(string fromHost, string toHost)
@@ -201,12 +206,14 @@ public sealed class LabNetwork
             {
                 throw new LostMessageException($"{source} -> {target}: request dropped.");
             }
-            // The request arrives only now: a target disconnected or crashed meanwhile never sees it (labrpc hands it to
-            // the crashed server's old instance, which ignores it). Delivering it would start a crashed peer again.
-            if (!CanDeliver(sourceHost, targetHost) || Incarnation(target) != sentTo)
+            // The request arrives only now. A target that crashed meanwhile never sees it (labrpc hands it to the crashed
+            // server's old instance, which ignores it; delivering it would start a crashed peer again). A target that was
+            // only disconnected meanwhile handles it, as in labrpc, which decided the route when the request left; the
+            // reply is then lost (below).
+            if (Incarnation(target) != sentTo)
             {
-                Trace?.Invoke($"net {call}: request lost, the target was disconnected or crashed while it was on its way");
-                throw new LostMessageException($"{source} -> {target}: request lost (the callee was disconnected or crashed while it was on its way).");
+                Trace?.Invoke($"net {call}: request lost, the target crashed while it was on its way");
+                throw new LostMessageException($"{source} -> {target}: request lost (the callee crashed while it was on its way).");
             }
         }
         else
@@ -218,14 +225,21 @@ public sealed class LabNetwork
         {
             receivedCounts[target] = receivedCounts.GetValueOrDefault(target) + 1;
         }
-        try
+        var handler = HandleAsync(invoke, call);
+        while (!handler.IsCompleted)
         {
-            await invoke();
+            // labrpc stops waiting for a handler whose callee was disconnected or killed (it checks every 100 ms).
+            var cut = LinksCut;
+            await Task.WhenAny(handler, cut);
+            if (!handler.IsCompleted && (!CanDeliver(sourceHost, targetHost) || Incarnation(target) != incarnation))
+            {
+                _ = handler.ContinueWith(static done => _ = done.Exception, CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                Trace?.Invoke($"net {call}: reply lost, the callee was cut off while handling");
+                throw new LostMessageException($"{target} -> {source}: reply lost (the callee crashed or was disconnected while handling).");
+            }
         }
-        catch (Exception exception) when (Traced($"net {call}: failed with {exception.GetType().Name}"))
-        {
-            throw; // not reached: Traced returns false
-        }
+        await handler;
         if (!CanDeliver(sourceHost, targetHost) || Incarnation(target) != incarnation)
         {
             Trace?.Invoke($"net {call}: reply lost");
@@ -248,6 +262,41 @@ public sealed class LabNetwork
             Trace?.Invoke($"net {call}: reply delivered");
         }
         Interlocked.Add(ref totalBytes, replyBytes());
+    }
+
+    private async Task HandleAsync(Func<Task> invoke, string call)
+    {
+        try
+        {
+            await invoke();
+        }
+        catch (Exception exception) when (Traced($"net {call}: failed with {exception.GetType().Name}"))
+        {
+            throw; // not reached: Traced returns false
+        }
+    }
+
+    /// <summary>Completes at the next disconnect, partition or crash: calls whose handler runs check whether they were cut off.</summary>
+    private Task LinksCut
+    {
+        get
+        {
+            lock (gate)
+            {
+                return linksCut.Task;
+            }
+        }
+    }
+
+    private void CutLinks()
+    {
+        TaskCompletionSource cut;
+        lock (gate)
+        {
+            cut = linksCut;
+            linksCut = new TaskCompletionSource();
+        }
+        cut.TrySetResult();
     }
 
     private int Incarnation(string endpoint)
