@@ -8,6 +8,8 @@ namespace Raft.Simulation;
 /// - Unreliable: every request waits 0–26 ms; 10% of requests are dropped before the handler runs and 10% of replies
 ///   after it ran. A request on its way still reaches a callee that was disconnected meanwhile (only the reply is lost).
 /// - Long reordering: two thirds of replies arrive 200–2200 ms late (skewed short).
+/// - Latency (not in labrpc, for simulations): a fixed delay on every request, and a seeded random extra on every
+///   request and reply (<see cref="SimulatedNetworkOptions.LatencyJitter"/>).
 /// - A callee that crashed, was restarted or was disconnected while handling: its reply never arrives, and the caller
 ///   learns so at once instead of waiting for the handler (labrpc checks every 100 ms).
 /// Counters follow labrpc: per-endpoint RPCs that reached the handler, and total calls and bytes. Every random
@@ -17,6 +19,7 @@ public sealed class LabNetwork
 {
     private readonly object gate = new();
     private readonly Random random;
+    private readonly Random jitter;
     private readonly TimeProvider time;
     private readonly HashSet<string> disconnected = new(StringComparer.Ordinal);
     private readonly HashSet<(string, string)> blockedPairs = new();
@@ -31,6 +34,7 @@ public sealed class LabNetwork
     {
         Options = options ?? new SimulatedNetworkOptions();
         random = new Random(Options.Seed);
+        jitter = new Random(unchecked(Options.Seed * 7919 + 17));
         this.time = time ?? TimeProvider.System;
     }
 
@@ -195,13 +199,14 @@ public sealed class LabNetwork
             await Task.Delay(wait, time);
             throw new LostMessageException($"{source} -> {target}: not connected.");
         }
-        if (!Reliable || Options.Latency > TimeSpan.Zero)
+        var latency = Options.Latency + NextJitter();
+        if (!Reliable || latency > TimeSpan.Zero)
         {
-            var delay = Options.Latency + (Reliable ? TimeSpan.Zero : NextDelay(Options.UnreliableMaxDelay));
+            var delay = latency + (Reliable ? TimeSpan.Zero : NextDelay(Options.UnreliableMaxDelay));
             var drop = !Reliable && NextDouble() < Options.RequestDropRate;
             Trace?.Invoke($"net {call}: request {(drop ? "dropped" : "delivered")} after {delay.TotalMilliseconds} ms");
             var sentTo = Incarnation(target);
-            await Task.Delay(delay, time);
+            await DelayExactlyAsync(delay);
             if (drop)
             {
                 throw new LostMessageException($"{source} -> {target}: request dropped.");
@@ -256,6 +261,11 @@ public sealed class LabNetwork
             var extra = NextDelay(NextDelay(Options.ReorderMaxExtra));
             Trace?.Invoke($"net {call}: reply delayed {200 + extra.TotalMilliseconds} ms");
             await Task.Delay(TimeSpan.FromMilliseconds(200) + extra, time);
+        }
+        else if (NextJitter() is var replyLatency && replyLatency > TimeSpan.Zero)
+        {
+            Trace?.Invoke($"net {call}: reply delivered after {replyLatency.TotalMilliseconds} ms");
+            await DelayExactlyAsync(replyLatency);
         }
         else
         {
@@ -322,6 +332,30 @@ public sealed class LabNetwork
         lock (gate)
         {
             return TimeSpan.FromMilliseconds(random.Next((int)max.TotalMilliseconds + 1));
+        }
+    }
+
+    /// <summary>Waits <paramref name="delay"/> to the tick: Task.Delay rounds a delay down to whole milliseconds, which would drop the jitter.</summary>
+    private async Task DelayExactlyAsync(TimeSpan delay)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            return;
+        }
+        var elapsed = new TaskCompletionSource();
+        using var timer = time.CreateTimer(static state => ((TaskCompletionSource)state!).TrySetResult(), elapsed, delay, Timeout.InfiniteTimeSpan);
+        await elapsed.Task;
+    }
+
+    private TimeSpan NextJitter()
+    {
+        if (Options.LatencyJitter <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+        lock (gate)
+        {
+            return TimeSpan.FromTicks(jitter.NextInt64(Options.LatencyJitter.Ticks + 1));
         }
     }
 
