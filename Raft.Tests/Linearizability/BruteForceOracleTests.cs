@@ -90,15 +90,7 @@ public sealed class BruteForceOracleTests(ITestOutputHelper output)
             3 => VersionedKvInput.PutIfVersion("x", values[random.Next(values.Length)], (ulong)random.Next(0, 3)),
             _ => VersionedKvInput.Delete("x"),
         });
-        var answers = Answer(planned, VersionedKvModel.Instance, (state, input, _) => input.Op switch
-        {
-            VersionedKvOp.Get => state.Exists ? VersionedKvOutput.Found(state.Value, state.Version) : VersionedKvOutput.NoKey,
-            VersionedKvOp.Append => VersionedKvOutput.Appended(state.Value + input.Value, state.Version + 1),
-            VersionedKvOp.Put => VersionedKvOutput.Written(state.Version + 1),
-            VersionedKvOp.Delete => VersionedKvOutput.Deleted,
-            _ when input.Version == state.Version => VersionedKvOutput.Written(state.Version + 1),
-            _ => state.Exists ? VersionedKvOutput.Conflict(state.Value, state.Version) : VersionedKvOutput.NoKey,
-        });
+        var answers = Answer(planned, VersionedKvModel.Instance, (state, input, _) => VersionedServiceAnswers.Answer(state, input));
         var history = Record(planned, answers, VersionedKvOutput.Unknown);
         Corrupt(random, history, output => output.IsUnknown ? null : random.Next(3) switch
         {
