@@ -233,16 +233,17 @@ public sealed class LabNetwork
         var handler = HandleAsync(invoke, call);
         while (!handler.IsCompleted)
         {
-            // labrpc stops waiting for a handler whose callee was disconnected or killed (it checks every 100 ms).
+            // labrpc stops waiting for a handler whose callee was disconnected or killed (it checks every 100 ms). The
+            // signal is taken before the check, so that a cut between the two still wakes the wait.
             var cut = LinksCut;
-            await Task.WhenAny(handler, cut);
-            if (!handler.IsCompleted && (!CanDeliver(sourceHost, targetHost) || Incarnation(target) != incarnation))
+            if (!CanDeliver(sourceHost, targetHost) || Incarnation(target) != incarnation)
             {
                 _ = handler.ContinueWith(static done => _ = done.Exception, CancellationToken.None,
                     TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 Trace?.Invoke($"net {call}: reply lost, the callee was cut off while handling");
                 throw new LostMessageException($"{target} -> {source}: reply lost (the callee crashed or was disconnected while handling).");
             }
+            await Task.WhenAny(handler, cut);
         }
         await handler;
         if (!CanDeliver(sourceHost, targetHost) || Incarnation(target) != incarnation)

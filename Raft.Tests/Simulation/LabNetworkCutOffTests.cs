@@ -35,6 +35,14 @@ public sealed class LabNetworkCutOffTests
     }
 
     [Fact]
+    public void A_caller_whose_request_reached_a_callee_disconnected_meanwhile_fails_without_waiting_for_the_handler()
+    {
+        var (outcome, handled, _) = RequestOnItsWay(network => network.Disconnect(Callee), handling: Handling);
+        Assert.True(handled, "the handler ran");
+        Assert.Equal("lost after 10 ms", outcome);
+    }
+
+    [Fact]
     public void A_request_on_its_way_to_a_callee_that_crashes_meanwhile_is_never_handled()
     {
         var (outcome, handled, received) = RequestOnItsWay(network => network.NewIncarnation(Callee));
@@ -77,22 +85,27 @@ public sealed class LabNetworkCutOffTests
         Assert.Equal("replied after 1000 ms", outcome);
     }
 
-    /// <summary>A call whose request takes <see cref="OnItsWay"/> to arrive, and <paramref name="cut"/> at <see cref="CutAt"/>, before it arrives.</summary>
-    private static (string Outcome, bool Handled, long Received) RequestOnItsWay(Action<LabNetwork> cut)
+    /// <summary>
+    /// A call whose request takes <see cref="OnItsWay"/> to arrive and whose handler takes <paramref name="handling"/>,
+    /// and <paramref name="cut"/> at <see cref="CutAt"/>, before it arrives.
+    /// </summary>
+    private static (string Outcome, bool Handled, long Received) RequestOnItsWay(Action<LabNetwork> cut, TimeSpan handling = default)
     {
         var loop = new SimulationLoop();
         var handled = false;
         var network = new LabNetwork(new SimulatedNetworkOptions { Latency = OnItsWay }, loop);
         var outcome = loop.Run(async () =>
         {
-            var call = CallAsync(network, loop, () =>
+            var call = CallAsync(network, loop, async () =>
             {
                 handled = true;
-                return Task.CompletedTask;
+                await Task.Delay(handling, loop);
             });
             await Task.Delay(CutAt, loop);
             cut(network);
-            return await call;
+            var result = await call;
+            await Task.Delay(handling, loop); // let an abandoned handler end
+            return result;
         }, TimeSpan.FromMinutes(1));
         return (outcome, handled, network.ReceivedCount(Callee));
     }
