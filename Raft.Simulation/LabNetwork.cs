@@ -6,9 +6,12 @@ namespace Raft.Simulation;
 /// - Disconnected caller or callee: the call fails with <see cref="LostMessageException"/> after a random wait (up to
 ///   7 s with long delays, 100 ms without), unless the caller's timeout fires first.
 /// - Unreliable: every request waits 0–26 ms; 10% of requests are dropped before the handler runs and 10% of replies
-///   after it ran.
+///   after it ran. A request on its way still reaches a callee that was disconnected meanwhile (only the reply is lost).
 /// - Long reordering: two thirds of replies arrive 200–2200 ms late (skewed short).
-/// - A callee that crashed, was restarted or was disconnected while handling: its reply never arrives.
+/// - Latency (not in labrpc, for simulations): a fixed delay on every request, and a seeded random extra on every
+///   request and reply (<see cref="SimulatedNetworkOptions.LatencyJitter"/>).
+/// - A callee that crashed, was restarted or was disconnected while handling: its reply never arrives, and the caller
+///   learns so at once instead of waiting for the handler (labrpc checks every 100 ms).
 /// Counters follow labrpc: per-endpoint RPCs that reached the handler, and total calls and bytes. Every random
 /// choice comes from <see cref="SimulatedNetworkOptions.Seed"/>; every decision can be traced (<see cref="Trace"/>).
 /// </summary>
@@ -16,12 +19,14 @@ public sealed class LabNetwork
 {
     private readonly object gate = new();
     private readonly Random random;
+    private readonly Random jitter;
     private readonly TimeProvider time;
     private readonly HashSet<string> disconnected = new(StringComparer.Ordinal);
     private readonly HashSet<(string, string)> blockedPairs = new();
     private readonly Dictionary<string, int> incarnations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> receivedCounts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> sentCounts = new(StringComparer.Ordinal);
+    private TaskCompletionSource linksCut = new();
     private long totalCount;
     private long totalBytes;
 
@@ -29,6 +34,7 @@ public sealed class LabNetwork
     {
         Options = options ?? new SimulatedNetworkOptions();
         random = new Random(Options.Seed);
+        jitter = new Random(unchecked(Options.Seed * 7919 + 17));
         this.time = time ?? TimeProvider.System;
     }
 
@@ -81,6 +87,7 @@ public sealed class LabNetwork
         {
             disconnected.Add(host);
         }
+        CutLinks();
     }
 
     /// <summary><see cref="Connect"/> or <see cref="Disconnect"/>, as the tests' connect(i) and disconnect(i).</summary>
@@ -128,6 +135,7 @@ public sealed class LabNetwork
                 }
             }
         }
+        CutLinks();
     }
 
     /// <summary>Removes every partition (disconnected hosts stay disconnected).</summary>
@@ -146,6 +154,7 @@ public sealed class LabNetwork
         {
             incarnations[endpoint] = incarnations.GetValueOrDefault(endpoint) + 1;
         }
+        CutLinks();
     }
 
     public bool CanDeliver(string fromHost, string toHost)
@@ -190,23 +199,26 @@ public sealed class LabNetwork
             await Task.Delay(wait, time);
             throw new LostMessageException($"{source} -> {target}: not connected.");
         }
-        if (!Reliable || Options.Latency > TimeSpan.Zero)
+        var latency = Options.Latency + NextJitter();
+        if (!Reliable || latency > TimeSpan.Zero)
         {
-            var delay = Options.Latency + (Reliable ? TimeSpan.Zero : NextDelay(Options.UnreliableMaxDelay));
+            var delay = latency + (Reliable ? TimeSpan.Zero : NextDelay(Options.UnreliableMaxDelay));
             var drop = !Reliable && NextDouble() < Options.RequestDropRate;
             Trace?.Invoke($"net {call}: request {(drop ? "dropped" : "delivered")} after {delay.TotalMilliseconds} ms");
             var sentTo = Incarnation(target);
-            await Task.Delay(delay, time);
+            await DelayExactlyAsync(delay);
             if (drop)
             {
                 throw new LostMessageException($"{source} -> {target}: request dropped.");
             }
-            // The request arrives only now: a target disconnected or crashed meanwhile never sees it (labrpc hands it to
-            // the crashed server's old instance, which ignores it). Delivering it would start a crashed peer again.
-            if (!CanDeliver(sourceHost, targetHost) || Incarnation(target) != sentTo)
+            // The request arrives only now. A target that crashed meanwhile never sees it (labrpc hands it to the crashed
+            // server's old instance, which ignores it; delivering it would start a crashed peer again). A target that was
+            // only disconnected meanwhile handles it, as in labrpc, which decided the route when the request left; the
+            // reply is then lost (below).
+            if (Incarnation(target) != sentTo)
             {
-                Trace?.Invoke($"net {call}: request lost, the target was disconnected or crashed while it was on its way");
-                throw new LostMessageException($"{source} -> {target}: request lost (the callee was disconnected or crashed while it was on its way).");
+                Trace?.Invoke($"net {call}: request lost, the target crashed while it was on its way");
+                throw new LostMessageException($"{source} -> {target}: request lost (the callee crashed while it was on its way).");
             }
         }
         else
@@ -218,14 +230,22 @@ public sealed class LabNetwork
         {
             receivedCounts[target] = receivedCounts.GetValueOrDefault(target) + 1;
         }
-        try
+        var handler = HandleAsync(invoke, call);
+        while (!handler.IsCompleted)
         {
-            await invoke();
+            // labrpc stops waiting for a handler whose callee was disconnected or killed (it checks every 100 ms). The
+            // signal is taken before the check, so that a cut between the two still wakes the wait.
+            var cut = LinksCut;
+            if (!CanDeliver(sourceHost, targetHost) || Incarnation(target) != incarnation)
+            {
+                _ = handler.ContinueWith(static done => _ = done.Exception, CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                Trace?.Invoke($"net {call}: reply lost, the callee was cut off while handling");
+                throw new LostMessageException($"{target} -> {source}: reply lost (the callee crashed or was disconnected while handling).");
+            }
+            await Task.WhenAny(handler, cut);
         }
-        catch (Exception exception) when (Traced($"net {call}: failed with {exception.GetType().Name}"))
-        {
-            throw; // not reached: Traced returns false
-        }
+        await handler;
         if (!CanDeliver(sourceHost, targetHost) || Incarnation(target) != incarnation)
         {
             Trace?.Invoke($"net {call}: reply lost");
@@ -243,11 +263,51 @@ public sealed class LabNetwork
             Trace?.Invoke($"net {call}: reply delayed {200 + extra.TotalMilliseconds} ms");
             await Task.Delay(TimeSpan.FromMilliseconds(200) + extra, time);
         }
+        else if (NextJitter() is var replyLatency && replyLatency > TimeSpan.Zero)
+        {
+            Trace?.Invoke($"net {call}: reply delivered after {replyLatency.TotalMilliseconds} ms");
+            await DelayExactlyAsync(replyLatency);
+        }
         else
         {
             Trace?.Invoke($"net {call}: reply delivered");
         }
         Interlocked.Add(ref totalBytes, replyBytes());
+    }
+
+    private async Task HandleAsync(Func<Task> invoke, string call)
+    {
+        try
+        {
+            await invoke();
+        }
+        catch (Exception exception) when (Traced($"net {call}: failed with {exception.GetType().Name}"))
+        {
+            throw; // not reached: Traced returns false
+        }
+    }
+
+    /// <summary>Completes at the next disconnect, partition or crash: calls whose handler runs check whether they were cut off.</summary>
+    private Task LinksCut
+    {
+        get
+        {
+            lock (gate)
+            {
+                return linksCut.Task;
+            }
+        }
+    }
+
+    private void CutLinks()
+    {
+        TaskCompletionSource cut;
+        lock (gate)
+        {
+            cut = linksCut;
+            linksCut = new TaskCompletionSource();
+        }
+        cut.TrySetResult();
     }
 
     private int Incarnation(string endpoint)
@@ -273,6 +333,30 @@ public sealed class LabNetwork
         lock (gate)
         {
             return TimeSpan.FromMilliseconds(random.Next((int)max.TotalMilliseconds + 1));
+        }
+    }
+
+    /// <summary>Waits <paramref name="delay"/> to the tick: Task.Delay rounds a delay down to whole milliseconds, which would drop the jitter.</summary>
+    private async Task DelayExactlyAsync(TimeSpan delay)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            return;
+        }
+        var elapsed = new TaskCompletionSource();
+        using var timer = time.CreateTimer(static state => ((TaskCompletionSource)state!).TrySetResult(), elapsed, delay, Timeout.InfiniteTimeSpan);
+        await elapsed.Task;
+    }
+
+    private TimeSpan NextJitter()
+    {
+        if (Options.LatencyJitter <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+        lock (gate)
+        {
+            return TimeSpan.FromTicks(jitter.NextInt64(Options.LatencyJitter.Ticks + 1));
         }
     }
 

@@ -13,6 +13,15 @@ public sealed class SimulatedNetworkOptions
     /// </summary>
     public TimeSpan Latency { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// A random extra on <see cref="Latency"/> for every request between hosts, and a random delay of every reply that is
+    /// not held back otherwise, each drawn up to this (to the tick, from a random stream of its own seeded by
+    /// <see cref="Seed"/>, so the drops and delays drawn with the seed stay what they are). With it, messages sent at one
+    /// instant arrive at different ones, and client operations take time that differs from one to the next: no
+    /// operation of a history is zero-length, and no two replies arrive together by accident.
+    /// </summary>
+    public TimeSpan LatencyJitter { get; set; } = TimeSpan.Zero;
+
     /// <summary>Unreliable mode: the largest extra delay on every request.</summary>
     public TimeSpan UnreliableMaxDelay { get; set; } = TimeSpan.FromMilliseconds(26);
 

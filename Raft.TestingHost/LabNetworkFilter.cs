@@ -9,20 +9,53 @@ namespace Raft.TestingHost;
 /// untouched. A peer's two grains (same key, "kv/0") are one host. The filter also enforces crashes
 /// (<see cref="GrainCrashes"/>): a crashed activation sends nothing and receives nothing, timer ticks included, and no
 /// call reaches a grain that is down.
+/// A peer-to-peer Raft RPC (RequestVote, AppendEntries, InstallSnapshot) sent inside a silo without a calling grain
+/// lost its activation context (say after <c>ConfigureAwait(false)</c>): it would cross untouched and uncounted, so it
+/// is refused and recorded (<see cref="ContextlessRaftCalls"/>), and <see cref="LabTestCluster"/> fails the test with it.
+/// The test's own client registers <see cref="ForTestClient"/>, whose calls without a source are the test's and pass.
 /// </summary>
 public sealed class LabNetworkFilter : IOutgoingGrainCallFilter, IIncomingGrainCallFilter
 {
     private static readonly AsyncLocal<string?> CurrentClient = new();
 
+    private readonly bool testClient;
+    private readonly List<string> contextlessRaftCalls;
+
     public LabNetworkFilter(LabNetwork lab, GrainCrashes crashes)
+        : this(lab, crashes, testClient: false, new List<string>())
+    {
+    }
+
+    private LabNetworkFilter(LabNetwork lab, GrainCrashes crashes, bool testClient, List<string> contextlessRaftCalls)
     {
         Lab = lab;
         Crashes = crashes;
+        this.testClient = testClient;
+        this.contextlessRaftCalls = contextlessRaftCalls;
     }
 
     public LabNetwork Lab { get; }
 
     public GrainCrashes Crashes { get; }
+
+    /// <summary>The Raft RPCs refused because a silo sent them without a calling grain (see the class summary).</summary>
+    public IReadOnlyList<string> ContextlessRaftCalls
+    {
+        get
+        {
+            lock (contextlessRaftCalls)
+            {
+                return contextlessRaftCalls.ToArray();
+            }
+        }
+    }
+
+    /// <summary>The same network and crashes, for the test's own cluster client: its calls without a source grain are the test's direct calls.</summary>
+    public LabNetworkFilter ForTestClient() => new(Lab, Crashes, testClient: true, contextlessRaftCalls);
+
+    /// <summary>The calls that only Raft peers make to each other.</summary>
+    public static bool IsPeerToPeerRpc(GrainId target, string method) =>
+        target.Type.ToString() == "raftpeer" && method is "RequestVote" or "AppendEntries" or "InstallSnapshot";
 
     /// <summary>
     /// Calls made from outside any grain inside this scope come from the client <paramref name="name"/> (endpoint
@@ -61,6 +94,15 @@ public sealed class LabNetworkFilter : IOutgoingGrainCallFilter, IIncomingGrainC
             : CurrentClient.Value is { } client ? (client, client) : (null, null);
         if (source is null)
         {
+            if (!testClient && IsPeerToPeerRpc(context.TargetId, context.MethodName))
+            {
+                var lost = $"{context.MethodName} to {context.TargetId} was sent inside a silo without its calling grain (a lost activation context)";
+                lock (contextlessRaftCalls)
+                {
+                    contextlessRaftCalls.Add(lost);
+                }
+                throw new InvalidOperationException(lost + ": it would bypass the lab network.");
+            }
             await context.Invoke();
             return;
         }

@@ -63,7 +63,7 @@ public sealed class LabTestCluster : IAsyncDisposable
         });
         builder.ConfigureClient(client =>
         {
-            client.AddOutgoingGrainCallFilter(network);
+            client.AddOutgoingGrainCallFilter(network.ForTestClient());
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
         });
         var cluster = builder.Build();
@@ -121,9 +121,14 @@ public sealed class LabTestCluster : IAsyncDisposable
 
     public bool IsDown(GrainId grain) => Network.Crashes.IsDown(grain);
 
+    /// <summary>Stops the cluster; fails if a silo sent a Raft RPC without its calling grain (<see cref="LabNetworkFilter.ContextlessRaftCalls"/>).</summary>
     public async ValueTask DisposeAsync()
     {
         await Cluster.DisposeAsync();
         (Storage as IDisposable)?.Dispose();
+        if (Network.ContextlessRaftCalls is { Count: > 0 } lost)
+        {
+            throw new InvalidOperationException($"{lost.Count} Raft RPC(s) sent without a calling grain, which bypass the lab network: {lost[0]}");
+        }
     }
 }

@@ -10,6 +10,12 @@ public sealed record ExplorationStatistics(int Operations, int AcknowledgedAppen
 
     public int CompareAndSetsRefused { get; init; }
 
+    /// <summary>Operations that returned in the instant they were called (none, with messages that take time).</summary>
+    public int ZeroLengthOperations { get; init; }
+
+    /// <summary>Pairs of operations of different clients on one key where one returned in the instant the other was called.</summary>
+    public int TiedReturns { get; init; }
+
     public override string ToString() =>
         $"{Operations} operations, {AcknowledgedAppends} acknowledged appends, {CompareAndSetsApplied} compare-and-sets applied and " +
         $"{CompareAndSetsRefused} refused, {ElectedTerms} terms with a leader, {Applies} applies up to index {HighestAppliedIndex}";

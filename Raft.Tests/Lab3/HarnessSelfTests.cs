@@ -1,5 +1,6 @@
 using Raft.Grains;
 using Raft.Grains.Interfaces;
+using Raft.Tests.Simulation;
 using Xunit;
 using Xunit.Abstractions;
 using Xunit.Sdk;
@@ -134,6 +135,66 @@ public sealed class HarnessSelfTests(ITestOutputHelper output)
         bad.RestartIncarnationForTests(0, snapshot, 2);
         await bad.StateMachineFor("lab/0").ApplyAsync(Command(3, 3), control);
         Assert.Contains("delivered command 3 first", bad.ApplyError);
+    }
+
+    /// <summary>
+    /// Peer 0 applied 100 at index 1 and restarted; then the restarted peer itself, or another peer, applies 101 there. No
+    /// current incarnation holds index 1 any more: only the retired one's log shows the divergence.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task AnApplyThatDivergesFromWhatARetiredIncarnationAppliedIsCaught(int peer)
+    {
+        await using var ts = RaftTestHarness.ForCheckerTests(output, 3, snapshot: false);
+        var control = new RecordingControl();
+        await ts.StateMachineFor("lab/0").ApplyAsync(Command(1, 100), control);
+        ts.NewIncarnationForTests(0);
+        await ts.StateMachineFor($"lab/{peer}").ApplyAsync(Command(1, 101), control);
+        Assert.Contains($"commit index=1 server={peer} 101 != server=0 100", ts.ApplyError);
+    }
+
+    [Fact]
+    public async Task AnApplyErrorEndsASleepAtOnceAndFailsTheTest()
+    {
+        // In virtual time: the sleep is longer than the loop allows, so only the apply error can end it in time.
+        var clock = new SimulatedTestClock(seed: 1);
+        var slept = TimeSpan.Zero;
+        await clock.RunAsync(output, async () =>
+        {
+            await using var ts = RaftTestHarness.ForCheckerTests(output, 3, snapshot: false, clock);
+            var started = clock.Time.GetTimestamp();
+            var sleep = ts.SleepAsync(TimeSpan.FromHours(1));
+            await Task.Delay(TimeSpan.FromMilliseconds(10), clock.Time);
+            Assert.False(sleep.IsCompleted);
+            await ts.StateMachineFor("lab/0").ApplyAsync(Command(1, 100), new RecordingControl());
+            await ts.StateMachineFor("lab/1").ApplyAsync(Command(1, 101), new RecordingControl());
+            var failure = await Assert.ThrowsAsync<XunitException>(() => sleep);
+            slept = clock.Time.GetElapsedTime(started);
+            Assert.Contains("apply error: commit index=1", failure.Message);
+        });
+        Assert.Equal(TimeSpan.FromMilliseconds(10), slept);
+    }
+
+    [Fact]
+    public async Task AnApplyErrorAfterTheEndOfTheTestFailsIt()
+    {
+        var ts = RaftTestHarness.ForCheckerTests(output, 3, snapshot: false);
+        var control = new RecordingControl();
+        await ts.StateMachineFor("lab/0").ApplyAsync(Command(1, 100), control);
+        ts.End();
+        await ts.StateMachineFor("lab/1").ApplyAsync(Command(1, 101), control);
+        var failure = await Assert.ThrowsAsync<XunitException>(() => ts.DisposeAsync().AsTask());
+        Assert.Contains("apply error after the test's end: commit index=1", failure.Message);
+    }
+
+    [Fact]
+    public async Task APassedTestWithoutApplyErrorsDisposesQuietly()
+    {
+        var ts = RaftTestHarness.ForCheckerTests(output, 3, snapshot: false);
+        await ts.StateMachineFor("lab/0").ApplyAsync(Command(1, 100), new RecordingControl());
+        ts.End();
+        await ts.DisposeAsync();
     }
 
     [Fact]

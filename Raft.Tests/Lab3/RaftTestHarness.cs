@@ -57,6 +57,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
     private readonly string description;
     private readonly Random random;
     private readonly Incarnation[] current;
+    private readonly List<Incarnation> retired = new();
     private readonly bool[] connected;
     private readonly bool[] alive;
     private readonly int[] epoch;
@@ -66,6 +67,8 @@ public sealed class RaftTestHarness : IAsyncDisposable
     private long beganAt;
     private ILabCluster? cluster;
     private string? applyError;
+    private readonly TaskCompletionSource applyFailed = new();
+    private volatile bool stopping;
     private long maxIndex;
     private long maxIndex0;
     private long rpcs0;
@@ -647,7 +650,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
     [DoesNotReturn]
     public static void Fatal(string message) => throw new Xunit.Sdk.XunitException(message);
 
-    /// <summary>Any apply error fails the test at the next check (Go's log.Fatalf from the applier).</summary>
+    /// <summary>Fails the test if the applier found an error (Go's applier calls log.Fatalf; see <see cref="PauseAsync"/>).</summary>
     public void ThrowIfApplyError()
     {
         string? error;
@@ -664,12 +667,24 @@ public sealed class RaftTestHarness : IAsyncDisposable
     public async Task SleepAsync(TimeSpan delay)
     {
         var started = Time.GetTimestamp();
-        await Task.Delay(delay, Time);
+        await PauseAsync(delay);
         lock (statsGate)
         {
             sleepRequested += delay;
             sleepTaken += Time.GetElapsedTime(started);
         }
+    }
+
+    /// <summary>
+    /// Waits <paramref name="delay"/> on the test's clock, or less: an apply error ends the wait at once and fails the
+    /// test, as Go's applier ends the whole test process with log.Fatalf. Every wait of the harness (sleeps, one()'s
+    /// polls) goes through here, so a test never goes on for seconds past an apply error.
+    /// </summary>
+    private async Task PauseAsync(TimeSpan delay)
+    {
+        using var cancel = new CancellationTokenSource();
+        await Task.WhenAny(Task.Delay(delay, Time, cancel.Token), applyFailed.Task);
+        cancel.Cancel(); // the timer of an interrupted wait
         ThrowIfApplyError();
     }
 
@@ -815,7 +830,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
                         Trace($"one({LabCommand.Show(command)}) committed at {index} on {nd}");
                         return index;
                     }
-                    await Task.Delay(TimeSpan.FromMilliseconds(20), Time);
+                    await PauseAsync(TimeSpan.FromMilliseconds(20));
                 }
                 if (!retry)
                 {
@@ -824,7 +839,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
             }
             else
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(50), Time);
+                await PauseAsync(TimeSpan.FromMilliseconds(50));
             }
         }
         if (!finished)
@@ -902,7 +917,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
             commands = maxIndex - maxIndex0;
         }
         return string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {description} ... {verdict} -- {SinceBegin.TotalSeconds,5:F1} {N} {RpcTotal() - rpcs0,5} {BytesTotal() - bytes0,9} {commands,4} seed={Seed} storage={storage.Name} | {TestSideText()}");
+            $"{name}: {description} ... {verdict} -- {SinceBegin.TotalSeconds,5:F1} {N} {(cluster is null ? 0 : RpcTotal() - rpcs0),5} {(cluster is null ? 0 : BytesTotal() - bytes0),9} {commands,4} seed={Seed} storage={storage.Name} | {TestSideText()}");
     }
 
     /// <summary>
@@ -919,9 +934,14 @@ public sealed class RaftTestHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the cluster. An apply error found after <see cref="End"/> (an apply that came in while the test ended)
+    /// fails the test here, once nothing applies any more.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         finished = true;
+        stopping = true;
         if (!passed && cluster is not null)
         {
             try
@@ -943,6 +963,10 @@ public sealed class RaftTestHarness : IAsyncDisposable
             await cluster.DisposeAsync();
         }
         await storage.DisposeAsync();
+        if (passed && ApplyError is { } late)
+        {
+            Fatal($"apply error after the test's end: {late}");
+        }
     }
 
     private void WriteTrace()
@@ -1020,12 +1044,15 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
     // ---------------------------------------------------------------- the apply channel
 
-    /// <summary>A restarted peer starts with an empty log map and lastApplied 0; the old incarnation retires.</summary>
+    /// <summary>
+    /// A restarted peer starts with an empty log map and lastApplied 0; the old incarnation retires, and what it applied
+    /// is kept: every later apply is compared with it too (Go compares only with the current incarnations).
+    /// </summary>
     private void NewIncarnation(int i)
     {
         lock (mu)
         {
-            current[i].Retired = true;
+            retired.Add(current[i]);
             current[i] = new Incarnation(i, current[i].Number + 1);
         }
     }
@@ -1055,8 +1082,8 @@ public sealed class RaftTestHarness : IAsyncDisposable
     }
 
     /// <summary>A harness without a cluster, to test the checker itself.</summary>
-    internal static RaftTestHarness ForCheckerTests(ITestOutputHelper output, int servers, bool snapshot) =>
-        new(output, TestClock.RealTime, "checker", "checker", servers, snapshot, seed: 1);
+    internal static RaftTestHarness ForCheckerTests(ITestOutputHelper output, int servers, bool snapshot, TestClock? clock = null) =>
+        new(output, clock ?? TestClock.RealTime, "checker", "checker", servers, snapshot, seed: 1);
 
     internal IRaftStateMachine StateMachineFor(string peerId) => CreateStateMachine(peerId);
 
@@ -1079,9 +1106,14 @@ public sealed class RaftTestHarness : IAsyncDisposable
         {
             applyError ??= error;
         }
+        applyFailed.TrySetResult();
     }
 
-    /// <summary>checkLogs(i, m): the same value at the same index everywhere; the previous index applied first.</summary>
+    /// <summary>
+    /// checkLogs(i, m): the same value at the same index everywhere, in every incarnation that ever applied it (retired
+    /// ones too: a restarted peer that re-applies a different value than its earlier life is caught); the previous
+    /// index applied first.
+    /// </summary>
     private string? CheckLogs(Incarnation me, ApplyMsg m)
     {
         object value;
@@ -1096,8 +1128,7 @@ public sealed class RaftTestHarness : IAsyncDisposable
         lock (mu)
         {
             string? error = null;
-            var others = me.Retired ? current.Append(me) : current;
-            foreach (var other in others)
+            foreach (var other in current.Concat(retired))
             {
                 if (other.Logs.TryGetValue(m.CommandIndex, out var old) && !Equals(old, value))
                 {
@@ -1202,9 +1233,6 @@ public sealed class RaftTestHarness : IAsyncDisposable
 
         public long LastApplied { get; set; }
 
-        /// <summary>Crashed and replaced: what a zombie still applies is checked but no longer counted.</summary>
-        public bool Retired { get; set; }
-
         /// <summary>Crashed (and maybe replaced): a failing Snapshot call of a killed activation is no error.</summary>
         public bool Crashed { get; set; }
 
@@ -1268,8 +1296,9 @@ public sealed class RaftTestHarness : IAsyncDisposable
                     {
                         await peer.SnapshotAsync(message.CommandIndex, harness.EncodeSnapshot(me, message.CommandIndex));
                     }
-                    catch (Exception exception) when (!harness.IsCrashed(me))
+                    catch (Exception exception) when (!harness.IsCrashed(me) && !harness.stopping)
                     {
+                        // (A peer that the end of the test deactivates may fail it: not the peer's error.)
                         // rf.Snapshot(index, ...) of an applied index cannot fail in 6.5840.
                         error ??= $"server {me.Peer}: Snapshot({message.CommandIndex}) failed: {exception.GetType().Name}: {exception.Message}";
                     }

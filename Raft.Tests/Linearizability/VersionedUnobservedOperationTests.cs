@@ -48,7 +48,7 @@ public sealed class VersionedUnobservedOperationTests(ITestOutputHelper output)
         var answers = new Dictionary<int, VersionedKvOutput>();
         foreach (var (op, index) in planned.Select((op, index) => (op, index)).Where(p => p.op.Applies).OrderBy(p => p.op.Point))
         {
-            var answer = Answer(state, op.Input);
+            var answer = VersionedServiceAnswers.Answer(state, op.Input);
             answers[index] = answer;
             state = VersionedKvModel.Instance.Step(state, op.Input, answer).Next;
         }
@@ -67,17 +67,6 @@ public sealed class VersionedUnobservedOperationTests(ITestOutputHelper output)
         }
         return history;
     }
-
-    /// <summary>What the service answers <paramref name="input"/> in <paramref name="state"/>.</summary>
-    private static VersionedKvOutput Answer(VersionedValue state, VersionedKvInput input) => input.Op switch
-    {
-        VersionedKvOp.Get => state.Exists ? VersionedKvOutput.Found(state.Value, state.Version) : VersionedKvOutput.NoKey,
-        VersionedKvOp.Append => VersionedKvOutput.Appended(state.Value + input.Value, state.Version + 1),
-        VersionedKvOp.Put => VersionedKvOutput.Written(state.Version + 1),
-        VersionedKvOp.Delete => VersionedKvOutput.Deleted,
-        _ when input.Version == state.Version => VersionedKvOutput.Written(state.Version + 1),
-        _ => state.Exists ? VersionedKvOutput.Conflict(state.Value, state.Version) : VersionedKvOutput.NoKey,
-    };
 
     /// <summary>VersionedKvModel without <see cref="VersionedKvModel.OperationsToSearch"/>: the full search.</summary>
     private sealed class UnprunedModel : Model<VersionedValue, VersionedKvInput, VersionedKvOutput>

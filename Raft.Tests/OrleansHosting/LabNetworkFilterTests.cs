@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Raft.Grains;
 using Raft.Grains.Interfaces;
 using Raft.TestingHost;
@@ -75,6 +76,33 @@ public sealed class LabNetworkFilterTests
         await cluster.GrainFactory.GetGrain<IRaftPeerGrain>("kv/1").Wake();
         var restarted = await cluster.GrainFactory.GetGrain<IRaftPeerGrain>("kv/1").GetStatus();
         Assert.True(restarted.LastLogIndex >= start.Index, "the restarted peer reads its log back from storage");
+    }
+
+    [Fact]
+    public async Task A_raft_rpc_sent_inside_a_silo_without_its_calling_grain_is_refused_and_fails_the_test()
+    {
+        var cluster = await DeployAsync();
+        try
+        {
+            // What a peer whose continuation left its activation (ConfigureAwait(false)) would send: a call from inside
+            // the silo with no grain as its source.
+            var silo = cluster.Cluster.GetSiloServiceProvider(cluster.Cluster.Silos[0].SiloAddress).GetRequiredService<IGrainFactory>();
+            var peer = silo.GetGrain<IRaftPeerGrain>("kv/1");
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => peer.AppendEntries(new AppendEntriesRequest(1, "kv/0", 0, 0, [], 0)));
+            Assert.Contains("AppendEntries to raftpeer/kv/1 was sent inside a silo without its calling grain", refused.Message);
+            // Calls that are not peer-to-peer RPCs (a status page reading a peer) still pass, and the test client's own
+            // RPCs too (the tests that drive a peer by hand).
+            Assert.Equal("kv/1", (await peer.GetStatus()).Id);
+            await cluster.GrainFactory.GetGrain<IRaftPeerGrain>("kv/1").AppendEntries(new AppendEntriesRequest(0, "kv/0", 0, 0, [], 0));
+            Assert.Single(cluster.Network.ContextlessRaftCalls);
+        }
+        catch
+        {
+            await cluster.DisposeAsync().AsTask().ContinueWith(static _ => { }, TaskScheduler.Default); // the test failed already
+            throw;
+        }
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => cluster.DisposeAsync().AsTask());
+        Assert.Contains("1 Raft RPC(s) sent without a calling grain", failed.Message);
     }
 
     [Fact]

@@ -40,22 +40,8 @@ internal sealed class SimulatedGroup
     }
 
     /// <summary>Polls <paramref name="among"/> every millisecond until one of them leads; fails the test after 10 s.</summary>
-    public async Task<string> LeaderAsync(params string[] among)
-    {
-        var started = Loop.GetTimestamp();
-        while (Loop.GetElapsedTime(started) < TimeSpan.FromSeconds(10))
-        {
-            foreach (var id in among)
-            {
-                if ((await Cluster.CallAsync(id, p => p.GetState())).IsLeader)
-                {
-                    return id;
-                }
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(1), Loop);
-        }
-        throw new XunitException($"none of {string.Join(", ", among)} led within 10 s of virtual time");
-    }
+    public Task<string> LeaderAsync(params string[] among) =>
+        SimulatedGroupSteps.LeaderAmongAsync(Loop, Cluster, () => among, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(10));
 
     /// <summary>Proposes <paramref name="count"/> commands to <paramref name="leader"/>; the index of the last.</summary>
     public async Task<long> ProposeAsync(string leader, int count)

@@ -9,22 +9,29 @@ namespace Raft.Tests.Simulation;
 internal static class SimulatedGroupSteps
 {
     /// <summary>The running peer that says it leads, asked every 10 ms until <paramref name="within"/> (10 s) passes.</summary>
-    public static async Task<string> LeaderAsync(SimulationLoop loop, SimulatedRaftCluster cluster, TimeSpan? within = null)
+    public static Task<string> LeaderAsync(SimulationLoop loop, SimulatedRaftCluster cluster, TimeSpan? within = null) =>
+        LeaderAmongAsync(loop, cluster, () => cluster.PeerIds.Where(cluster.IsRunning), TimeSpan.FromMilliseconds(10), within ?? TimeSpan.FromSeconds(10));
+
+    /// <summary>
+    /// The first of <paramref name="candidates"/> (asked anew each round) that says it leads, asked every
+    /// <paramref name="poll"/>; fails the test when none does within <paramref name="within"/> of virtual time.
+    /// </summary>
+    public static async Task<string> LeaderAmongAsync(
+        SimulationLoop loop, SimulatedRaftCluster cluster, Func<IEnumerable<string>> candidates, TimeSpan poll, TimeSpan within)
     {
-        var limit = within ?? TimeSpan.FromSeconds(10);
         var started = loop.GetTimestamp();
-        while (loop.GetElapsedTime(started) < limit)
+        while (loop.GetElapsedTime(started) < within)
         {
-            foreach (var id in cluster.PeerIds.Where(cluster.IsRunning))
+            foreach (var id in candidates())
             {
                 if ((await cluster.CallAsync(id, p => p.GetState())).IsLeader)
                 {
                     return id;
                 }
             }
-            await Task.Delay(TimeSpan.FromMilliseconds(10), loop);
+            await Task.Delay(poll, loop);
         }
-        throw new XunitException($"no leader within {limit.TotalMilliseconds} ms of virtual time");
+        throw new XunitException($"none of {string.Join(", ", candidates())} led within {within.TotalMilliseconds} ms of virtual time");
     }
 
     /// <summary>Offers <paramref name="command"/> to the leader until every running peer applied it (10 s at most).</summary>
