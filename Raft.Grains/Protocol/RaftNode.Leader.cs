@@ -46,7 +46,8 @@ public sealed partial class RaftNode
     /// The one place an AppendEntries reply (to an append or a heartbeat) changes leader state. Higher term: step down.
     /// Different term or role since the request: stale. Success: MatchIndex = PrevLogIndex + Entries.Length (never
     /// backwards), the window frees what that covers, a probe turns into Replicate, and commit may advance. Rejection:
-    /// NextIndex backs up by whole terms using the hints and the follower is probed, one append at a time. A reply from
+    /// NextIndex backs up by whole terms using the hints and the follower is probed, one append at a time; a rejected
+    /// append that was overtaken by an earlier one, whose start is proven by now, is sent again from MatchIndex. A reply from
     /// a newer incarnation of the follower first drops what was in flight to the older one (probe from MatchIndex).
     /// </summary>
     public ReplicationOutcome HandleAppendReply(string peer, AppendEntriesRequest request, AppendEntriesResponse reply)
@@ -93,6 +94,13 @@ public sealed partial class RaftNode
                 // everything after Match in flight is suspect. Probe from the hint.
                 progress.BecomeProbe();
                 break;
+            case ReplicationState.Replicate when request.PrevLogIndex + request.Entries.Length > progress.Match:
+                // This append overtook an earlier one (grain calls are not kept in order) and was refused before that one
+                // filled the gap; the earlier one's success has proven the logs match through Match since. The entries
+                // past Match were in no append the follower took, and nothing else would send them again: with no new
+                // proposals the follower would stay behind for good. Resend from Match, still optimistically.
+                progress.BecomeReplicate();
+                return ReplicationOutcome.BackedOff;
             case ReplicationState.Probe when request.PrevLogIndex == progress.Next - 1:
                 progress.OnProbeLost(); // answered: the next probe goes from the new NextIndex
                 break;

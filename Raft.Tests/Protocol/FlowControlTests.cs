@@ -176,6 +176,33 @@ public class FlowControlTests
     }
 
     [Fact]
+    public void An_append_refused_because_it_overtook_the_one_before_is_sent_again_once_that_one_succeeded()
+    {
+        var cluster = ReplicatingTo_s2();
+        cluster.Propose("s1", "1", "2", "3", "4");
+        var first = Append(cluster, "s2");
+        var second = Append(cluster, "s2");
+        var follower = cluster["s2"];
+
+        // s2 takes them in the wrong order: the second does not fit yet, then the first does.
+        var secondReply = follower.HandleAppendEntries(second).Response;
+        var firstReply = follower.HandleAppendEntries(first).Response;
+        cluster.Persist("s2");
+        Assert.False(secondReply.Success);
+        // Their replies reach s1 in the order they were sent.
+        Assert.Equal(ReplicationOutcome.Accepted, cluster["s1"].HandleAppendReply("s2", first, firstReply));
+        Assert.Equal(ReplicationOutcome.BackedOff, cluster["s1"].HandleAppendReply("s2", second, secondReply));
+
+        // Entries 3 and 4 are in no append s2 took, and no proposal follows: they must go again now.
+        Assert.Equal(new PeerProgress(3, 2, ReplicationState.Replicate), cluster["s1"].ProgressOf("s2"));
+        var again = Append(cluster, "s2");
+        Assert.Equal(2, again.PrevLogIndex);
+        Assert.Equal([3L, 4], again.Entries.Select(entry => entry.Index));
+        Assert.Equal(ReplicationOutcome.Accepted, cluster.Deliver("s1", "s2", again));
+        Assert.Equal(4, cluster["s1"].ProgressOf("s2").MatchIndex);
+    }
+
+    [Fact]
     public void A_conflict_while_probing_backs_off_by_whole_terms_and_sends_the_next_probe()
     {
         var cluster = LeaderWithConflictingFollower();
