@@ -8,6 +8,8 @@ namespace Raft.Grains.Interfaces;
 /// silo's Raft options. The first three methods are the Raft RPCs between peers; the rest is the
 /// 6.5840 service-facing API (Start, GetState, Snapshot) plus status for operators. The RPCs take the caller's
 /// short RPC timeout as a cancellation token: Orleans checks its own response timeout only about once a second.
+/// Commands and snapshots are taken as they are, without the defensive copy Orleans makes of arguments inside a silo
+/// (they are marked [Immutable]): a caller must not change an array after passing it.
 /// </summary>
 [Alias("raft.peer")]
 public interface IRaftPeerGrain : IGrainWithStringKey
@@ -23,7 +25,7 @@ public interface IRaftPeerGrain : IGrainWithStringKey
 
     /// <summary>Proposes a command. On a follower: IsLeader = false and the known leader as a hint.</summary>
     [Alias("Start")]
-    Task<StartResult> Start(byte[] command);
+    Task<StartResult> Start([Immutable] byte[] command);
 
     /// <summary>
     /// Proposes several commands, in order, at consecutive indexes starting at the result's Index, and returns as soon
@@ -32,7 +34,7 @@ public interface IRaftPeerGrain : IGrainWithStringKey
     /// batch of requests instead of one Start each.
     /// </summary>
     [Alias("Propose")]
-    Task<StartResult> Propose(byte[][] commands);
+    Task<StartResult> Propose([Immutable] byte[][] commands);
 
     /// <summary>The current term and whether this peer believes it is the leader.</summary>
     [AlwaysInterleave]
@@ -41,7 +43,7 @@ public interface IRaftPeerGrain : IGrainWithStringKey
 
     /// <summary>The service has a snapshot covering everything up to <paramref name="index"/>; trim the log.</summary>
     [Alias("Snapshot")]
-    Task Snapshot(long index, byte[] snapshot);
+    Task Snapshot(long index, [Immutable] byte[] snapshot);
 
     /// <summary>Role, term, indexes and timing, for status tables and tests.</summary>
     [AlwaysInterleave]

@@ -20,10 +20,11 @@
 #   --cell-warmup T     unrecorded load at the cell's own client count before each cell's clock starts (the client's
 #                       --warmup): a fresh client process JITs for seconds on a loaded 2-core machine (default 5s)
 #   --keys N            distinct keys                          (default 1000)
-#   --gateway-order O   first: the client connects to silo s0's gateway, wherever the leader is (a request for a
-#                       leader on another silo takes one more hop, s0 -> leader's silo); leader: to the leader's silo
-#                       (found after the warm-up). Every cell records the leader and whether its gateway hosts it.
-#                                                              (default first)
+#   --gateway-order O   first: the client is given every silo's gateway, s0's first; the Orleans client spreads grains
+#                       over its gateways round-robin, so a request for the leader crosses a second silo unless the
+#                       leader's grain landed on the leader's own gateway; leader: the client is given only the leader
+#                       silo's gateway (found after the warm-up), so no request crosses a second silo. Every cell
+#                       records the leader and, with leader, that its gateway hosts it.   (default first)
 #   --out FILE          results file, JSON lines, appended     (default bench-results/<date>.jsonl)
 #   --label TEXT        free text stored with every cell (e.g. "baseline")
 #   --silo-args "ARGS"  extra configuration for every silo (default: etcd's default timeouts, heartbeat 100 ms and
@@ -341,13 +342,17 @@ start_cluster() { # peers storage topology
 }
 
 # CPU seconds used so far by the silo processes (utime + stime, in clock ticks, of every silo).
+# CPU ticks (user + system) of each silo process, in the order they were started (silo si first), space-separated.
 silo_cpu_ticks() {
-  local pid total=0 fields
+  local pid fields out=()
   for pid in "${pids[@]}"; do
-    read -r -a fields <"/proc/$pid/stat" 2>/dev/null || continue
-    total=$(( total + fields[13] + fields[14] ))
+    if read -r -a fields <"/proc/$pid/stat" 2>/dev/null; then
+      out+=("$(( fields[13] + fields[14] ))")
+    else
+      out+=(0)
+    fi
   done
-  echo "$total"
+  echo "${out[*]}"
 }
 
 # Prints "<leader peer id> <term>" ("none 0" when no peer leads or the status query fails).
@@ -526,8 +531,9 @@ for peers in $(tr ',' ' ' <<<"$peers_list"); do
       fi
       read -r leader term <<<"$(leader_and_term)"
       if [ "$gateway_order" = leader ] && [ "$topology" = per-peer ] && [ "$leader" != none ]; then
-        # Silo s<leader> hosts the leader: its gateway goes first.
-        gateways=("--gateway" "${gateways[$((2 * leader + 1))]}" "${gateways[@]}")
+        # Silo s<leader> hosts the leader: the client gets its gateway alone.
+        gateways=("--gateway" "${gateways[$((2 * leader + 1))]}")
+        gateway_leader=$leader
       fi
       for value in $(tr ',' ' ' <<<"$value_list"); do
         for clients in $(tr ',' ' ' <<<"$clients_list"); do
@@ -549,23 +555,34 @@ for peers in $(tr ',' ' ' <<<"$peers_list"); do
           cpu_end=$(silo_cpu_ticks)
           wait "$cpu_sampler_pid" 2>/dev/null || true
           cpu_sampler_pid=""
-          silo_cpu=$(awk -v a="$(cat "$work/cpu.start" 2>/dev/null || echo "$cpu_end")" -v b="$cpu_end" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')
+          # Per silo seconds as a JSON array (silo si at index i), and their sum.
+          silo_cpu_each=$(awk -v a="$(cat "$work/cpu.start" 2>/dev/null || echo "$cpu_end")" -v b="$cpu_end" -v hz="$(getconf CLK_TCK)" \
+            'BEGIN { n = split(a, x, " "); split(b, y, " "); printf "["; for (i = 1; i <= n; i++) printf "%s%.2f", (i > 1 ? "," : ""), (y[i] - x[i]) / hz; printf "]" }')
+          silo_cpu=$(jq -n --argjson each "$silo_cpu_each" '$each | add // 0 | . * 100 | round / 100')
           load_after=$(cut -d' ' -f1 /proc/loadavg)
           term_before=$term
           read -r leader term <<<"$(leader_and_term)"
-          first_gateway=${gateways[1]}
-          leader_gateway=$first_gateway
-          [ "$topology" = per-peer ] && [ "$leader" != none ] && leader_gateway=${gateways[$(( ${#gateways[@]} - 2 * peers + 2 * leader + 1 ))]}
+          # Known only when the client was given the leader's gateway alone (Orleans picks among several per grain).
+          colocated=null
+          [ "${#gateways[@]}" = 2 ] && [ "$gateway_order" = leader ] && colocated=$([ "$leader" = "${gateway_leader:-}" ] && echo true || echo false)
           jq -c --argjson peers "$peers" --arg storage "$storage" --arg topology "$topology" --arg lbl "$label" \
-                --arg commit "$commit$dirty" --arg siloArgs "$silo_args" --arg silo "$silo_dll" --argjson siloCpu "$silo_cpu" --arg time "$(date -u +%FT%TZ)" --argjson cores "$(nproc)" \
+                --arg commit "$commit$dirty" --arg siloArgs "$silo_args" --arg silo "$silo_dll" --argjson siloCpu "$silo_cpu" --argjson siloCpuEach "$silo_cpu_each" --arg time "$(date -u +%FT%TZ)" --argjson cores "$(nproc)" \
                 --argjson lb "$load_before" --argjson la "$load_after" --arg leader "$leader" \
-                --argjson elections "$(( term > 0 && term_before > 0 ? term - term_before : -1 ))" --argjson colocated "$([ "$first_gateway" = "$leader_gateway" ] && echo true || echo false)" \
+                --argjson elections "$(( term > 0 && term_before > 0 ? term - term_before : -1 ))" --argjson colocated "$colocated" \
                 --argjson clients "$clients" --argjson value "$value" \
                 '{"label": $lbl, peers: $peers, storage: $storage, topology: $topology, clients: $clients, valueSize: $value}
                  + . + {leader: $leader, gatewayHostsLeader: $colocated, termChanges: $elections, loadAverage1m: $la, loadAverage1mBefore: $lb, cores: $cores, commit: $commit, siloDll: $silo, siloArgs: $siloArgs, time: $time}
-                 + {siloCpuSeconds: $siloCpu, cpuMicrosPerOp: (if (.operations // 0) > 0 then ((($siloCpu + (.clientCpuSeconds // 0)) * 1e6 / .operations) | round) else null end)}' \
+                 + {siloCpuSeconds: $siloCpu, siloCpuSecondsEach: $siloCpuEach, cpuMicrosPerOp: (if (.operations // 0) > 0 then ((($siloCpu + (.clientCpuSeconds // 0)) * 1e6 / .operations) | round) else null end)}
+                 # Where the CPU went, per committed write: the client process, the leader'"'"'s silo, each follower'"'"'s silo
+                 # (per-peer topology: silo si hosts peer i).
+                 | . + (if (.operations // 0) > 0 and $topology == "per-peer" and ($leader | test("^[0-9]+$")) then
+                     (.operations as $ops | ($leader | tonumber) as $l
+                      | {cpuMicrosPerOpBy: {client: (((.clientCpuSeconds // 0) * 1e6 / $ops) | round),
+                                            leaderSilo: (($siloCpuEach[$l] * 1e6 / $ops) | round),
+                                            followerSilos: [range(0; $siloCpuEach | length) | select(. != $l) | ($siloCpuEach[.] * 1e6 / $ops | round)]}})
+                   else {} end)' \
                 "$cell" >>"$out"
-          tail -1 "$out" | jq -r '"bench.sh:   \(.valueSize) B x \(.clients) clients: \(.opsPerSecond // "failed") ops/s, p50 \((.latencyMicros.p50 // 0)/1000) ms, p99 \((.latencyMicros.p99 // 0)/1000) ms, \(.errors // "-") errors, leader \(.leader)\(if .gatewayHostsLeader then " (gateway)" else " (forwarded)" end), \(.termChanges) term changes, \(.cpuMicrosPerOp) CPU µs/op, load \(.loadAverage1m)"' >&2
+          tail -1 "$out" | jq -r '"bench.sh:   \(.valueSize) B x \(.clients) clients: \(.opsPerSecond // "failed") ops/s, p50 \((.latencyMicros.p50 // 0)/1000) ms, p99 \((.latencyMicros.p99 // 0)/1000) ms, \(.errors // "-") errors, leader \(.leader)\(if .gatewayHostsLeader then " (its gateway only)" else "" end), \(.termChanges) term changes, \(.cpuMicrosPerOp) CPU µs/op\(if .cpuMicrosPerOpBy then " (client \(.cpuMicrosPerOpBy.client), leader silo \(.cpuMicrosPerOpBy.leaderSilo), followers \(.cpuMicrosPerOpBy.followerSilos | map(tostring) | join("/")))" else "" end), load \(.loadAverage1m)"' >&2
         done
       done
       stop_silos
