@@ -23,8 +23,9 @@
 #   --gateway-order O   first: the client is given every silo's gateway, s0's first; the Orleans client spreads grains
 #                       over its gateways round-robin, so a request for the leader crosses a second silo unless the
 #                       leader's grain landed on the leader's own gateway; leader: the client is given only the leader
-#                       silo's gateway (found after the warm-up), so no request crosses a second silo. Every cell
-#                       records the leader and, with leader, that its gateway hosts it.   (default first)
+#                       silo's gateway (found after the warm-up), so no request crosses a second silo; follower: only
+#                       the gateway of the silo after the leader's, so every request crosses a second silo. Every cell
+#                       records the leader and, with leader or follower, whether its gateway hosts it. (default first)
 #   --out FILE          results file, JSON lines, appended     (default bench-results/<date>.jsonl)
 #   --label TEXT        free text stored with every cell (e.g. "baseline")
 #   --silo-args "ARGS"  extra configuration for every silo (default: etcd's default timeouts, heartbeat 100 ms and
@@ -206,7 +207,7 @@ warm_s=$(seconds_of "$warmup")
 cell_warm_s=$(seconds_of "$cell_warmup")
 for v in $(tr ',' ' ' <<<"$storage_list"); do case "$v" in sqlite|memory) ;; *) echo "bench.sh: storage must be sqlite or memory, not '$v'" >&2; exit 2;; esac; done
 for v in $(tr ',' ' ' <<<"$topology_list"); do case "$v" in single|per-peer) ;; *) echo "bench.sh: topology must be single or per-peer, not '$v'" >&2; exit 2;; esac; done
-case "$gateway_order" in first|leader) ;; *) echo "bench.sh: --gateway-order is first or leader" >&2; exit 2;; esac
+case "$gateway_order" in first|leader|follower) ;; *) echo "bench.sh: --gateway-order is first, leader or follower" >&2; exit 2;; esac
 for v in $(tr ',' ' ' <<<"$peers_list,$clients_list,$value_list,$keys"); do case "$v" in ''|*[!0-9]*) echo "bench.sh: '$v' is not a positive number" >&2; exit 2;; esac; done
 
 if [ -z "$out" ]; then
@@ -530,9 +531,11 @@ for peers in $(tr ',' ' ' <<<"$peers_list"); do
         run_client $((warm_s + 60)) bench "${gateways[@]}" --peers "$peer_ids" --clients 16 --duration "${warm_s}s" --keys "$keys" --json >/dev/null 2>&1 || true
       fi
       read -r leader term <<<"$(leader_and_term)"
-      if [ "$gateway_order" = leader ] && [ "$topology" = per-peer ] && [ "$leader" != none ]; then
-        # Silo s<leader> hosts the leader: the client gets its gateway alone.
-        gateways=("--gateway" "${gateways[$((2 * leader + 1))]}")
+      if [ "$gateway_order" != first ] && [ "$topology" = per-peer ] && [ "$leader" != none ]; then
+        # Silo s<leader> hosts the leader: the client gets its gateway alone, or that of the next silo alone.
+        gateway_silo=$leader
+        [ "$gateway_order" = follower ] && gateway_silo=$(( (leader + 1) % peers ))
+        gateways=("--gateway" "${gateways[$((2 * gateway_silo + 1))]}")
         gateway_leader=$leader
       fi
       for value in $(tr ',' ' ' <<<"$value_list"); do
@@ -564,7 +567,9 @@ for peers in $(tr ',' ' ' <<<"$peers_list"); do
           read -r leader term <<<"$(leader_and_term)"
           # Known only when the client was given the leader's gateway alone (Orleans picks among several per grain).
           colocated=null
-          [ "${#gateways[@]}" = 2 ] && [ "$gateway_order" = leader ] && colocated=$([ "$leader" = "${gateway_leader:-}" ] && echo true || echo false)
+          if [ "${#gateways[@]}" = 2 ] && [ "$gateway_order" != first ]; then
+            colocated=$([ "$gateway_order" = leader ] && [ "$leader" = "${gateway_leader:-}" ] && echo true || echo false)
+          fi
           jq -c --argjson peers "$peers" --arg storage "$storage" --arg topology "$topology" --arg lbl "$label" \
                 --arg commit "$commit$dirty" --arg siloArgs "$silo_args" --arg silo "$silo_dll" --argjson siloCpu "$silo_cpu" --argjson siloCpuEach "$silo_cpu_each" --arg time "$(date -u +%FT%TZ)" --argjson cores "$(nproc)" \
                 --argjson lb "$load_before" --argjson la "$load_after" --arg leader "$leader" \
