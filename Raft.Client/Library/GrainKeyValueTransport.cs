@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Orleans.Runtime.Messaging;
 using Raft.Grains.Interfaces;
 
 namespace Raft.Client;
@@ -31,10 +32,15 @@ public sealed class GrainKeyValueTransport(IGrainFactory grains, TimeProvider? t
         }
     }
 
+    public bool IsTransportFailure(Exception exception) => IsUnreachable(exception);
+
     /// <summary>
-    /// The silo could not be reached or refused the message (Orleans' own messaging failures), or no such peer is
-    /// configured there (a wrong --group or --peers): either way this peer cannot answer, another may.
+    /// The silo could not be reached or refused the message (Orleans' own messaging failures: among them the gateway
+    /// connection that cannot be opened while a gateway's silo is down, which the Orleans client reports as a
+    /// ConnectionFailedException), or no such peer is configured there (a wrong --group or --peers): either way this
+    /// peer cannot answer now, another may.
     /// </summary>
-    public bool IsTransportFailure(Exception exception) =>
-        exception is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or PeerNotConfiguredException;
+    public static bool IsUnreachable(Exception exception) =>
+        exception is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException
+            or GatewayTooBusyException or PeerNotConfiguredException;
 }

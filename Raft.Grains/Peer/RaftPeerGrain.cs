@@ -85,11 +85,12 @@ public sealed class RaftPeerGrain : Grain, IRaftPeerGrain, IPeerHost
 
     /// <summary>
     /// Cancellation, timeouts and unreachable silos are lost messages; anything else is the remote peer failing. Orleans
-    /// reports a silo it cannot reach as SiloUnavailableException, and a refused or undeliverable message as an
-    /// OrleansMessageRejectionException.
+    /// reports a silo it cannot reach as SiloUnavailableException (or, when the connection cannot be opened,
+    /// ConnectionFailedException), and a refused or undeliverable message as an OrleansMessageRejectionException.
     /// </summary>
     public bool IsTransportFailure(Exception exception) =>
-        exception is OperationCanceledException or TimeoutException or SiloUnavailableException or OrleansMessageRejectionException;
+        exception is OperationCanceledException or TimeoutException or SiloUnavailableException or OrleansMessageRejectionException
+            or Orleans.Runtime.Messaging.ConnectionFailedException;
 
     public void RequestDeactivation() => DeactivateOnIdle();
 
